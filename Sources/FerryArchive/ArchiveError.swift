@@ -1,0 +1,29 @@
+/// The one error type of FerryArchive. Every message names the file and, where there is one, the entry.
+public struct ArchiveError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case io
+        case malformedTar
+        case truncated
+        case unsafeEntry
+        case duplicateEntry
+        case missingEntry
+        case digestMismatch
+        case invalidImage
+        case unsupported
+        case corruptCompression
+    }
+
+    public var code: Code
+    public var message: String
+    public var hint: String?
+
+    public init(_ code: Code, _ message: String, hint: String? = nil) {
+        self.code = code
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String {
+        hint.map { "\(message)\n  hint: \($0)" } ?? message
+    }
+}

@@ -1,0 +1,81 @@
+import FerryOCI
+
+/// Where the bytes of a blob come from.
+public enum BlobSource: Sendable {
+    /// Stored as pushed: the bytes are streamed from this range and checked against the digest.
+    case stored(ByteRange)
+    /// Stored uncompressed in the archive and pushed gzipped; `LayerCompressor` supplies the bytes.
+    case gzipped(ByteRange, diffID: Digest)
+}
+
+/// One blob of an image: a config or a layer.
+public struct ArchivedBlob: Sendable {
+    public var digest: Digest
+    public var size: Int64
+    public var source: BlobSource
+
+    public var origin: String {
+        switch source {
+        case .stored(let range), .gzipped(let range, _): return range.origin
+        }
+    }
+}
+
+/// One image of an archive, ready to push: the manifest (or index) bytes, any child manifests, and
+/// every blob they reference.
+public struct ArchivedImage: Sendable {
+    /// The names the archive gives the image, as written (`RepoTags`, or `index.json` annotations).
+    public var sourceNames: [String]
+    /// The same names, normalised; the first is the image's primary name.
+    public var references: [Reference]
+    /// What the tag points at: an image manifest or an index.
+    public var root: ManifestDocument
+    /// For an index: the manifests it lists, pushed by digest before it.
+    public var children: [ManifestDocument]
+    /// The config and layers of every manifest, each digest once.
+    public var blobs: [ArchivedBlob]
+    public var platforms: [Platform]
+    /// Number of layers of each manifest, for reports.
+    public var layerCount: Int
+    /// Where in the archive the image was found, for messages.
+    public var origin: String
+
+    public var totalBytes: Int64 { blobs.reduce(0) { $0 + $1.size } }
+}
+
+/// The images of one archive.
+public struct ImageArchive: Sendable {
+    public enum Format: String, Sendable {
+        case dockerArchive = "docker-archive"
+        case ociLayout = "oci-layout"
+    }
+
+    public var origin: String
+    public var format: Format
+    public var images: [ArchivedImage]
+    public var notes: [String]
+
+    /// Reads the images of `container`, preferring the OCI view of a hybrid archive (Docker ≥ 25 writes
+    /// both) because it keeps the original manifest digests.
+    public static func read(_ container: any ArchiveContainer, compressor: LayerCompressor) throws -> ImageArchive {
+        let hasOCI = container.contains("oci-layout") && container.contains("index.json")
+        let hasDocker = container.contains("manifest.json")
+        if hasOCI {
+            do {
+                return try OCILayoutReader(container: container).read()
+            } catch let error as ArchiveError where hasDocker && error.code == .missingEntry {
+                // An index naming content the archive does not hold (containerd-store saves keep only
+                // one platform): the manifest.json view is complete, so use it.
+                var archive = try DockerArchiveReader(container: container, compressor: compressor).read()
+                archive.notes.append("\(container.origin): OCI view incomplete (\(error.message)); read manifest.json instead")
+                return archive
+            }
+        }
+        if hasDocker {
+            return try DockerArchiveReader(container: container, compressor: compressor).read()
+        }
+        throw ArchiveError(.invalidImage,
+                           "\(container.origin) is not an image archive: it has neither manifest.json nor oci-layout + index.json",
+                           hint: "pass a docker-save archive, an OCI image layout, or a .bundle.tar")
+    }
+}

@@ -1,0 +1,130 @@
+import FerryOCI
+import NIOCore
+
+/// A run of bytes inside a file: a tar member, a member of a tar inside a tar, or a whole file.
+/// Reading it never copies the file; bytes are read with positioned reads as they are needed.
+public struct ByteRange: Sendable {
+    public let file: RandomAccessFile
+    public let offset: Int64
+    public let length: Int64
+    /// What to call these bytes in messages, e.g. `app.bundle.tar!images.tar!<hex>.tar.gz`.
+    public let origin: String
+
+    public init(file: RandomAccessFile, offset: Int64, length: Int64, origin: String) {
+        self.file = file
+        self.offset = offset
+        self.length = length
+        self.origin = origin
+    }
+
+    public init(wholeFile file: RandomAccessFile) {
+        self.init(file: file, offset: 0, length: file.size, origin: file.path)
+    }
+
+    /// Reads `count` bytes starting `at` bytes into the range.
+    public func read(at position: Int64, count: Int) throws -> [UInt8] {
+        let count = Int(max(0, min(Int64(count), length - position)))
+        let bytes = try file.read(at: offset + position, count: count)
+        guard bytes.count == count else {
+            throw ArchiveError(.truncated, "\(origin) is truncated: the file ends before the entry does")
+        }
+        return bytes
+    }
+
+    /// The whole range in memory, refused past `limit` bytes (manifests and configs are small).
+    public func readAll(limit: Int = ManifestDocument.maximumSize) throws -> [UInt8] {
+        guard length <= Int64(limit) else {
+            throw ArchiveError(.invalidImage, "\(origin) is \(length) bytes, larger than the \(limit)-byte limit for a document")
+        }
+        return try read(at: 0, count: Int(length))
+    }
+
+    /// The first bytes, to detect compression.
+    public func prefix(_ count: Int) throws -> [UInt8] {
+        try read(at: 0, count: min(count, Int(min(length, Int64(Int.max)))))
+    }
+
+    /// A sub-range, for tar members inside this range.
+    public func slice(offset: Int64, length: Int64, origin: String) -> ByteRange {
+        ByteRange(file: file, offset: self.offset + offset, length: length, origin: origin)
+    }
+
+    /// Calls `body` with successive chunks of the range, in order.
+    public func forEachChunk(size: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        defer { buffer.deallocate() }
+        var position: Int64 = 0
+        while position < length {
+            let want = Int(min(Int64(size), length - position))
+            let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want])
+            let got = try file.read(into: slice, at: offset + position)
+            guard got == want else {
+                throw ArchiveError(.truncated, "\(origin) is truncated: the file ends before the entry does")
+            }
+            try body(UnsafeRawBufferPointer(slice))
+            position += Int64(want)
+        }
+    }
+
+    /// The sha256 of the whole range.
+    public func digest() throws -> Digest {
+        var hasher = DigestHasher()
+        try forEachChunk { hasher.update($0) }
+        return hasher.finalize()
+    }
+
+    /// The range as a stream of buffers for an upload body. Each byte is hashed as it passes; when the
+    /// last byte has been read and the digest is not `expected`, the stream fails, so a corrupt blob is
+    /// never committed. Chunks are read only when the consumer asks for them.
+    public func verifiedChunks(expected: Digest, chunkSize: Int = 1 << 20,
+                               onBytes: @escaping @Sendable (Int) -> Void = { _ in }) -> AsyncThrowingStream<ByteBuffer, any Error> {
+        let state = StreamState(range: self, expected: expected, chunkSize: chunkSize)
+        return AsyncThrowingStream(unfolding: {
+            let chunk = try state.next()
+            if let chunk { onBytes(chunk.readableBytes) }
+            return chunk
+        })
+    }
+}
+
+/// Cursor and running hash of one `verifiedChunks` stream. `AsyncThrowingStream(unfolding:)` calls
+/// `next()` strictly one at a time, so the mutable state is never touched concurrently.
+private final class StreamState: @unchecked Sendable {
+    let range: ByteRange
+    let expected: Digest
+    let chunkSize: Int
+    var position: Int64 = 0
+    var hasher = DigestHasher()
+    var finished = false
+
+    init(range: ByteRange, expected: Digest, chunkSize: Int) {
+        self.range = range
+        self.expected = expected
+        self.chunkSize = chunkSize
+    }
+
+    func next() throws -> ByteBuffer? {
+        if finished { return nil }
+        if position >= range.length {
+            finished = true
+            let actual = hasher.finalize()
+            guard actual == expected else {
+                throw ArchiveError(.digestMismatch,
+                                   "\(range.origin) does not match its digest: expected \(expected), read \(actual)",
+                                   hint: "the archive is corrupt or was modified; obtain a fresh copy")
+            }
+            return nil
+        }
+        let want = Int(min(Int64(chunkSize), range.length - position))
+        var buffer = ByteBufferAllocator().buffer(capacity: want)
+        let got = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { pointer in
+            try range.file.read(into: UnsafeMutableRawBufferPointer(rebasing: pointer[0..<want]), at: range.offset + position)
+        }
+        guard got == want else {
+            throw ArchiveError(.truncated, "\(range.origin) is truncated: the file ends before the entry does")
+        }
+        buffer.withUnsafeReadableBytes { hasher.update($0) }
+        position += Int64(want)
+        return buffer
+    }
+}

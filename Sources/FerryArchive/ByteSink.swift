@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FerryOCI
+
+/// Somewhere bytes are written in order: a file, a compressor, a hash.
+public protocol ByteSink: AnyObject {
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+}
+
+extension ByteSink {
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+}
+
+/// Writes to a new file that appears under its final name only when `commit()` is called, so a
+/// crash or an error never leaves a half-written file where a complete one is expected.
+public final class AtomicFileSink: ByteSink {
+    public let path: String
+    private let temporaryPath: String
+    private var descriptor: Int32
+    public private(set) var count: Int64 = 0
+
+    public init(path: String, mode: mode_t = 0o644) throws {
+        self.path = path
+        self.temporaryPath = path + ".ferry-partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            throw ArchiveError(.io, "cannot create \(temporaryPath): \(String(cString: strerror(errno)))")
+        }
+        self.descriptor = fd
+    }
+
+    deinit {
+        if descriptor >= 0 {
+            close(descriptor)
+            unlink(temporaryPath)
+        }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ArchiveError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            done += n
+        }
+        count += Int64(bytes.count)
+    }
+
+    /// Flushes to disk and renames into place.
+    public func commit() throws {
+        guard fsync(descriptor) == 0, close(descriptor) == 0 else {
+            let message = String(cString: strerror(errno))
+            descriptor = -1
+            unlink(temporaryPath)
+            throw ArchiveError(.io, "cannot write \(path): \(message)")
+        }
+        descriptor = -1
+        guard rename(temporaryPath, path) == 0 else {
+            let message = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw ArchiveError(.io, "cannot move \(temporaryPath) to \(path): \(message)")
+        }
+    }
+}
+
+/// Hashes and counts what passes through, optionally forwarding it.
+public final class DigestingSink: ByteSink {
+    private var hasher = DigestHasher()
+    public private(set) var count: Int64 = 0
+    private let next: (any ByteSink)?
+
+    public init(forwardingTo next: (any ByteSink)? = nil) {
+        self.next = next
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        hasher.update(bytes)
+        count += Int64(bytes.count)
+        try next?.write(bytes)
+    }
+
+    public var digest: Digest { hasher.finalize() }
+}
+
+/// Collects bytes in memory (small documents only).
+public final class MemorySink: ByteSink {
+    public private(set) var bytes: [UInt8] = []
+    public init() {}
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        self.bytes.append(contentsOf: bytes)
+    }
+}

@@ -1,0 +1,113 @@
+import FerryOCI
+import Foundation
+
+/// Reads `manifest.json` archives from every writer: go-containerregistry (charts-syncer bundles),
+/// legacy `docker save`, skopeo, and Docker ≥ 25. Each entry becomes a Docker schema-2 image built
+/// as charts-syncer builds it, so digests match what it would have pushed.
+struct DockerArchiveReader {
+    let container: any ArchiveContainer
+    let compressor: LayerCompressor
+
+    struct Entry: Decodable {
+        var Config: String
+        var RepoTags: [String]?
+        var Layers: [String]?
+    }
+
+    func read() throws -> ImageArchive {
+        let origin = container.origin
+        let manifestRange = try container.member("manifest.json")
+        let entries: [Entry]
+        do {
+            entries = try JSONDecoder().decode([Entry].self, from: Data(try manifestRange.readAll()))
+        } catch let error as ArchiveError {
+            throw error
+        } catch {
+            throw ArchiveError(.invalidImage, "\(origin)!manifest.json is not a valid docker-archive manifest: \(error.shortDescription)")
+        }
+        var images: [ArchivedImage] = []
+        var notes = container.notes
+        for (index, entry) in entries.enumerated() {
+            let where_ = "\(origin)!manifest.json[\(index)]"
+            var references: [Reference] = []
+            for tag in entry.RepoTags ?? [] {
+                do {
+                    references.append(try Reference(parsing: tag))
+                } catch {
+                    throw ArchiveError(.invalidImage, "\(where_): RepoTag '\(tag)' is not a valid image reference: \(error)")
+                }
+            }
+            if references.isEmpty {
+                notes.append("\(where_) has no RepoTags (saved by id); it cannot be named in a registry and is skipped")
+                continue
+            }
+            images.append(try readImage(entry, at: where_, references: references))
+        }
+        return ImageArchive(origin: origin, format: .dockerArchive, images: images, notes: notes)
+    }
+
+    private func readImage(_ entry: Entry, at where_: String, references: [Reference]) throws -> ArchivedImage {
+        let configRange = try container.member(entry.Config)
+        let configBytes = try configRange.readAll()
+        let configDigest = Digest.of(configBytes)
+        if let named = Self.digestInName(entry.Config), named != configDigest {
+            throw ArchiveError(.digestMismatch,
+                               "\(configRange.origin) does not match its name: the bytes hash to \(configDigest)",
+                               hint: "the archive is corrupt or was modified; obtain a fresh copy")
+        }
+        let config: ImageConfiguration
+        do {
+            config = try JSONDecoder().decode(ImageConfiguration.self, from: Data(configBytes))
+        } catch {
+            throw ArchiveError(.invalidImage, "\(configRange.origin) is not a valid image config: \(error.shortDescription)")
+        }
+        let layerPaths = entry.Layers ?? []
+        let diffIDs = config.rootfs?.diffIDs ?? []
+        guard diffIDs.count == layerPaths.count else {
+            throw ArchiveError(.invalidImage,
+                               "\(where_) lists \(layerPaths.count) layers but its config \(entry.Config) has \(diffIDs.count) diff_ids")
+        }
+
+        var blobs = [ArchivedBlob(digest: configDigest, size: Int64(configBytes.count), source: .stored(configRange))]
+        var layers: [Descriptor] = []
+        for (i, path) in layerPaths.enumerated() {
+            let range = try container.member(path)
+            let blob: ArchivedBlob
+            switch Compression.detect(try range.prefix(8)) {
+            case .gzip:
+                let digest = try Self.digestInName(path) ?? range.digest()
+                blob = ArchivedBlob(digest: digest, size: range.length, source: .stored(range))
+            case .none:
+                let (digest, size) = try compressor.compressedDescriptor(of: range, diffID: diffIDs[i])
+                blob = ArchivedBlob(digest: digest, size: size, source: .gzipped(range, diffID: diffIDs[i]))
+            case let other:
+                throw ArchiveError(.unsupported,
+                                   "\(range.origin) is \(other.rawValue)-compressed; a Docker schema-2 image needs gzip layers",
+                                   hint: "re-save the image with gzip or uncompressed layers")
+            }
+            layers.append(Descriptor(mediaType: MediaType.dockerLayerGzip, digest: blob.digest, size: blob.size))
+            if !blobs.contains(where: { $0.digest == blob.digest }) { blobs.append(blob) }
+        }
+        let manifest = DockerManifestBuilder.build(
+            config: Descriptor(mediaType: MediaType.dockerConfig, digest: configDigest, size: Int64(configBytes.count)),
+            layers: layers)
+        return ArchivedImage(sourceNames: entry.RepoTags ?? [], references: references, root: manifest, children: [],
+                             blobs: blobs, platforms: config.platform.map { [$0] } ?? [], layerCount: layers.count,
+                             origin: where_)
+    }
+
+    /// Writers that name files by content: `sha256:<hex>`, `<hex>.tar.gz`, `<hex>.json`, `blobs/sha256/<hex>`.
+    /// skopeo's `<diffid>.tar` names uncompressed content, which is checked against the diff_id instead.
+    static func digestInName(_ path: String) -> Digest? {
+        let last = path.split(separator: "/").last.map(String.init) ?? path
+        var candidate = last
+        if candidate.hasPrefix("sha256:") { candidate.removeFirst(7) }
+        for suffix in [".tar.gz", ".json"] where candidate.hasSuffix(suffix) {
+            candidate.removeLast(suffix.count)
+        }
+        if path.hasPrefix("blobs/sha256/") || last.hasPrefix("sha256:") || last.hasSuffix(".tar.gz") || last.hasSuffix(".json") {
+            return try? Digest(hex: candidate)
+        }
+        return nil
+    }
+}

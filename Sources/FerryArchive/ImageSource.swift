@@ -1,0 +1,68 @@
+import Foundation
+
+/// What `ferry push`, `inspect` and `verify` accept as SOURCE: a bundle, a directory of bundles, a
+/// docker-archive, or an OCI layout (a directory or a tar). The kind is found from the content.
+public struct ImageSource: Sendable {
+    public enum Kind: String, Sendable {
+        case bundle
+        case dockerArchive = "docker-archive"
+        case ociLayout = "oci-layout"
+    }
+
+    public var path: String
+    public var kind: Kind
+    public var archive: ImageArchive
+    public var bundle: ModuleBundle?
+
+    /// Opens `path`. A directory of bundles yields one source per `*.bundle.tar`; other files there
+    /// are passed over and listed in `notes`.
+    public static func open(_ path: String, compressor: LayerCompressor) throws -> (sources: [ImageSource], notes: [String]) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ArchiveError(.io, "\(path) does not exist")
+        }
+        if isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: path + "/oci-layout") {
+                let container = try DirectoryContainer(root: path)
+                let archive = try ImageArchive.read(container, compressor: compressor)
+                return ([ImageSource(path: path, kind: .ociLayout, archive: archive)], archive.notes)
+            }
+            let names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+            var sources: [ImageSource] = []
+            var notes: [String] = []
+            for name in names {
+                let full = (path as NSString).appendingPathComponent(name)
+                guard name.hasSuffix(".bundle.tar") else {
+                    notes.append("\(full): not a .bundle.tar; skipped")
+                    continue
+                }
+                let source = try openFile(full, compressor: compressor)
+                notes += source.archive.notes
+                sources.append(source)
+            }
+            guard !sources.isEmpty else {
+                throw ArchiveError(.missingEntry, "\(path) holds no *.bundle.tar files and is not an OCI layout")
+            }
+            return (sources, notes)
+        }
+        let source = try openFile(path, compressor: compressor)
+        return ([source], source.archive.notes)
+    }
+
+    static func openFile(_ path: String, compressor: LayerCompressor) throws -> ImageSource {
+        let file = try RandomAccessFile(path: path)
+        let head = try file.read(at: 0, count: 8)
+        let compression = Compression.detect(head)
+        guard compression == .none else {
+            throw ArchiveError(.unsupported, "\(path) is \(compression.rawValue)-compressed; Ferry reads tar archives in place",
+                               hint: "decompress it first (for gzip: gunzip -k \(path))")
+        }
+        let index = try TarIndex(file: file)
+        if ModuleBundle.looksLikeBundle(index) {
+            let bundle = try ModuleBundle(path: path, index: index, compressor: compressor)
+            return ImageSource(path: path, kind: .bundle, archive: bundle.images, bundle: bundle)
+        }
+        let archive = try ImageArchive.read(index, compressor: compressor)
+        return ImageSource(path: path, kind: archive.format == .ociLayout ? .ociLayout : .dockerArchive, archive: archive)
+    }
+}

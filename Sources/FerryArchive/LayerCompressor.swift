@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CZlib
+import FerryOCI
+import Foundation
+
+/// Gzips uncompressed layers once. The diffID → compressed digest mapping and the compressed bytes
+/// are kept under the cache directory, so a rerun neither compresses again nor changes a digest.
+public final class LayerCompressor: Sendable {
+    public let cacheDirectory: String?
+    /// When false (dry runs) nothing is written: digests are computed by compressing into a hash.
+    public let writesCache: Bool
+
+    public init(cacheDirectory: String?, writesCache: Bool = true) {
+        self.cacheDirectory = cacheDirectory
+        self.writesCache = writesCache && cacheDirectory != nil
+    }
+
+    /// `$FERRY_CACHE_DIR`, else `$XDG_CACHE_HOME/ferry`, else `~/.cache/ferry`.
+    public static func defaultCacheDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let dir = environment["FERRY_CACHE_DIR"], !dir.isEmpty { return dir }
+        if let dir = environment["XDG_CACHE_HOME"], !dir.isEmpty { return dir + "/ferry" }
+        return (environment["HOME"] ?? NSHomeDirectory()) + "/.cache/ferry"
+    }
+
+    struct Mapping: Codable {
+        var digest: Digest
+        var size: Int64
+        var zlib: String
+    }
+
+    /// The digest and size of the gzipped layer.
+    public func compressedDescriptor(of range: ByteRange, diffID: Digest) throws -> (digest: Digest, size: Int64) {
+        if let mapping = cachedMapping(diffID) {
+            return (mapping.digest, mapping.size)
+        }
+        if writesCache {
+            let result = try compressIntoCache(range, diffID: diffID)
+            return (result.digest, result.size)
+        }
+        let hash = DigestingSink()
+        try compress(range, diffID: diffID, into: hash)
+        return (hash.digest, hash.count)
+    }
+
+    /// The gzipped bytes, compressing again if the cached copy is gone. Fails if they do not hash to
+    /// `expected`, which happens only if the cache was tampered with.
+    public func compressedBytes(of range: ByteRange, diffID: Digest, expected: Digest) throws -> ByteRange {
+        guard let cacheDirectory else {
+            throw ArchiveError(.io, "\(range.origin) must be gzipped before it is pushed, and no cache directory is set",
+                               hint: "set FERRY_CACHE_DIR to a writable directory")
+        }
+        let path = blobPath(cacheDirectory, expected)
+        if let file = try? RandomAccessFile(path: path) {
+            return ByteRange(wholeFile: file)
+        }
+        let result = try compressIntoCache(range, diffID: diffID)
+        guard result.digest == expected else {
+            throw ArchiveError(.digestMismatch,
+                               "gzipping \(range.origin) gave \(result.digest), but the cache recorded \(expected)",
+                               hint: "the zlib library changed since the last run; delete \(cacheDirectory) and run again")
+        }
+        return ByteRange(wholeFile: try RandomAccessFile(path: blobPath(cacheDirectory, result.digest)))
+    }
+
+    // MARK: - Work
+
+    private func compress(_ range: ByteRange, diffID: Digest, into sink: any ByteSink) throws {
+        let gzip = try GzipCompressor(writingTo: sink)
+        let uncompressed = DigestingSink()
+        try range.forEachChunk { chunk in
+            try uncompressed.write(chunk)
+            try gzip.write(chunk)
+        }
+        try gzip.finish()
+        guard uncompressed.digest == diffID else {
+            throw ArchiveError(.digestMismatch,
+                               "\(range.origin) does not match its diff_id: the config says \(diffID), the bytes hash to \(uncompressed.digest)",
+                               hint: "the archive is corrupt or was modified; obtain a fresh copy")
+        }
+    }
+
+    private func compressIntoCache(_ range: ByteRange, diffID: Digest) throws -> (digest: Digest, size: Int64) {
+        guard let cacheDirectory else { preconditionFailure("compressIntoCache without a cache directory") }
+        try FileManager.default.createDirectory(atPath: cacheDirectory + "/blobs/sha256", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: cacheDirectory + "/gzip", withIntermediateDirectories: true)
+        let scratch = cacheDirectory + "/blobs/sha256/incoming-\(diffID.hex)"
+        let file = try AtomicFileSink(path: scratch)
+        let hash = DigestingSink(forwardingTo: file)
+        try compress(range, diffID: diffID, into: hash)
+        try file.commit()
+        let digest = hash.digest
+        guard rename(scratch, blobPath(cacheDirectory, digest)) == 0 else {
+            throw ArchiveError(.io, "cannot store a compressed layer in \(cacheDirectory): \(String(cString: strerror(errno)))")
+        }
+        let mapping = Mapping(digest: digest, size: hash.count, zlib: String(cString: zlibVersion()))
+        let record = try AtomicFileSink(path: mappingPath(cacheDirectory, diffID))
+        try record.write(Array(try JSONEncoder().encode(mapping)))
+        try record.commit()
+        return (digest, hash.count)
+    }
+
+    private func cachedMapping(_ diffID: Digest) -> Mapping? {
+        guard let cacheDirectory,
+              let data = FileManager.default.contents(atPath: mappingPath(cacheDirectory, diffID)),
+              let mapping = try? JSONDecoder().decode(Mapping.self, from: data),
+              mapping.zlib == String(cString: zlibVersion()) else { return nil }
+        return mapping
+    }
+
+    private func blobPath(_ dir: String, _ digest: Digest) -> String { "\(dir)/blobs/sha256/\(digest.hex)" }
+    private func mappingPath(_ dir: String, _ diffID: Digest) -> String { "\(dir)/gzip/\(diffID.hex).json" }
+}

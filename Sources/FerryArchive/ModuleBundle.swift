@@ -1,0 +1,41 @@
+/// A vendor's offline bundle, `<name>.bundle.tar`: `hints.yaml`, the chart as a tree under
+/// `original-chart/`, and `images.tar`. The inner archive is indexed where it lies in the outer file.
+public struct ModuleBundle: Sendable {
+    public let path: String
+    public let index: TarIndex
+    public let images: ImageArchive
+
+    public init(path: String, index: TarIndex, compressor: LayerCompressor) throws {
+        self.path = path
+        self.index = index
+        guard index.contains("images.tar") else {
+            throw ArchiveError(.missingEntry, "\(path) has no images.tar", hint: "a bundle holds hints.yaml, original-chart/ and images.tar")
+        }
+        let inner = try TarIndex(range: try index.member("images.tar"))
+        self.images = try ImageArchive.read(inner, compressor: compressor)
+    }
+
+    /// True when an archive's members look like a bundle.
+    public static func looksLikeBundle(_ index: TarIndex) -> Bool {
+        index.contains("images.tar") && (index.contains("hints.yaml") || index.contains("original-chart/Chart.yaml"))
+    }
+
+    /// The bytes of `hints.yaml`, if the bundle has one.
+    public func hints() throws -> [UInt8]? {
+        guard index.contains("hints.yaml") else { return nil }
+        return try index.member("hints.yaml").readAll()
+    }
+
+    /// A file of the chart, by its path below `original-chart/`.
+    public func chartFile(_ relative: String) throws -> ByteRange {
+        try index.member("original-chart/" + relative)
+    }
+
+    /// Every regular file of the chart, as (path below `original-chart/`, bytes).
+    public func chartFiles() -> [(path: String, range: ByteRange)] {
+        index.members(under: "original-chart").compactMap { item in
+            guard item.entry.isFile, let range = try? index.member(item.entry.path) else { return nil }
+            return (item.relative, range)
+        }
+    }
+}

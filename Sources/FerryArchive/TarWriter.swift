@@ -1,0 +1,142 @@
+import Foundation
+
+/// Writes a deterministic tar: regular files only (plus directories when asked), mode 0644,
+/// uid/gid 0, mtime 0, ustar headers, pax records only for names too long for ustar. The same
+/// members in the same order always give the same bytes.
+public final class TarWriter {
+    private let sink: any ByteSink
+    private var finished = false
+    public private(set) var position: Int64 = 0
+
+    public init(writingTo sink: any ByteSink) {
+        self.sink = sink
+    }
+
+    /// Adds a file from memory.
+    public func addFile(_ path: String, bytes: [UInt8], mode: Int = 0o644) throws {
+        try writeHeader(path: path, size: Int64(bytes.count), typeflag: UInt8(ascii: "0"), mode: mode)
+        try emit(bytes)
+        try pad(Int64(bytes.count))
+    }
+
+    /// Adds a file whose bytes are streamed from a range of another file.
+    public func addFile(_ path: String, from range: ByteRange, mode: Int = 0o644) throws {
+        try writeHeader(path: path, size: range.length, typeflag: UInt8(ascii: "0"), mode: mode)
+        try range.forEachChunk { chunk in
+            try sink.write(chunk)
+            position += Int64(chunk.count)
+        }
+        try pad(range.length)
+    }
+
+    /// Adds a file whose bytes `produce` writes; `size` must be exact.
+    public func addFile(_ path: String, size: Int64, mode: Int = 0o644,
+                        produce: (any ByteSink) throws -> Void) throws {
+        try writeHeader(path: path, size: size, typeflag: UInt8(ascii: "0"), mode: mode)
+        let counter = DigestingSink(forwardingTo: sink)
+        try produce(counter)
+        guard counter.count == size else {
+            throw ArchiveError(.io, "tar member '\(path)' was declared as \(size) bytes but \(counter.count) were written")
+        }
+        position += size
+        try pad(size)
+    }
+
+    public func addDirectory(_ path: String) throws {
+        let name = path.hasSuffix("/") ? path : path + "/"
+        try writeHeader(path: name, size: 0, typeflag: UInt8(ascii: "5"), mode: 0o755)
+    }
+
+    /// Writes the two zero blocks that end an archive.
+    public func finish() throws {
+        guard !finished else { return }
+        finished = true
+        try emit([UInt8](repeating: 0, count: 1024))
+    }
+
+    // MARK: - Headers
+
+    private func writeHeader(path: String, size: Int64, typeflag: UInt8, mode: Int) throws {
+        precondition(!finished, "TarWriter used after finish()")
+        let name = Array(path.utf8)
+        var fields = ustarSplit(name)
+        if fields == nil {
+            // Too long for ustar: a pax record carries the real name.
+            let record = Self.paxRecord(key: "path", value: path)
+            let paxName = Array("PaxHeaders/\(path.split(separator: "/").last ?? "")".utf8.prefix(100))
+            try emit(Self.header(name: paxName, prefix: [], size: Int64(record.count), typeflag: UInt8(ascii: "x"), mode: 0o644))
+            try emit(record)
+            try pad(Int64(record.count))
+            fields = (Array(name.suffix(100)), [])
+        }
+        try emit(Self.header(name: fields!.name, prefix: fields!.prefix, size: size, typeflag: typeflag, mode: mode))
+    }
+
+    private func ustarSplit(_ name: [UInt8]) -> (name: [UInt8], prefix: [UInt8])? {
+        if name.count <= 100 { return (name, []) }
+        guard name.count <= 256 else { return nil }
+        // Split at a slash so that prefix ≤ 155 and name ≤ 100.
+        for i in stride(from: min(155, name.count - 1), through: 1, by: -1) where name[i] == UInt8(ascii: "/") {
+            if name.count - i - 1 <= 100 && name.count - i - 1 > 0 {
+                return (Array(name[(i + 1)...]), Array(name[..<i]))
+            }
+        }
+        return nil
+    }
+
+    static func header(name: [UInt8], prefix: [UInt8], size: Int64, typeflag: UInt8, mode: Int) -> [UInt8] {
+        var block = [UInt8](repeating: 0, count: 512)
+        func put(_ bytes: [UInt8], at offset: Int) {
+            for (i, b) in bytes.enumerated() { block[offset + i] = b }
+        }
+        func octal(_ value: Int64, width: Int) -> [UInt8] {
+            let digits = String(value, radix: 8)
+            return Array((String(repeating: "0", count: max(0, width - 1 - digits.count)) + digits).utf8) + [0]
+        }
+        put(name, at: 0)
+        put(octal(Int64(mode), width: 8), at: 100)
+        put(octal(0, width: 8), at: 108)
+        put(octal(0, width: 8), at: 116)
+        if size < 0o77777777777 {
+            put(octal(size, width: 12), at: 124)
+        } else {
+            // GNU base-256 for members of 8 GiB and more.
+            var value = size
+            for i in stride(from: 135, through: 125, by: -1) {
+                block[i] = UInt8(value & 0xff)
+                value >>= 8
+            }
+            block[124] = 0x80
+        }
+        put(octal(0, width: 12), at: 136)
+        block[156] = typeflag
+        put(Array("ustar\0".utf8), at: 257)
+        put(Array("00".utf8), at: 263)
+        put(prefix, at: 345)
+        put(Array("        ".utf8), at: 148)
+        let sum = block.reduce(0) { $0 + Int($1) }
+        put(Array(String(format: "%06o", sum).utf8) + [0, UInt8(ascii: " ")], at: 148)
+        return block
+    }
+
+    static func paxRecord(key: String, value: String) -> [UInt8] {
+        let body = " \(key)=\(value)\n"
+        var length = body.utf8.count + 1
+        while String(length).utf8.count + body.utf8.count != length {
+            length = String(length).utf8.count + body.utf8.count
+        }
+        return Array("\(length)\(body)".utf8)
+    }
+
+    private func emit(_ bytes: [UInt8]) throws {
+        try sink.write(bytes)
+        position += Int64(bytes.count)
+    }
+
+    private func pad(_ size: Int64) throws {
+        let remainder = Int(size % 512)
+        if remainder != 0 {
+            try emit([UInt8](repeating: 0, count: 512 - remainder))
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// The root command: `ferry <subcommand>`.
+public struct Ferry: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ferry",
+        abstract: "Deliver Helm-packaged modules into air-gapped sites: push their images, inspect and verify bundles.",
+        discussion: """
+            SOURCE is a vendor bundle (<name>.bundle.tar), a directory of bundles, a docker-save archive, or an \
+            OCI image layout (a directory or a tar). Ferry reads archives in place: nothing is extracted.
+
+            Credentials: --username with --password-stdin, else $FERRY_REGISTRY_USERNAME and \
+            $FERRY_REGISTRY_PASSWORD, else the registry's entry in ~/.docker/config.json ($DOCKER_CONFIG).
+            Cache: uncompressed layers are gzipped once and kept in $FERRY_CACHE_DIR (default ~/.cache/ferry).
+
+            \(ExitStatus.help)
+            """,
+        version: "0.1.0",
+        subcommands: [Push.self, Inspect.self, Verify.self])
+
+    public init() {}
+}

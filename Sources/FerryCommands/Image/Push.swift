@@ -1,0 +1,185 @@
+import ArgumentParser
+import FerryArchive
+import FerryOCI
+import FerryRegistry
+import FerrySync
+import Foundation
+import Logging
+
+extension Ferry {
+    /// `ferry push`: stream the images of bundles or archives into a registry.
+    public struct Push: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Push the images of a bundle, a directory of bundles, a docker-archive or an OCI layout to a registry.",
+            discussion: """
+                Each image is named <registry>/<repository>/<last path element of its source name>:<tag>, the rule \
+                charts-syncer uses. Blobs go straight from the archive to the registry; blobs the registry already \
+                has are skipped, and a blob needed in several repositories is sent once and mounted into the others.
+
+                Examples:
+                  ferry push spidernet_0.8.0.bundle.tar --registry 10.16.23.145 --repository release.daocloud.io/spidernet
+                  ferry push ./offline-bundles --registry harbor.local --repository library --ca-file ca.pem
+                  ferry push images.tar --registry 127.0.0.1:5000 --repository team --plain-http --dry-run
+                  echo "$PASSWORD" | ferry push app.bundle.tar --registry harbor.local --repository proj --username admin --password-stdin
+                """)
+
+        @Argument(help: ArgumentHelp("Bundles, directories of bundles, docker-archives or OCI layouts.", valueName: "source"))
+        public var sources: [String]
+
+        @Option(name: .long, help: ArgumentHelp("Target registry, host[:port] (no scheme).", valueName: "host[:port]"))
+        public var registry: String
+
+        @Option(name: .long, help: ArgumentHelp("Repository prefix in the registry, e.g. a Harbor project and path.", valueName: "prefix"))
+        public var repository: String = ""
+
+        @Flag(name: .long, help: "Print the plan (images, target names, blobs to send and already present) and send nothing but HEAD requests.")
+        public var dryRun = false
+
+        @Option(name: .long, help: "Blobs transferred at once, across all images.")
+        public var concurrency: Int = 4
+
+        @OptionGroup(title: "Registry") public var registryOptions: RegistryOptions
+        @OptionGroup(title: "Output") public var output: OutputOptions
+
+        public init() {}
+
+        public func validate() throws {
+            guard !registry.contains("://"), !registry.contains("/"), !registry.isEmpty else {
+                throw ValidationError("--registry takes host[:port] without a scheme or path, e.g. 10.16.23.145 or harbor.local:8443")
+            }
+            guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64") }
+            let prefix = repository.split(separator: "/").joined(separator: "/")
+            if !prefix.isEmpty {
+                do {
+                    _ = try Reference(registry: registry, repository: prefix + "/x")
+                } catch {
+                    throw ValidationError("--repository '\(repository)' is not a valid repository path: use lowercase letters, digits, '.', '_', '-' and '/'")
+                }
+            }
+        }
+
+        public func run() async throws {
+            try await reportingErrors(output) { try await execute() }
+        }
+
+        func execute() async throws {
+            let console = Console.current
+            let started = ContinuousClock.now
+            let compressor = makeCompressor(writesCache: !dryRun)
+            let opened = try openSources(sources, compressor: compressor, output: output)
+            let plan = try PushPlan(sources: opened, target: PushTarget(registry: registry, repositoryPrefix: repository))
+            let imageCount = plan.images.reduce(0) { $0 + $1.targets.count }
+            if output.output == .text && !output.quiet {
+                console.err("Plan: \(imageCount) image(s) from \(opened.count) source(s) → \(registry)/\(repository.isEmpty ? "" : repository + "/")…, \(plan.blobs.count) unique blob(s), \(ByteCount.format(plan.totalBytes))")
+            }
+
+            let credentials = try registryOptions.credentials(console: console).credentials(for: registry)
+            let http = try RegistryClient.makeHTTPClient(security: registryOptions.security, connectionsPerHost: concurrency)
+            do {
+                let client = try await RegistryClient.connect(host: registry, security: registryOptions.security,
+                                                              credentials: credentials, http: http)
+                let probe = try await PushProbe.run(plan, client: client, access: dryRun ? .pull : .push, concurrency: concurrency)
+                if dryRun {
+                    printPlan(plan, probe: probe)
+                } else {
+                    try await apply(plan, probe: probe, client: client, compressor: compressor, started: started)
+                }
+            } catch {
+                try? await http.shutdown()
+                throw error
+            }
+            try await http.shutdown()
+        }
+
+        func apply(_ plan: PushPlan, probe: PushProbe, client: RegistryClient, compressor: LayerCompressor,
+                   started: ContinuousClock.Instant) async throws {
+            let console = Console.current
+            let renderer = PushRenderer(console: console, options: output)
+            renderer.begin(totalBytes: probe.summary.bytesToSend, images: probe.summary.images)
+            renderer.handle(.probed(probe.summary))
+            if output.output == .text && !output.quiet {
+                let s = probe.summary
+                console.err("Registry has \(s.blobsPresent) of \(s.blobs) blob(s); sending \(s.blobsToSend) (\(ByteCount.format(s.bytesToSend))), mounting \(s.blobsToMount)")
+            }
+            let pusher = ImagePusher(client: client, compressor: compressor, concurrency: concurrency, events: renderer.sink)
+            let report = await pusher.push(plan, probe: probe)
+            renderer.end()
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let pushed = report.images.filter { $0.status == "pushed" }.count
+            let unchanged = report.images.filter { $0.status == "unchanged" }.count
+            let failed = report.images.filter { $0.status == "failed" }.count
+            if output.output == .json {
+                struct Summary: Encodable {
+                    var event = "summary"
+                    var report: ImagePusher.Report
+                    var seconds: Double
+                    var ok: Bool
+                }
+                console.out(JSONLines.encode(Summary(report: report, seconds: seconds, ok: report.succeeded)))
+            } else {
+                console.out(String(format: "Done: %d pushed, %d unchanged, %d failed; %d blob(s) uploaded (%@), %d mounted, %d already present; %.1f s, %@",
+                                   pushed, unchanged, failed, report.blobsUploaded, ByteCount.format(report.bytesUploaded),
+                                   report.blobsMounted, report.blobsPresent, seconds,
+                                   ByteCount.rate(report.bytesUploaded, seconds: seconds)))
+            }
+            if !report.succeeded {
+                if output.output == .text {
+                    console.err("\(report.failures.count) failure(s):")
+                    for failure in report.failures { console.err("  - \(failure)") }
+                }
+                throw ExitCode(ExitStatus.partialFailure)
+            }
+        }
+
+        func printPlan(_ plan: PushPlan, probe: PushProbe) {
+            let console = Console.current
+            let present = probe.blobsPresent
+            if output.output == .json {
+                struct Image: Encodable {
+                    var source: String
+                    var sourceNames: [String]
+                    var targets: [String]
+                    var digest: String
+                    var mediaType: String
+                    var status: String
+                    var blobs: Int
+                    var blobsToSend: Int
+                    var bytesToSend: Int64
+                }
+                struct DryRun: Encodable {
+                    var event = "plan"
+                    var registry: String
+                    var images: [Image]
+                    var summary: PushProbe.Summary
+                }
+                let images = plan.images.map { planned -> Image in
+                    let missing = planned.image.blobs.filter { blob in
+                        planned.targets.contains { !(present[blob.digest]?.contains($0.repository) ?? false) }
+                    }
+                    let upToDate = planned.targets.allSatisfy { probe.manifests[$0.description] == planned.image.root.digest }
+                    return Image(source: planned.source, sourceNames: planned.image.sourceNames,
+                                 targets: planned.targets.map(\.description), digest: planned.image.root.digest.string,
+                                 mediaType: planned.image.root.mediaType, status: upToDate ? "present" : "push",
+                                 blobs: planned.image.blobs.count, blobsToSend: missing.count,
+                                 bytesToSend: missing.reduce(0) { $0 + $1.size })
+                }
+                console.out(JSONLines.encode(DryRun(registry: registry, images: images, summary: probe.summary)))
+                return
+            }
+            console.out("Dry run: nothing was sent. The push would do this:")
+            for planned in plan.images {
+                let missing = planned.image.blobs.filter { blob in
+                    planned.targets.contains { !(present[blob.digest]?.contains($0.repository) ?? false) }
+                }
+                for target in planned.targets {
+                    let state = probe.manifests[target.description] == planned.image.root.digest ? "already present" : "push"
+                    console.out("  \(target)  ← \(planned.image.sourceNames.first ?? planned.image.origin)")
+                    console.out("      \(state); digest \(planned.image.root.digest); \(missing.count) of \(planned.image.blobs.count) blob(s) to send (\(ByteCount.format(missing.reduce(0) { $0 + $1.size })))")
+                }
+            }
+            let s = probe.summary
+            console.out("Total: \(s.images) image(s), \(s.imagesPresent) already present; \(s.blobs) unique blob(s): \(s.blobsToSend) to send (\(ByteCount.format(s.bytesToSend))), \(s.blobsToMount) to mount, \(s.blobsPresent) present (\(ByteCount.format(s.bytesPresent)))")
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import FerryArchive
+import Foundation
+
+/// Opens every SOURCE argument, printing skipped entries with --verbose.
+func openSources(_ paths: [String], compressor: LayerCompressor, output: OutputOptions) throws -> [ImageSource] {
+    let console = Console.current
+    var sources: [ImageSource] = []
+    for path in paths {
+        let opened = try ImageSource.open(path, compressor: compressor)
+        sources += opened.sources
+        for note in opened.notes where output.verbose && output.output == .text {
+            console.err("note: \(note)")
+        }
+        if !output.verbose && output.output == .text && !output.quiet {
+            let skipped = opened.notes.filter { $0.hasSuffix("not a .bundle.tar; skipped") }
+            if !skipped.isEmpty {
+                console.err("warning: skipped \(skipped.count) file(s) in \(path) that are not .bundle.tar (see --verbose)")
+            }
+        }
+    }
+    return sources
+}
+
+func makeCompressor(writesCache: Bool) -> LayerCompressor {
+    LayerCompressor(cacheDirectory: LayerCompressor.defaultCacheDirectory(environment: Console.current.environment),
+                    writesCache: writesCache)
+}

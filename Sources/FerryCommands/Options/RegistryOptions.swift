@@ -1,0 +1,53 @@
+import ArgumentParser
+import FerryRegistry
+
+/// How to reach and authenticate to a registry.
+public struct RegistryOptions: ParsableArguments, Sendable {
+    @Option(name: .long, help: ArgumentHelp("User name for the registry (default: $FERRY_REGISTRY_USERNAME, then ~/.docker/config.json).",
+                                           valueName: "user"))
+    public var username: String?
+
+    @Flag(name: .long, help: "Read the password or token from the first line of standard input (default: $FERRY_REGISTRY_PASSWORD).")
+    public var passwordStdin = false
+
+    @Option(name: .long, help: ArgumentHelp("PEM file of CA certificates to trust for HTTPS, in addition to the system's.", valueName: "file"))
+    public var caFile: String?
+
+    @Flag(name: .long, help: "Use HTTPS without verifying the registry's certificate.")
+    public var insecure = false
+
+    @Flag(name: .long, help: "Use plain HTTP instead of HTTPS.")
+    public var plainHTTP = false
+
+    public init() {}
+
+    public func validate() throws {
+        if insecure && plainHTTP { throw ValidationError("--insecure and --plain-http cannot be used together") }
+        if passwordStdin && username == nil { throw ValidationError("--password-stdin needs --username") }
+    }
+
+    public var security: TransportSecurity {
+        TransportSecurity(mode: plainHTTP ? .plainHTTP : (insecure ? .httpsUnverified : .https), caFile: caFile)
+    }
+
+    /// Explicit credentials, reading the password from stdin when asked to.
+    func credentials(console: Console) throws -> CredentialResolver {
+        var explicit: Credentials?
+        if let username {
+            var password = console.environment[CredentialResolver.passwordVariable]
+            if passwordStdin {
+                guard let line = console.readLine(), !line.isEmpty else {
+                    throw ValidationError("--password-stdin was given but standard input is empty")
+                }
+                password = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            guard let password, !password.isEmpty else {
+                throw ValidationError("--username needs a password: pass --password-stdin or set \(CredentialResolver.passwordVariable)")
+            }
+            explicit = Credentials(username: username, password: password, origin: "--username")
+        }
+        return CredentialResolver(explicit: explicit, environment: console.environment)
+    }
+}
+
+import Foundation

@@ -1,0 +1,23 @@
+import ArgumentParser
+import Foundation
+
+/// `--output text|json`.
+public enum OutputFormat: String, ExpressibleByArgument, Sendable, CaseIterable {
+    case text
+    case json
+}
+
+/// Encodes one JSON object per line, keys sorted so output is stable.
+enum JSONLines {
+    static func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "{}"
+    }
+
+    static func pretty<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "{}"
+    }
+}

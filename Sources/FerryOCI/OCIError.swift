@@ -1,0 +1,24 @@
+/// The one error type of FerryOCI: a malformed digest, reference, media type or document.
+public struct OCIError: Error, Sendable, CustomStringConvertible, Equatable {
+    public enum Code: String, Sendable {
+        case invalidDigest
+        case invalidReference
+        case invalidDocument
+        case documentTooLarge
+        case unsupportedMediaType
+    }
+
+    public var code: Code
+    public var message: String
+    public var hint: String?
+
+    public init(_ code: Code, _ message: String, hint: String? = nil) {
+        self.code = code
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String {
+        hint.map { "\(message) (\($0))" } ?? message
+    }
+}

@@ -1,0 +1,143 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Holds how a registry wants to be authenticated and caches bearer tokens per scope set.
+/// An actor: every upload task asks it for a header, and one token fetch serves them all.
+actor Authenticator {
+    enum Mode {
+        case anonymous
+        case basic
+        case bearer(realm: String, service: String?)
+    }
+
+    struct Token {
+        var value: String
+        var expires: ContinuousClock.Instant
+    }
+
+    let host: String
+    let credentials: Credentials?
+    private(set) var mode: Mode = .anonymous
+    private var tokens: [String: Token] = [:]
+    private var inFlight: [String: Task<Token, any Error>] = [:]
+
+    init(host: String, credentials: Credentials?) {
+        self.host = host
+        self.credentials = credentials
+    }
+
+    /// Learns the scheme from a 401 challenge. Returns false when nothing usable was offered.
+    @discardableResult
+    func learn(from headers: HTTPHeaders) -> Bool {
+        for value in headers["WWW-Authenticate"] {
+            guard let challenge = AuthChallenge.parse(value) else { continue }
+            if challenge.scheme == "bearer", let realm = challenge.realm {
+                mode = .bearer(realm: realm, service: challenge.service)
+                return true
+            }
+            if challenge.scheme == "basic" {
+                // Harbor answers an insufficient bearer token with a Basic challenge: keep bearer then.
+                if case .bearer = mode { return credentials != nil }
+                mode = .basic
+                return true
+            }
+        }
+        return false
+    }
+
+    /// The scope in a bearer challenge, if any (`insufficient_scope` tells us what to ask for).
+    func challengedScopes(in headers: HTTPHeaders) -> [String] {
+        headers["WWW-Authenticate"].compactMap { AuthChallenge.parse($0) }
+            .filter { $0.scheme == "bearer" }
+            .flatMap { ($0.scope ?? "").split(separator: " ").map(String.init) }
+    }
+
+    /// The `Authorization` header for a request needing `scopes`, or nil for anonymous access.
+    func authorization(scopes: [String], http: HTTPClient) async throws -> String? {
+        switch mode {
+        case .anonymous:
+            return nil
+        case .basic:
+            return credentials?.basicHeader
+        case .bearer(let realm, let service):
+            let key = Set(scopes).sorted().joined(separator: " ")
+            if let token = tokens[key], token.expires > .now {
+                return "Bearer " + token.value
+            }
+            if let task = inFlight[key] {
+                return "Bearer " + (try await task.value).value
+            }
+            let credentials = self.credentials
+            let host = self.host
+            let task = Task {
+                try await Self.fetchToken(realm: realm, service: service, scopes: scopes.isEmpty ? [] : Set(scopes).sorted(),
+                                          credentials: credentials, host: host, http: http)
+            }
+            inFlight[key] = task
+            defer { inFlight[key] = nil }
+            let token = try await task.value
+            tokens[key] = token
+            return "Bearer " + token.value
+        }
+    }
+
+    /// Forgets the cached token for `scopes` after the registry refused it.
+    func invalidate(scopes: [String]) {
+        tokens[Set(scopes).sorted().joined(separator: " ")] = nil
+    }
+
+    static func fetchToken(realm: String, service: String?, scopes: [String], credentials: Credentials?,
+                           host: String, http: HTTPClient) async throws -> Token {
+        guard var components = URLComponents(string: realm), components.host != nil else {
+            throw RegistryError(.protocolViolation, "\(host) names an invalid token service '\(realm)'")
+        }
+        var items = components.queryItems ?? []
+        if let service { items.append(URLQueryItem(name: "service", value: service)) }
+        for scope in scopes { items.append(URLQueryItem(name: "scope", value: scope)) }
+        if let credentials { items.append(URLQueryItem(name: "account", value: credentials.username)) }
+        components.queryItems = items.isEmpty ? nil : items
+        // '+' in a query value must be encoded, or servers read it as a space.
+        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        guard let url = components.url?.absoluteString else {
+            throw RegistryError(.protocolViolation, "cannot build a token request for \(realm)")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        if let credentials { request.headers.add(name: "Authorization", value: credentials.basicHeader) }
+        let scopeText = scopes.isEmpty ? "(none)" : scopes.joined(separator: " ")
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: .seconds(60))
+        } catch {
+            throw RegistryError(.unreachable, "cannot reach the token service of \(host) at \(realm): \(error)")
+        }
+        let body = try await response.body.collect(upTo: 1 << 20)
+        switch response.status.code {
+        case 200:
+            struct Answer: Decodable {
+                var token: String?
+                var access_token: String?
+                var expires_in: Int?
+            }
+            guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(body.readableBytesView)),
+                  let value = answer.token ?? answer.access_token, !value.isEmpty else {
+                throw RegistryError(.protocolViolation, "the token service of \(host) (\(realm)) answered without a token")
+            }
+            // Renew a little early so a token never expires mid-request.
+            let lifetime = max(60, answer.expires_in ?? 60)
+            return Token(value: value, expires: .now + .seconds(lifetime - 10))
+        case 401, 403:
+            let who = credentials.map { "as \($0)" } ?? "anonymously"
+            throw RegistryError(.unauthorized,
+                                "\(host) refused a token \(who) for scope \(scopeText)",
+                                hint: credentials == nil ? "pass --username and --password-stdin, or set \(CredentialResolver.usernameVariable)/\(CredentialResolver.passwordVariable)"
+                                                         : "check the user name and password, and that the user may push to this project",
+                                status: Int(response.status.code))
+        default:
+            throw RegistryError(.server, "the token service of \(host) answered \(response.status) for scope \(scopeText)",
+                                status: Int(response.status.code))
+        }
+    }
+}

@@ -1,0 +1,293 @@
+import AsyncHTTPClient
+import FerryOCI
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// A client for one registry (distribution spec v2). It learns the scheme and the auth method with
+/// a ping, then serves any number of concurrent requests; bearer tokens are shared through an actor.
+public final class RegistryClient: Sendable {
+    /// What a request needs: pull (HEAD, GET) or push (also POST, PUT).
+    public enum Access: String, Sendable {
+        case pull = "pull"
+        case push = "pull,push"
+    }
+
+    public let host: String
+    /// `http://host` or `https://host`, as decided by the ping.
+    public let baseURL: String
+    public let retry: RetryPolicy
+    let http: HTTPClient
+    let authenticator: Authenticator
+    let logger: Logger
+
+    init(host: String, baseURL: String, http: HTTPClient, authenticator: Authenticator, retry: RetryPolicy, logger: Logger) {
+        self.host = host
+        self.baseURL = baseURL
+        self.http = http
+        self.authenticator = authenticator
+        self.retry = retry
+        self.logger = logger
+    }
+
+    /// The user the client authenticates as, for messages.
+    public var user: String? { authenticator.credentials?.username }
+
+    // MARK: - HTTP client
+
+    /// An HTTP client configured for `security`; one serves every registry of a command.
+    public static func makeHTTPClient(security: TransportSecurity, connectionsPerHost: Int = 8) throws -> HTTPClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch security.mode {
+        case .httpsUnverified:
+            tls.certificateVerification = .none
+        case .https, .plainHTTP:
+            if let caFile = security.caFile {
+                guard FileManager.default.isReadableFile(atPath: caFile) else {
+                    throw RegistryError(.tls, "the CA file \(caFile) cannot be read")
+                }
+                tls.additionalTrustRoots = [.file(caFile)]
+            }
+        }
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            redirectConfiguration: .follow(max: 5, allowCycles: false),
+            timeout: .init(connect: .seconds(15), read: .seconds(300)),
+            decompression: .disabled)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60),
+                                             concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, connectionsPerHost))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    // MARK: - Connecting
+
+    /// Pings `host` and learns how to talk to it. With `allowsPrivateHTTPFallback`, a private host that
+    /// does not speak HTTPS is tried again over plain HTTP.
+    public static func connect(host: String, security: TransportSecurity, credentials: Credentials?, http: HTTPClient,
+                               retry: RetryPolicy = RetryPolicy(), logger: Logger = Logger(label: "ferry.registry")) async throws -> RegistryClient {
+        let authenticator = Authenticator(host: host, credentials: credentials)
+        var schemes = [security.scheme]
+        if security.allowsPrivateHTTPFallback && security.mode != .plainHTTP && TransportSecurity.isPrivate(host: host) {
+            schemes.append("http")
+        }
+        var lastError: (any Error)?
+        for scheme in schemes {
+            let client = RegistryClient(host: host, baseURL: "\(scheme)://\(host)", http: http,
+                                        authenticator: authenticator, retry: retry, logger: logger)
+            do {
+                try await client.ping()
+                return client
+            } catch let error as RegistryError where (error.code == .unreachable || error.code == .tls || error.code == .protocolViolation) && scheme != schemes.last {
+                logger.debug("HTTPS failed, trying plain HTTP", metadata: ["registry": "\(host)", "error": "\(error.message)"])
+                lastError = error
+            }
+        }
+        throw lastError ?? RegistryError(.unreachable, "cannot reach \(host)")
+    }
+
+    func ping() async throws {
+        let url = baseURL + "/v2/"
+        let response = try await retry.run {
+            try await self.perform(Request(method: .GET, url: url), context: "pinging \(self.baseURL)")
+        }
+        switch response.status {
+        case 200:
+            return
+        case 401:
+            guard await authenticator.learn(from: response.headers) else {
+                throw RegistryError(.unauthorized, "\(host) requires authentication but offered no usable challenge",
+                                    hint: Self.errorSummary(response.body) ?? "check that \(baseURL) is a registry", status: 401)
+            }
+            // Basic registries: check the credentials now, so a typo fails before any upload.
+            if case .basic = await authenticator.mode {
+                let check = try await send(Request(method: .GET, url: url), scopes: [], context: "logging in to \(host)")
+                guard check.status == 200 else {
+                    throw try await self.error(from: check, context: "logging in to \(host)", scopes: [])
+                }
+            }
+        case 404:
+            throw RegistryError(.protocolViolation, "\(url) answered 404: \(host) is not a container registry (no /v2/ API)",
+                                status: 404)
+        default:
+            throw try await error(from: response, context: "pinging \(baseURL)", scopes: [])
+        }
+    }
+
+    // MARK: - Requests
+
+    struct Request: Sendable {
+        enum Body: Sendable {
+            case none
+            case bytes([UInt8])
+            case stream(length: Int64, make: @Sendable () -> AsyncThrowingStream<ByteBuffer, any Error>)
+        }
+
+        var method: HTTPMethod
+        var url: String
+        var headers: [(String, String)] = []
+        var body: Body = .none
+        var timeout: TimeAmount = .seconds(120)
+    }
+
+    struct Response: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: [UInt8]
+        /// The URL that answered, for resolving a relative `Location`.
+        var url: String
+    }
+
+    /// Sends with authorization for `scopes`, renewing it once after a 401.
+    func send(_ request: Request, scopes: [String], context: String) async throws -> Response {
+        var scopes = scopes
+        for attempt in 1...2 {
+            var authorized = request
+            if let header = try await authenticator.authorization(scopes: scopes, http: http) {
+                authorized.headers.append(("Authorization", header))
+            }
+            let response = try await perform(authorized, context: context)
+            guard response.status == 401, attempt == 1 else { return response }
+            let extra = await authenticator.challengedScopes(in: response.headers)
+            await authenticator.invalidate(scopes: scopes)
+            guard await authenticator.learn(from: response.headers) else { return response }
+            scopes = Array(Set(scopes + extra)).sorted()
+        }
+        preconditionFailure("unreachable")
+    }
+
+    /// One HTTP exchange; transport failures become `RegistryError`s naming the host.
+    func perform(_ request: Request, context: String) async throws -> Response {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = request.method
+        outgoing.headers.add(name: "User-Agent", value: "ferry")
+        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
+        switch request.body {
+        case .none:
+            if request.method == .POST || request.method == .PUT {
+                outgoing.headers.add(name: "Content-Length", value: "0")
+            }
+        case .bytes(let bytes):
+            outgoing.body = .bytes(ByteBuffer(bytes: bytes))
+        case .stream(let length, let make):
+            outgoing.body = .stream(make(), length: .known(length))
+        }
+        do {
+            let response = try await http.execute(outgoing, timeout: request.timeout)
+            let limit = request.method == .GET && request.url.contains("/blobs/") ? 0 : 4 << 20
+            let body = request.method == .HEAD ? ByteBuffer() : try await response.body.collect(upTo: max(limit, 1 << 20))
+            var result = Response(status: Int(response.status.code), headers: response.headers, body: Array(buffer: body),
+                                  url: request.url)
+            if let last = response.history.last?.request.url { result.url = last }
+            return result
+        } catch let error as RegistryError {
+            throw error
+        } catch let error as NIOSSLError {
+            throw tlsError(error)
+        } catch let error as BoringSSLError {
+            throw tlsError(error)
+        } catch let error as HTTPClientError {
+            if String(describing: error).contains("SSL") || String(describing: error).contains("TLS") {
+                throw tlsError(error)
+            }
+            if error == .cancelled || error == .requestStreamCancelled {
+                throw CancellationError()
+            }
+            throw RegistryError(.unreachable, "\(context): connection to \(host) failed (\(error))",
+                                hint: "check that the registry is running and reachable from here")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            guard Self.isTransportError(error) else { throw error }
+            let text = String(describing: error)
+            if text.contains("SSL") || text.contains("certificate") || text.contains("handshake") {
+                throw tlsError(error)
+            }
+            throw RegistryError(.unreachable, "\(context): connection to \(host) failed (\(text))",
+                                hint: "check that the registry is running and reachable from here")
+        }
+    }
+
+    /// NIO and socket errors (as opposed to errors thrown by our own body streams, which pass through).
+    static func isTransportError(_ error: any Error) -> Bool {
+        let type = String(reflecting: Swift.type(of: error))
+        return type.hasPrefix("NIO") || type.hasPrefix("NIOCore") || type.hasPrefix("NIOPosix") || type.contains("IOError")
+            || type.contains("ChannelError") || type.contains("NIOConnectionError") || type.contains("AsyncHTTPClient")
+    }
+
+    private func tlsError(_ error: any Error) -> RegistryError {
+        RegistryError(.tls, "TLS with \(host) failed: \(error)",
+                      hint: "if \(host) uses a private CA, pass --ca-file CA.pem (or --insecure to skip verification; --plain-http for an HTTP registry)")
+    }
+
+    // MARK: - Error responses
+
+    /// A registry error response as an error a person can act on.
+    func error(from response: Response, context: String, scopes: [String]) async throws -> RegistryError {
+        let items = RegistryErrorBody.parse(response.body)
+        let codes = Set(items.map(\.code))
+        let detail = Self.errorSummary(response.body) ?? "HTTP \(response.status)"
+        let who = authenticator.credentials.map { "as \($0)" } ?? "anonymously"
+        let scopeText = scopes.isEmpty ? "" : " (scope \(scopes.joined(separator: " ")))"
+        var error: RegistryError
+        switch response.status {
+        case 401:
+            error = RegistryError(.unauthorized, "\(context): \(host) refused access \(who)\(scopeText): \(detail)",
+                                  hint: authenticator.credentials == nil
+                                    ? "pass --username and --password-stdin, set \(CredentialResolver.usernameVariable)/\(CredentialResolver.passwordVariable), or log in with docker login"
+                                    : "check the user name and password, and that the project exists and the user may push to it")
+        case 403:
+            error = RegistryError(.denied, "\(context): \(host) denied access \(who)\(scopeText): \(detail)",
+                                  hint: "the credentials are valid but lack permission; ask for push rights on the project")
+        case 404 where codes.contains("NAME_UNKNOWN"):
+            error = RegistryError(.nameUnknown, "\(context): \(host) has no such repository: \(detail)",
+                                  hint: "on Harbor the project (first path element) must exist before pushing")
+        case 404 where codes.contains("BLOB_UNKNOWN") || codes.contains("BLOB_UPLOAD_UNKNOWN"):
+            error = RegistryError(.blobUnknown, "\(context): \(detail)")
+        case 404 where codes.contains("MANIFEST_UNKNOWN"):
+            error = RegistryError(.manifestUnknown, "\(context): \(detail)")
+        case 400 where codes.contains("MANIFEST_BLOB_UNKNOWN"):
+            error = RegistryError(.manifestBlobUnknown, "\(context): the manifest references blobs \(host) does not have: \(detail)")
+        case 400 where codes.contains("DIGEST_INVALID") || codes.contains("SIZE_INVALID"):
+            error = RegistryError(.digestInvalid, "\(context): \(host) says the content does not match its digest: \(detail)")
+        case 413:
+            error = RegistryError(.server, "\(context): the request is too large for \(host) or a proxy in front of it",
+                                  hint: "raise the proxy's body size limit (nginx: client_max_body_size)")
+        case 429:
+            error = RegistryError(.rateLimited, "\(context): \(host) is rate limiting: \(detail)")
+        case 500...599:
+            error = RegistryError(.server, "\(context): \(host) answered \(response.status): \(detail)")
+        default:
+            error = RegistryError(.protocolViolation, "\(context): \(host) answered \(response.status): \(detail)")
+        }
+        error.status = response.status
+        if let text = response.headers.first(name: "Retry-After"), let seconds = Int(text) {
+            error.retryAfterSeconds = seconds
+        }
+        return error
+    }
+
+    /// `CODE: message` from a JSON error body, or the start of a non-JSON one (HTML from a proxy).
+    static func errorSummary(_ body: [UInt8]) -> String? {
+        let items = RegistryErrorBody.parse(body)
+        if !items.isEmpty {
+            return items.map { item in item.message.map { "\(item.code): \($0)" } ?? item.code }.joined(separator: "; ")
+        }
+        let text = String(decoding: body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+
+    func scopes(_ repository: String, _ access: Access) -> [String] {
+        ["repository:\(repository):\(access.rawValue)"]
+    }
+
+    /// Resolves a `Location` header against the URL that answered (it may be relative).
+    func resolve(location: String, against url: String) throws -> String {
+        if location.hasPrefix("http://") || location.hasPrefix("https://") { return location }
+        guard let base = URL(string: url), let resolved = URL(string: location, relativeTo: base) else {
+            throw RegistryError(.protocolViolation, "\(host) sent an unusable Location '\(location)'")
+        }
+        return resolved.absoluteString
+    }
+}

@@ -1,0 +1,60 @@
+/// The one error type of FerryRegistry. Messages name the registry, the repository and, for auth
+/// failures, the user and scope; they never contain a password or token.
+public struct RegistryError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case unreachable
+        case tls
+        case unauthorized
+        case denied
+        case nameUnknown
+        case blobUnknown
+        case manifestUnknown
+        case manifestBlobUnknown
+        case digestInvalid
+        case rateLimited
+        case server
+        case protocolViolation
+        case invalidCredentials
+    }
+
+    public var code: Code
+    public var message: String
+    public var hint: String?
+    /// HTTP status, when the error came from a response.
+    public var status: Int?
+    /// `Retry-After` of a 429 or 503, in seconds.
+    public var retryAfterSeconds: Int?
+
+    public init(_ code: Code, _ message: String, hint: String? = nil, status: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.status = status
+    }
+
+    public var description: String {
+        hint.map { "\(message)\n  hint: \($0)" } ?? message
+    }
+
+    /// Worth another attempt: the network or the server may recover.
+    public var isTransient: Bool {
+        switch code {
+        case .unreachable, .rateLimited, .server: return true
+        default: return false
+        }
+    }
+}
+
+/// The JSON error body of the distribution spec: `{"errors":[{"code":…,"message":…}]}`.
+struct RegistryErrorBody: Decodable {
+    struct Item: Decodable {
+        var code: String
+        var message: String?
+    }
+
+    var errors: [Item]
+
+    static func parse(_ bytes: [UInt8]) -> [Item] {
+        (try? JSONDecoderFactory.make().decode(RegistryErrorBody.self, from: bytes))?.errors ?? []
+    }
+}

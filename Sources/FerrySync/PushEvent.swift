@@ -1,0 +1,26 @@
+import FerryOCI
+
+/// What the push engine reports as it works. Renderers (progress bar, plain lines, JSON lines)
+/// live in FerryCommands.
+public enum PushEvent: Sendable {
+    public enum BlobOutcome: String, Sendable {
+        case uploaded, mounted, present
+    }
+
+    public enum ImageOutcome: String, Sendable {
+        case pushed, unchanged
+    }
+
+    /// The registry was asked what it already has.
+    case probed(PushProbe.Summary)
+    case blobStarted(digest: Digest, size: Int64, repository: String)
+    /// Bytes of a blob just sent.
+    case bytesSent(Int)
+    case blobFinished(digest: Digest, size: Int64, repository: String, outcome: BlobOutcome)
+    case blobFailed(digest: Digest, repository: String, message: String)
+    case retrying(what: String, attempt: Int, message: String)
+    case imageFinished(reference: String, digest: Digest, outcome: ImageOutcome)
+    case imageFailed(reference: String, message: String)
+}
+
+public typealias PushEventSink = @Sendable (PushEvent) -> Void

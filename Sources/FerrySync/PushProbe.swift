@@ -1,0 +1,86 @@
+import FerryOCI
+import FerryRegistry
+import Synchronization
+
+/// What the target registry already holds, found with HEAD requests only.
+public struct PushProbe: Sendable {
+    public struct Summary: Sendable, Codable {
+        public var images: Int
+        public var imagesPresent: Int
+        public var blobs: Int
+        public var blobsPresent: Int
+        public var blobsToSend: Int
+        public var bytesToSend: Int64
+        public var bytesPresent: Int64
+        /// Blobs that are in some target repository already and only need linking into another.
+        public var blobsToMount: Int
+    }
+
+    /// `digest → repositories that have it`.
+    public var blobsPresent: [Digest: Set<String>]
+    /// `target reference → digest it points at now`.
+    public var manifests: [String: Digest]
+    public var summary: Summary
+
+    /// Asks the registry about every blob in every repository and every target tag, `concurrency` at a time.
+    public static func run(_ plan: PushPlan, client: RegistryClient, access: RegistryClient.Access,
+                           concurrency: Int) async throws -> PushProbe {
+        struct Check: Sendable {
+            var digest: Digest
+            var repository: String
+        }
+        let checks = plan.blobs.flatMap { blob in blob.repositories.map { Check(digest: blob.blob.digest, repository: $0) } }
+        let found = Mutex<[Digest: Set<String>]>([:])
+        let failure = Mutex<(any Error)?>(nil)
+        await forEachConcurrently(checks, limit: concurrency) { check in
+            do {
+                if try await client.blobExists(check.digest, in: check.repository, access: access) {
+                    found.withLock { _ = $0[check.digest, default: []].insert(check.repository) }
+                }
+            } catch {
+                failure.withLock { if $0 == nil { $0 = error } }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+
+        let references = plan.images.flatMap { $0.targets }
+        let manifests = Mutex<[String: Digest]>([:])
+        await forEachConcurrently(references, limit: concurrency) { reference in
+            do {
+                if let digest = try await client.manifestDigest(reference.tag ?? reference.digest?.string ?? "latest",
+                                                               in: reference.repository, access: access) {
+                    manifests.withLock { $0[reference.description] = digest }
+                }
+            } catch {
+                failure.withLock { if $0 == nil { $0 = error } }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+
+        let present = found.withLock { $0 }
+        let current = manifests.withLock { $0 }
+        var summary = Summary(images: references.count, imagesPresent: 0, blobs: plan.blobs.count, blobsPresent: 0,
+                              blobsToSend: 0, bytesToSend: 0, bytesPresent: 0, blobsToMount: 0)
+        for image in plan.images {
+            for target in image.targets where current[target.description] == image.image.root.digest {
+                summary.imagesPresent += 1
+            }
+        }
+        for blob in plan.blobs {
+            let have = present[blob.blob.digest] ?? []
+            if have.isEmpty {
+                summary.blobsToSend += 1
+                summary.bytesToSend += blob.blob.size
+                summary.blobsToMount += blob.repositories.count - 1
+            } else {
+                if have.count == blob.repositories.count {
+                    summary.blobsPresent += 1
+                    summary.bytesPresent += blob.blob.size
+                } else {
+                    summary.blobsToMount += blob.repositories.count - have.count
+                }
+            }
+        }
+        return PushProbe(blobsPresent: present, manifests: current, summary: summary)
+    }
+}

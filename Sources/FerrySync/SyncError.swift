@@ -1,0 +1,22 @@
+/// The one error type of FerrySync: a plan that cannot be made or applied.
+public struct SyncError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case conflictingTargets
+        case invalidTarget
+        case failed
+    }
+
+    public var code: Code
+    public var message: String
+    public var hint: String?
+
+    public init(_ code: Code, _ message: String, hint: String? = nil) {
+        self.code = code
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String {
+        hint.map { "\(message)\n  hint: \($0)" } ?? message
+    }
+}
