@@ -42,6 +42,11 @@ public final class TarWriter {
         try pad(size)
     }
 
+    /// Adds a symbolic link (legacy `docker save` stores a repeated layer this way).
+    public func addSymlink(_ path: String, target: String) throws {
+        try writeHeader(path: path, size: 0, typeflag: UInt8(ascii: "2"), mode: 0o777, linkname: target)
+    }
+
     public func addDirectory(_ path: String) throws {
         let name = path.hasSuffix("/") ? path : path + "/"
         try writeHeader(path: name, size: 0, typeflag: UInt8(ascii: "5"), mode: 0o755)
@@ -56,7 +61,7 @@ public final class TarWriter {
 
     // MARK: - Headers
 
-    private func writeHeader(path: String, size: Int64, typeflag: UInt8, mode: Int) throws {
+    private func writeHeader(path: String, size: Int64, typeflag: UInt8, mode: Int, linkname: String = "") throws {
         precondition(!finished, "TarWriter used after finish()")
         let name = Array(path.utf8)
         var fields = ustarSplit(name)
@@ -69,7 +74,8 @@ public final class TarWriter {
             try pad(Int64(record.count))
             fields = (Array(name.suffix(100)), [])
         }
-        try emit(Self.header(name: fields!.name, prefix: fields!.prefix, size: size, typeflag: typeflag, mode: mode))
+        try emit(Self.header(name: fields!.name, prefix: fields!.prefix, size: size, typeflag: typeflag, mode: mode,
+                             linkname: Array(linkname.utf8.prefix(100))))
     }
 
     private func ustarSplit(_ name: [UInt8]) -> (name: [UInt8], prefix: [UInt8])? {
@@ -84,7 +90,7 @@ public final class TarWriter {
         return nil
     }
 
-    static func header(name: [UInt8], prefix: [UInt8], size: Int64, typeflag: UInt8, mode: Int) -> [UInt8] {
+    static func header(name: [UInt8], prefix: [UInt8], size: Int64, typeflag: UInt8, mode: Int, linkname: [UInt8] = []) -> [UInt8] {
         var block = [UInt8](repeating: 0, count: 512)
         func put(_ bytes: [UInt8], at offset: Int) {
             for (i, b) in bytes.enumerated() { block[offset + i] = b }
@@ -110,6 +116,7 @@ public final class TarWriter {
         }
         put(octal(0, width: 12), at: 136)
         block[156] = typeflag
+        put(linkname, at: 157)
         put(Array("ustar\0".utf8), at: 257)
         put(Array("00".utf8), at: 263)
         put(prefix, at: 345)

@@ -58,6 +58,9 @@ public final class RegistryClient: Sendable {
             decompression: .disabled)
         configuration.connectionPool = .init(idleTimeout: .seconds(60),
                                              concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, connectionsPerHost))
+        // Fail fast on a refused connection or a TLS error: RetryPolicy decides what is worth retrying,
+        // and a certificate problem must be reported at once, not after the connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

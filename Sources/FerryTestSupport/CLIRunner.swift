@@ -1,0 +1,37 @@
+import ArgumentParser
+import FerryCommands
+import Foundation
+
+/// Runs `ferry` in-process with a capturing console, as a user would run it from a shell.
+public enum CLIRunner {
+    public struct Result: Sendable {
+        public var exitCode: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    public static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async -> Result {
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        let capture = CapturingConsole(environment: env, stdin: stdin)
+        let code: Int32 = await Console.$current.withValue(capture.console) {
+            do {
+                var command = try Ferry.parseAsRoot(arguments)
+                if var asyncCommand = command as? any AsyncParsableCommand {
+                    try await asyncCommand.run()
+                } else {
+                    try command.run()
+                }
+                return 0
+            } catch {
+                let code = Ferry.exitCode(for: error).rawValue
+                if code != 0 {
+                    let message = Ferry.message(for: error)
+                    if !message.isEmpty { capture.console.err(message) }
+                }
+                return code
+            }
+        }
+        return Result(exitCode: code, stdout: capture.stdout, stderr: capture.stderr)
+    }
+}

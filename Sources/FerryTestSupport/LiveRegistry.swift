@@ -1,0 +1,196 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+
+/// A real registry (Debian's `docker-registry`, the CNCF distribution) on a free loopback port, with
+/// its own storage, started for a test and stopped with it. Fails loudly when the package is missing.
+public final class LiveRegistry: Sendable {
+    public enum Mode: Sendable {
+        /// Plain HTTP, no auth.
+        case plain
+        /// Plain HTTP with htpasswd (Basic) auth.
+        case basicAuth
+        /// HTTPS with a self-signed CA, and htpasswd auth.
+        case tls
+        /// Plain HTTP with bearer tokens from `FakeTokenServer`.
+        case token
+    }
+
+    public let mode: Mode
+    public let host: String
+    public let port: Int
+    public let directory: TemporaryDirectory
+    public let username = "ferry-user"
+    public let password = "s3cret-Pa55word"
+    /// The CA certificate for `.tls`.
+    public let caFile: String?
+    public let logFile: String
+    private let process: Mutex<Process?>
+    private let tokenServer: FakeTokenServer?
+
+    public static func start(_ mode: Mode = .plain) throws -> LiveRegistry {
+        var lastError: (any Error)?
+        for _ in 0..<3 {
+            do { return try LiveRegistry(mode: mode) } catch { lastError = error }
+        }
+        throw lastError!
+    }
+
+    private init(mode: Mode) throws {
+        let binary = try Subprocess.require("docker-registry")
+        self.mode = mode
+        directory = try TemporaryDirectory("registry")
+        port = try Self.freePort()
+        host = "127.0.0.1:\(port)"
+        logFile = directory.file("registry.log")
+        var auth = ""
+        var tls = ""
+        var ca: String?
+        var tokenServer: FakeTokenServer?
+        switch mode {
+        case .plain:
+            break
+        case .basicAuth, .tls:
+            let htpasswd = try Subprocess.check(try Subprocess.require("htpasswd"), ["-Bbn", username, password])
+            let file = try directory.write("htpasswd", htpasswd)
+            auth = "auth:\n  htpasswd: {realm: ferry-test, path: \(file)}\n"
+        case .token:
+            let server = try FakeTokenServer.start(directory: directory, username: username, password: password)
+            tokenServer = server
+            auth = """
+                auth:
+                  token: {realm: "\(server.realm)", service: ferry-registry, issuer: ferry-test-issuer, rootcertbundle: \(server.certificate)}
+
+                """
+        }
+        if mode == .tls {
+            let key = directory.file("registry.key"), cert = directory.file("registry.crt")
+            try Subprocess.check(try Subprocess.require("openssl"), [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            ])
+            tls = "  tls: {certificate: \(cert), key: \(key)}\n"
+            ca = cert
+        }
+        caFile = ca
+        self.tokenServer = tokenServer
+        let config = """
+            version: 0.1
+            log: {level: info, formatter: text}
+            storage:
+              cache: {blobdescriptor: inmemory}
+              filesystem: {rootdirectory: \(directory.file("storage"))}
+              delete: {enabled: true}
+            http:
+              addr: 127.0.0.1:\(port)
+              secret: ferry-test-secret
+            \(tls)\(auth)
+            """
+        let configFile = try directory.write("config.yml", config)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", configFile]
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = Mutex(process)
+        try waitUntilListening(process)
+    }
+
+    deinit {
+        stop()
+    }
+
+    public func stop() {
+        process.withLock { process in
+            guard let running = process else { return }
+            running.stopForTest()
+            process = nil
+        }
+        tokenServer?.stop()
+    }
+
+    /// `http://` or `https://` + host.
+    public var baseURL: String { (mode == .tls ? "https://" : "http://") + host }
+
+    /// The registry's log so far (requests are logged at info level).
+    public var log: String {
+        (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+    }
+
+    /// Extra flags a `ferry` command needs to reach this registry.
+    public var ferryFlags: [String] {
+        switch mode {
+        case .plain: return ["--plain-http"]
+        case .basicAuth, .token: return ["--plain-http", "--username", username, "--password-stdin"]
+        case .tls: return ["--ca-file", caFile!, "--username", username, "--password-stdin"]
+        }
+    }
+
+    /// Extra flags for skopeo reading from this registry.
+    public var skopeoSourceFlags: [String] {
+        switch mode {
+        case .plain: return ["--src-tls-verify=false"]
+        case .basicAuth, .token: return ["--src-tls-verify=false", "--src-creds", "\(username):\(password)"]
+        case .tls: return ["--src-cert-dir", certDirectory(), "--src-creds", "\(username):\(password)"]
+        }
+    }
+
+    private func certDirectory() -> String {
+        let dir = directory.file("certs.d")
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        if let caFile, !FileManager.default.fileExists(atPath: dir + "/ca.crt") {
+            try? FileManager.default.copyItem(atPath: caFile, toPath: dir + "/ca.crt")
+        }
+        return dir
+    }
+
+    private func waitUntilListening(_ process: Process) throws {
+        for _ in 0..<200 {
+            guard process.isRunning else {
+                throw TestSupportError("docker-registry exited at start: \(log)")
+            }
+            if Self.canConnect(port: port) { return }
+            usleep(50_000)
+        }
+        process.stopForTest()
+        throw TestSupportError("docker-registry did not listen on \(host) within 10 s: \(log)")
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestSupportError("socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw TestSupportError("cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func canConnect(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+}
