@@ -24,10 +24,11 @@ public enum CLIRunner {
                 }
                 return 0
             } catch {
+                // As ArgumentParser's own main does: help and version go to stdout, errors to stderr.
                 let code = Ferry.exitCode(for: error).rawValue
-                if code != 0 {
-                    let message = Ferry.message(for: error)
-                    if !message.isEmpty { capture.console.err(message) }
+                let message = Ferry.message(for: error)
+                if !message.isEmpty {
+                    if code == 0 { capture.console.out(message) } else { capture.console.err(message) }
                 }
                 return code
             }
