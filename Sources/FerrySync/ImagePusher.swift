@@ -150,7 +150,8 @@ public struct ImagePusher: Sendable {
         try await client.uploadBlob(digest, size: blob.size, to: repository, body: {
             range.verifiedChunks(expected: digest, onBytes: { events(.bytesSent($0)) })
         }, onRetry: { attempt, error in
-            events(.retrying(what: "blob \(digest.short) → \(repository)", attempt: attempt, message: error.message))
+            let wait = error.retryAfterSeconds.map { "; waiting \($0) s as the registry asked" } ?? ""
+            events(.retrying(what: "blob \(digest.short) → \(repository)", attempt: attempt, message: error.message + wait))
         })
     }
 }

@@ -1,0 +1,108 @@
+import Foundation
+import Synchronization
+
+/// Injected network faults, which nothing real produces on demand: an HTTP proxy in front of a
+/// real registry that answers the first matching requests with an error status (and `Retry-After`)
+/// or drops the connection, then forwards everything. Written in Python (stdlib only).
+public final class FaultProxy: Sendable {
+    public enum Fault: Sendable {
+        /// Answer with this status (503, 429, 500…) and an optional `Retry-After` in seconds.
+        case status(Int, retryAfter: Int?)
+        /// Close the connection without answering.
+        case reset
+    }
+
+    public let host: String
+    public let logFile: String
+    private let process: Mutex<Process?>
+    private let directory: TemporaryDirectory
+
+    /// Proxies to `registry`; the first `count` requests whose method is `method` and whose path
+    /// contains `pathContains` get `fault`.
+    public init(to registry: LiveRegistry, fault: Fault, count: Int, method: String, pathContains: String) throws {
+        directory = try TemporaryDirectory("fault-proxy")
+        let port = try LiveRegistry.freePort()
+        host = "127.0.0.1:\(port)"
+        let script = try directory.write("fault_proxy.py", Self.script)
+        logFile = directory.file("proxy.log")
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
+        let faultArgument: String
+        switch fault {
+        case .status(let code, let retryAfter): faultArgument = "status:\(code):\(retryAfter.map(String.init) ?? "")"
+        case .reset: faultArgument = "reset"
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Subprocess.require("python3"))
+        process.arguments = [script, String(port), registry.host, faultArgument, String(count), method, pathContains]
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = Mutex(process)
+        for _ in 0..<200 {
+            if LiveRegistry.canConnect(port: port) { return }
+            usleep(50_000)
+        }
+        process.stopForTest()
+        throw TestSupportError("the fault proxy did not start: \(log)")
+    }
+
+    deinit {
+        process.withLock { $0?.stopForTest() }
+    }
+
+    /// One line per request: `fault METHOD PATH` or `pass METHOD PATH STATUS`.
+    public var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+
+    static let script = #"""
+    import http.client, http.server, socket, sys, threading
+    port, upstream, fault, count, method, needle = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
+    lock = threading.Lock()
+    left = [count]
+    class Proxy(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        def handle_any(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            inject = False
+            if self.command == method and needle in self.path:
+                with lock:
+                    if left[0] > 0: left[0] -= 1; inject = True
+            if inject:
+                print("fault", self.command, self.path, flush=True)
+                remaining = length
+                while remaining > 0:
+                    chunk = self.rfile.read(min(remaining, 1 << 20))
+                    if not chunk: break
+                    remaining -= len(chunk)
+                if fault == "reset":
+                    self.connection.shutdown(socket.SHUT_RDWR); self.close_connection = True; return
+                _, code, retry = fault.split(":")
+                body = b'{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}'
+                self.send_response(int(code))
+                if retry: self.send_header("Retry-After", retry)
+                self.send_header("Content-Type", "application/json"); self.send_header("Content-Length", str(len(body)))
+                self.end_headers(); self.wfile.write(body); return
+            conn = http.client.HTTPConnection(upstream, timeout=300)
+            conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            for key, value in self.headers.items():
+                if key.lower() not in ("connection",): conn.putheader(key, value)
+            conn.endheaders()
+            remaining = length
+            while remaining > 0:
+                chunk = self.rfile.read(min(remaining, 1 << 20))
+                if not chunk: break
+                conn.send(chunk); remaining -= len(chunk)
+            response = conn.getresponse()
+            data = response.read()
+            print("pass", self.command, self.path, response.status, flush=True)
+            self.send_response(response.status)
+            for key, value in response.getheaders():
+                if key.lower() not in ("connection", "transfer-encoding", "content-length"): self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD": self.wfile.write(data)
+        do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
+        def log_message(self, *args): pass
+    http.server.ThreadingHTTPServer(("127.0.0.1", port), Proxy).serve_forever()
+    """#
+}

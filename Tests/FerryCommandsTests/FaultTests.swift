@@ -1,0 +1,58 @@
+import FerryOCI
+import FerryTestSupport
+import Foundation
+import Testing
+
+/// Retries, with faults injected between Ferry and the real registry.
+@Suite struct FaultTests {
+    func pushThrough(_ proxy: FaultProxy, registry: LiveRegistry, dir: TemporaryDirectory) async throws -> CLIRunner.Result {
+        let path = dir.file("a.tar")
+        try ArchiveFixture.write([TestImage.make("r.io/a/app:1", layerSizes: [100_000, 50_000])], style: .ggcr, to: path)
+        return await CLIRunner.run(["push", path, "--registry", proxy.host, "--repository", "p", "--plain-http", "--output", "json"],
+                                   environment: ["FERRY_CACHE_DIR": dir.file("cache")])
+    }
+
+    @Test func serviceUnavailableIsRetriedHonouringRetryAfter() async throws {
+        let registry = try LiveRegistry.start(.plain)
+        let dir = try TemporaryDirectory()
+        let proxy = try FaultProxy(to: registry, fault: .status(503, retryAfter: 1), count: 2, method: "PUT", pathContains: "/blobs/uploads/")
+        let result = try await pushThrough(proxy, registry: registry, dir: dir)
+        #expect(result.exitCode == 0, "\(result.stdout)\(result.stderr)")
+        #expect(proxy.log.split(separator: "\n").filter { $0.hasPrefix("fault") }.count == 2)
+        #expect(result.stdout.split(separator: "\n").filter { $0.contains("\"event\":\"retry\"") }.count == 2)
+        // The registry's Retry-After was honoured.
+        #expect(result.stdout.contains("waiting 1 s as the registry asked"))
+        _ = try Skopeo.copy("\(registry.host)/p/app:1", from: registry, into: dir)
+    }
+
+    @Test func tooManyRequestsIsRetried() async throws {
+        let registry = try LiveRegistry.start(.plain)
+        let dir = try TemporaryDirectory()
+        let proxy = try FaultProxy(to: registry, fault: .status(429, retryAfter: nil), count: 1, method: "POST", pathContains: "/blobs/uploads/")
+        let result = try await pushThrough(proxy, registry: registry, dir: dir)
+        #expect(result.exitCode == 0, "\(result.stdout)\(result.stderr)")
+        #expect(proxy.log.contains("fault POST"))
+    }
+
+    @Test func droppedConnectionsAreRetried() async throws {
+        let registry = try LiveRegistry.start(.plain)
+        let dir = try TemporaryDirectory()
+        let proxy = try FaultProxy(to: registry, fault: .reset, count: 2, method: "PUT", pathContains: "/blobs/uploads/")
+        let result = try await pushThrough(proxy, registry: registry, dir: dir)
+        #expect(result.exitCode == 0, "\(result.stdout)\(result.stderr)")
+        _ = try Skopeo.copy("\(registry.host)/p/app:1", from: registry, into: dir)
+    }
+
+    @Test func persistentFailureFailsTheImageButNeverItsManifest() async throws {
+        let registry = try LiveRegistry.start(.plain)
+        let dir = try TemporaryDirectory()
+        let proxy = try FaultProxy(to: registry, fault: .status(500, retryAfter: nil), count: 1000, method: "PUT", pathContains: "/blobs/uploads/")
+        let result = try await pushThrough(proxy, registry: registry, dir: dir)
+        #expect(result.exitCode == 1)
+        #expect(result.stdout.contains("\"event\":\"image-failed\""))
+        // No manifest was ever sent while its blobs were missing.
+        #expect(!proxy.log.contains("PUT /v2/p/app/manifests"))
+        let tags = try Subprocess.check("curl", ["-s", "\(registry.baseURL)/v2/p/app/tags/list"])
+        #expect(!tags.contains("\"1\""))
+    }
+}

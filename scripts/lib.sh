@@ -1,0 +1,53 @@
+# Shared helpers for Ferry's scripts. Source it; it defines functions only.
+
+# The Debian packages the tests and the demo need: the real registry, htpasswd (bcrypt users for
+# it), skopeo (the independent check), openssl (test certificates), curl.
+FERRY_TEST_PACKAGES="docker-registry apache2-utils skopeo openssl curl"
+
+# Installs any of the named Debian packages that are missing (needs root, as on CI).
+ensure_packages() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "installing: ${missing[*]}" >&2
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "error: need root to install ${missing[*]} (or install them yourself: apt-get install -y ${missing[*]})" >&2
+        return 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# A free TCP port on loopback.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_registry DIR: a plain-HTTP registry on a free loopback port, storage in DIR.
+# Sets REGISTRY (host:port) and REGISTRY_PID.
+start_registry() {
+    local dir=$1 port
+    port=$(free_port)
+    mkdir -p "$dir"
+    cat > "$dir/config.yml" <<YAML
+version: 0.1
+log: {level: info, formatter: text}
+storage:
+  filesystem: {rootdirectory: $dir/storage}
+  delete: {enabled: true}
+http:
+  addr: 127.0.0.1:$port
+  secret: ferry-local
+YAML
+    docker-registry serve "$dir/config.yml" > "$dir/registry.log" 2>&1 &
+    REGISTRY_PID=$!
+    REGISTRY=127.0.0.1:$port
+    for _ in $(seq 1 100); do
+        curl -fs "http://$REGISTRY/v2/" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "error: the registry did not start; see $dir/registry.log" >&2
+    return 1
+}
