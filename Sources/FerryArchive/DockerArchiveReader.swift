@@ -25,6 +25,7 @@ struct DockerArchiveReader {
         } catch {
             throw ArchiveError(.invalidImage, "\(origin)!manifest.json is not a valid docker-archive manifest: \(error.shortDescription)")
         }
+        try compressUncompressedLayers(entries)
         var images: [ArchivedImage] = []
         var notes = container.notes
         for (index, entry) in entries.enumerated() {
@@ -94,6 +95,23 @@ struct DockerArchiveReader {
         return ArchivedImage(sourceNames: entry.RepoTags ?? [], references: references, root: manifest, children: [],
                              blobs: blobs, platforms: config.platform.map { [$0] } ?? [], layerCount: layers.count,
                              origin: where_)
+    }
+
+    /// Gzips, in parallel, every uncompressed layer the archive's images use.
+    private func compressUncompressedLayers(_ entries: [Entry]) throws {
+        var pending: [(range: ByteRange, diffID: Digest)] = []
+        for entry in entries where !(entry.RepoTags ?? []).isEmpty {
+            guard let configBytes = try? container.member(entry.Config).readAll(),
+                  let config = try? JSONDecoder().decode(ImageConfiguration.self, from: Data(configBytes)),
+                  let diffIDs = config.rootfs?.diffIDs, diffIDs.count == (entry.Layers ?? []).count else {
+                continue  // readImage reports what is wrong with this entry
+            }
+            for (path, diffID) in zip(entry.Layers ?? [], diffIDs) {
+                guard let range = try? container.member(path), Compression.detect(try range.prefix(8)) == .none else { continue }
+                pending.append((range, diffID))
+            }
+        }
+        try compressor.prepare(pending)
     }
 
     /// Writers that name files by content: `sha256:<hex>`, `<hex>.tar.gz`, `<hex>.json`, `blobs/sha256/<hex>`.

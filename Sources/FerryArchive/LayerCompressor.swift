@@ -4,6 +4,7 @@ import Glibc
 import CZlib
 import FerryOCI
 import Foundation
+import Synchronization
 
 /// Gzips uncompressed layers once. The diffID → compressed digest mapping and the compressed bytes
 /// are kept under the cache directory, so a rerun neither compresses again nor changes a digest.
@@ -12,9 +13,37 @@ public final class LayerCompressor: Sendable {
     /// When false (dry runs) nothing is written: digests are computed by compressing into a hash.
     public let writesCache: Bool
 
+    /// Results of this run, so a dry run (which writes no cache) does not compress a layer twice.
+    private let memo = Mutex<[Digest: Compressed]>([:])
+
+    struct Compressed: Sendable {
+        var digest: Digest
+        var size: Int64
+    }
+
     public init(cacheDirectory: String?, writesCache: Bool = true) {
         self.cacheDirectory = cacheDirectory
         self.writesCache = writesCache && cacheDirectory != nil
+    }
+
+    /// Compresses every layer not yet known, several at once (one per core): gzip is the slow part
+    /// of pushing an uncompressed archive, and layers are independent.
+    public func prepare(_ layers: [(range: ByteRange, diffID: Digest)]) throws {
+        var unique: [Digest: ByteRange] = [:]
+        for layer in layers where memo.withLock({ $0[layer.diffID] }) == nil && cachedMapping(layer.diffID) == nil {
+            unique[layer.diffID] = layer.range
+        }
+        let work = Array(unique)
+        guard !work.isEmpty else { return }
+        let failures = Mutex<[any Error]>([])
+        DispatchQueue.concurrentPerform(iterations: work.count) { i in
+            do {
+                _ = try compressedDescriptor(of: work[i].value, diffID: work[i].key)
+            } catch {
+                failures.withLock { $0.append(error) }
+            }
+        }
+        if let first = failures.withLock({ $0.first }) { throw first }
     }
 
     /// `$FERRY_CACHE_DIR`, else `$XDG_CACHE_HOME/ferry`, else `~/.cache/ferry`.
@@ -32,16 +61,21 @@ public final class LayerCompressor: Sendable {
 
     /// The digest and size of the gzipped layer.
     public func compressedDescriptor(of range: ByteRange, diffID: Digest) throws -> (digest: Digest, size: Int64) {
+        if let known = memo.withLock({ $0[diffID] }) {
+            return (known.digest, known.size)
+        }
+        let result: (digest: Digest, size: Int64)
         if let mapping = cachedMapping(diffID) {
-            return (mapping.digest, mapping.size)
+            result = (mapping.digest, mapping.size)
+        } else if writesCache {
+            result = try compressIntoCache(range, diffID: diffID)
+        } else {
+            let hash = DigestingSink()
+            try compress(range, diffID: diffID, into: hash)
+            result = (hash.digest, hash.count)
         }
-        if writesCache {
-            let result = try compressIntoCache(range, diffID: diffID)
-            return (result.digest, result.size)
-        }
-        let hash = DigestingSink()
-        try compress(range, diffID: diffID, into: hash)
-        return (hash.digest, hash.count)
+        memo.withLock { $0[diffID] = Compressed(digest: result.digest, size: result.size) }
+        return result
     }
 
     /// The gzipped bytes, compressing again if the cached copy is gone. Fails if they do not hash to

@@ -109,9 +109,9 @@ public struct ImagePusher: Sendable {
         let blob = planned.blob
         var holder = planned.repositories.first { present.contains($0) }
         var counts = (uploaded: 0, mounted: 0, present: 0)
+        if planned.repositories.allSatisfy(present.contains) { counts.present = 1 }
         for repository in planned.repositories {
             if present.contains(repository) {
-                counts.present += 1
                 events(.blobFinished(digest: blob.digest, size: blob.size, repository: repository, outcome: .present))
                 continue
             }
