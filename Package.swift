@@ -42,6 +42,7 @@ let package = Package(
         ], swiftSettings: strict),
         .target(name: "FerrySync", dependencies: [
             "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCharts",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
@@ -59,6 +60,8 @@ let package = Package(
         .testTarget(name: "FerryOCITests", dependencies: ["FerryOCI"], swiftSettings: strict),
         .testTarget(name: "FerryArchiveTests", dependencies: ["FerryArchive", "FerryTestSupport"], swiftSettings: strict),
         .testTarget(name: "FerryRegistryTests", dependencies: ["FerryRegistry", "FerryArchive", "FerryTestSupport"], swiftSettings: strict),
+        .testTarget(name: "FerryChartsTests", dependencies: ["FerryCharts", "FerryOCI", "FerryTestSupport"], swiftSettings: strict),
+        .testTarget(name: "FerrySyncTests", dependencies: ["FerrySync", "FerryCharts", "FerryTestSupport"], swiftSettings: strict),
         .testTarget(name: "FerryCommandsTests", dependencies: ["FerryCommands", "FerryTestSupport", "FerryArchive", "FerryOCI"],
                     swiftSettings: strict),
     ]

@@ -20,6 +20,13 @@ ensure_packages() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# The Helm engine the tests render charts with (PyPI helm-python-sdk, Helm's Go SDK in a wheel).
+ensure_helm_engine() {
+    python3 -c 'import helm_python' 2>/dev/null && return 0
+    echo "installing: helm-python-sdk (PyPI)" >&2
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore helm-python-sdk
+}
+
 # A free TCP port on loopback.
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'

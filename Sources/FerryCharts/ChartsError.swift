@@ -2,6 +2,12 @@
 public struct ChartsError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case invalidChart
+        case invalidValues
+        case invalidHints
+        case hintNotRendered
+        case valuesKeyMissing
+        case invalidVersion
+        case invalidIndex
     }
 
     public var code: Code

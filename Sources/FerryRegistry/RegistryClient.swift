@@ -75,7 +75,7 @@ public final class RegistryClient: Sendable {
         if security.allowsPrivateHTTPFallback && security.mode != .plainHTTP && TransportSecurity.isPrivate(host: host) {
             schemes.append("http")
         }
-        var lastError: (any Error)?
+        var firstError: (any Error)?
         for scheme in schemes {
             let client = RegistryClient(host: host, baseURL: "\(scheme)://\(host)", http: http,
                                         authenticator: authenticator, retry: retry, logger: logger)
@@ -84,10 +84,15 @@ public final class RegistryClient: Sendable {
                 return client
             } catch let error as RegistryError where (error.code == .unreachable || error.code == .tls || error.code == .protocolViolation) && scheme != schemes.last {
                 logger.debug("HTTPS failed, trying plain HTTP", metadata: ["registry": "\(host)", "error": "\(error.message)"])
-                lastError = error
+                firstError = error
+            } catch let error as RegistryError where firstError != nil && scheme == "http" && schemes.count > 1 {
+                // Plain HTTP did not work either: the HTTPS error says more (often a certificate problem).
+                var original = firstError as? RegistryError ?? error
+                original.message += " (plain HTTP was tried too: \(error.message))"
+                throw original
             }
         }
-        throw lastError ?? RegistryError(.unreachable, "cannot reach \(host)")
+        throw firstError ?? RegistryError(.unreachable, "cannot reach \(host)")
     }
 
     func ping() async throws {

@@ -35,46 +35,78 @@ public struct PushPlan: Sendable {
 
     public var totalBytes: Int64 { blobs.reduce(0) { $0 + $1.blob.size } }
 
+    /// An image to push, from `source`, under each of `targets`.
+    public struct Entry: Sendable {
+        public var image: ArchivedImage
+        public var source: String
+        public var targets: [Reference]
+
+        public init(image: ArchivedImage, source: String, targets: [Reference]) {
+            self.image = image
+            self.source = source
+            self.targets = targets
+        }
+    }
+
+    /// Every image of every source, named by the relocation rule.
     public init(sources: [ImageSource], target: PushTarget) throws {
-        registry = target.registry
+        var entries: [Entry] = []
+        for source in sources {
+            for image in source.archive.images {
+                let targets = try image.references.map { reference in
+                    do {
+                        return try reference.relocated(registry: target.registry, repositoryPrefix: target.repositoryPrefix)
+                    } catch {
+                        throw SyncError(.invalidTarget, "\(image.origin): \(reference) cannot be relocated to \(target.registry)/\(target.repositoryPrefix): \(error)")
+                    }
+                }
+                entries.append(Entry(image: image, source: source.path, targets: targets))
+            }
+        }
+        try self.init(registry: target.registry, entries: entries)
+    }
+
+    /// Explicit images and names; a name given to two different images is an error.
+    public init(registry: String, entries: [Entry]) throws {
+        self.registry = registry
         images = []
         blobs = []
         var blobIndex: [Digest: Int] = [:]
         var owners: [Reference: (digest: Digest, origin: String)] = [:]
-        for source in sources {
-            for image in source.archive.images {
-                var targets: [Reference] = []
-                for reference in image.references {
-                    let relocated: Reference
-                    do {
-                        relocated = try reference.relocated(registry: target.registry, repositoryPrefix: target.repositoryPrefix)
-                    } catch {
-                        throw SyncError(.invalidTarget, "\(image.origin): \(reference) cannot be relocated to \(target.registry)/\(target.repositoryPrefix): \(error)")
+        var planned: [Digest: Int] = [:]
+        for entry in entries {
+            let image = entry.image
+            var targets: [Reference] = []
+            for relocated in entry.targets {
+                if let owner = owners[relocated] {
+                    guard owner.digest == image.root.digest else {
+                        throw SyncError(.conflictingTargets,
+                                        "\(relocated) would receive two different images: \(owner.origin) and \(image.origin)",
+                                        hint: "the relocation keeps only the last path element of each repository; push these sources to different prefixes")
                     }
-                    if let owner = owners[relocated] {
-                        guard owner.digest == image.root.digest else {
-                            throw SyncError(.conflictingTargets,
-                                            "\(relocated) would receive two different images: \(owner.origin) and \(image.origin)",
-                                            hint: "the relocation keeps only the last path element of each repository; push these sources to different prefixes")
-                        }
-                        continue
-                    }
-                    owners[relocated] = (image.root.digest, image.origin)
-                    targets.append(relocated)
+                    continue
                 }
-                guard !targets.isEmpty else { continue }
-                let repositories = Self.unique(targets.map(\.repository))
-                for blob in image.blobs {
-                    if let index = blobIndex[blob.digest] {
-                        for repository in repositories where !blobs[index].repositories.contains(repository) {
-                            blobs[index].repositories.append(repository)
-                        }
-                    } else {
-                        blobIndex[blob.digest] = blobs.count
-                        blobs.append(PlannedBlob(blob: blob, repositories: repositories))
+                owners[relocated] = (image.root.digest, image.origin)
+                targets.append(relocated)
+            }
+            guard !targets.isEmpty else { continue }
+            // The same image listed again (two charts, or two hints) joins its first entry.
+            if let index = planned[image.root.digest] {
+                images[index].targets += targets
+            } else {
+                planned[image.root.digest] = images.count
+                images.append(PlannedImage(image: image, source: entry.source, targets: targets))
+            }
+            let repositories = Self.unique(targets.map(\.repository))
+            for blob in image.blobs {
+                if let index = blobIndex[blob.digest] {
+                    for repository in repositories where !blobs[index].repositories.contains(repository) {
+                        blobs[index].repositories.append(repository)
                     }
+                } else {
+                    blobIndex[blob.digest] = blobs.count
+                    blobs.append(PlannedBlob(blob: blob, repositories: repositories))
                 }
-                images.append(PlannedImage(image: image, source: source.path, targets: targets))
             }
         }
     }

@@ -4,6 +4,8 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         case conflictingTargets
         case invalidTarget
         case failed
+        case invalidConfig
+        case unsupported
     }
 
     public var code: Code

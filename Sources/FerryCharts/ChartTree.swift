@@ -1,0 +1,128 @@
+import FerryArchive
+import Foundation
+import Yams
+
+/// A chart held in memory as files (charts are small: Helm caps them at 100 MiB, most are a few
+/// hundred KiB). Vendored subcharts packed as `charts/*.tgz` are expanded into `charts/<name>/`,
+/// as Helm's own packager writes them.
+public struct ChartTree: Sendable {
+    /// Regular files, by path relative to the chart's root.
+    public var files: [String: [UInt8]]
+    /// Where the chart came from, for messages.
+    public let origin: String
+    public let metadata: ChartMetadata
+
+    public init(files: [String: [UInt8]], origin: String) throws {
+        guard let chartYAML = files["Chart.yaml"] else {
+            throw ChartsError(.invalidChart, "\(origin) has no Chart.yaml")
+        }
+        self.files = files
+        self.origin = origin
+        self.metadata = try ChartMetadata(yaml: chartYAML, origin: "\(origin)/Chart.yaml")
+    }
+
+    /// A chart from its files, with `charts/*.tgz` subcharts expanded into directories.
+    public init(expandingPackedSubcharts files: [String: [UInt8]], origin: String) throws {
+        try self.init(files: try Self.expandPackedSubcharts(files, origin: origin), origin: origin)
+    }
+
+    /// The chart under `original-chart/` of a bundle.
+    public static func load(bundle: ModuleBundle) throws -> ChartTree {
+        var files: [String: [UInt8]] = [:]
+        for (path, range) in bundle.chartFiles() {
+            files[path] = try range.readAll(limit: 8 << 20)
+        }
+        return try ChartTree(expandingPackedSubcharts: files, origin: bundle.path + "!original-chart")
+    }
+
+    /// The vendored subcharts: directories `charts/<dir>/` holding a Chart.yaml, by chart name.
+    public var subcharts: [(name: String, directory: String)] {
+        var result: [(String, String)] = []
+        for path in files.keys where path.hasPrefix("charts/") && path.hasSuffix("/Chart.yaml") {
+            let directory = String(path.dropLast("/Chart.yaml".count))
+            // Only direct children of charts/ (a subchart's own subcharts belong to it).
+            guard !directory.dropFirst("charts/".count).contains("/"),
+                  let name = try? ChartMetadata(yaml: files[path]!, origin: path).name else { continue }
+            let base = directory.dropFirst("charts/".count)
+            if base.hasPrefix("_") || base.hasPrefix(".") { continue }
+            result.append((name, directory))
+        }
+        return result.sorted { $0.0 < $1.0 }
+    }
+
+    /// The chart rooted at `directory` (a subchart).
+    public func subtree(_ directory: String) throws -> ChartTree {
+        let prefix = directory + "/"
+        var sub: [String: [UInt8]] = [:]
+        for (path, bytes) in files where path.hasPrefix(prefix) {
+            sub[String(path.dropFirst(prefix.count))] = bytes
+        }
+        return try ChartTree(files: sub, origin: "\(origin)/\(directory)")
+    }
+
+    /// Replaces the files of the subchart at `directory` with `tree`'s.
+    public mutating func replaceSubtree(_ directory: String, with tree: ChartTree) {
+        let prefix = directory + "/"
+        files = files.filter { !$0.key.hasPrefix(prefix) }
+        for (path, bytes) in tree.files { files[prefix + path] = bytes }
+    }
+
+    public func values() throws -> ValuesFile {
+        try ValuesFile(text: String(decoding: files["values.yaml"] ?? [], as: UTF8.self), origin: "\(origin)/values.yaml")
+    }
+
+    public mutating func setValues(_ values: ValuesFile) {
+        files["values.yaml"] = Array(values.text.utf8)
+    }
+
+    /// Removes the dependency list and lock files, here and in every subchart, so that
+    /// `helm dependency update` cannot fetch the original charts over the relocated ones.
+    /// The subcharts themselves stay vendored under `charts/`.
+    public func strippingDependencies() throws -> ChartTree {
+        var copy = self
+        for (path, bytes) in files {
+            let name = (path as NSString).lastPathComponent
+            if name == "Chart.lock" || name == "requirements.lock" || name == "requirements.yaml" {
+                copy.files[path] = nil
+            } else if name == "Chart.yaml" {
+                copy.files[path] = try Self.removingTopLevelKey("dependencies", from: bytes, origin: "\(origin)/\(path)")
+            }
+        }
+        return copy
+    }
+
+    /// Deletes a top-level key and its block from a YAML document, leaving every other line as it was.
+    static func removingTopLevelKey(_ key: String, from bytes: [UInt8], origin: String) throws -> [UInt8] {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
+            throw ChartsError(.invalidChart, "\(origin) is not valid YAML: \(error)")
+        }
+        guard let mapping = node?.mapping else { return bytes }
+        let keyLines = mapping.keys.compactMap { $0.mark?.line }.sorted()
+        guard let keyNode = mapping.keys.first(where: { $0.string == key }), let start = keyNode.mark?.line else { return bytes }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let end = (keyLines.first { $0 > start } ?? lines.count + 1) - 1
+        lines.removeSubrange((start - 1)..<min(end, lines.count))
+        return Array(lines.joined(separator: "\n").utf8)
+    }
+
+    /// Expands `charts/*.tgz` into `charts/<chart name>/…`.
+    static func expandPackedSubcharts(_ files: [String: [UInt8]], origin: String) throws -> [String: [UInt8]] {
+        var result = files
+        for (path, bytes) in files where path.hasPrefix("charts/") && path.hasSuffix(".tgz")
+            && !path.dropFirst("charts/".count).contains("/") {
+            let expanded = try ChartArchive.files(ofTgz: bytes, origin: "\(origin)/\(path)")
+            let sub = try ChartTree(files: expanded, origin: "\(origin)/\(path)")
+            let directory = "charts/\(sub.metadata.name)"
+            guard !files.keys.contains(where: { $0.hasPrefix(directory + "/") }) else {
+                throw ChartsError(.invalidChart, "\(origin): subchart \(sub.metadata.name) is both a directory and \(path)")
+            }
+            result[path] = nil
+            for (inner, content) in try expandPackedSubcharts(sub.files, origin: sub.origin) {
+                result[directory + "/" + inner] = content
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,125 @@
+/// One image hint: a template such as `{{ .image.registry }}/{{ .image.repository }}:{{ .image.tag }}`
+/// over a chart's values, parsed by the rules of charts-syncer's relocation library: a placeholder
+/// after `:` is the tag, after `@` the digest; of the rest, one placeholder holds registry and
+/// repository together, two hold them apart.
+public struct ImageTemplate: Sendable, Equatable {
+    enum Piece: Sendable, Equatable {
+        case literal(String)
+        case value([String])
+    }
+
+    public let raw: String
+    let pieces: [Piece]
+    /// Path of the single placeholder holding `registry/repository`, when there is one.
+    public let referencePath: [String]?
+    public let registryPath: [String]?
+    public let repositoryPath: [String]?
+    public let tagPath: [String]?
+    public let digestPath: [String]?
+
+    public var hasTagOrDigest: Bool { tagPath != nil || digestPath != nil }
+
+    public init(parsing raw: String) throws {
+        self.raw = raw
+        var pieces: [Piece] = []
+        var tag: [String]?
+        var digest: [String]?
+        var others: [[String]] = []
+        var rest = Substring(raw)
+        var previous: Character?
+        while let open = rest.range(of: "{{") {
+            let literal = String(rest[..<open.lowerBound])
+            if !literal.isEmpty {
+                pieces.append(.literal(literal))
+                previous = literal.last
+            }
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                throw ChartsError(.invalidHints, "hint '\(raw)' has '{{' without '}}'")
+            }
+            let expression = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            guard expression.hasPrefix("."), expression.count > 1 else {
+                throw ChartsError(.invalidHints, "hint '\(raw)': placeholder '{{ \(expression) }}' must be a values path such as .image.tag")
+            }
+            let path = expression.dropFirst().split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            guard path.allSatisfy({ !$0.isEmpty }) else {
+                throw ChartsError(.invalidHints, "hint '\(raw)': placeholder '{{ \(expression) }}' has an empty key")
+            }
+            switch previous {
+            case ":":
+                guard tag == nil else { throw ChartsError(.invalidHints, "hint '\(raw)' has more than one tag placeholder") }
+                tag = path
+            case "@":
+                guard digest == nil else { throw ChartsError(.invalidHints, "hint '\(raw)' has more than one digest placeholder") }
+                digest = path
+            default:
+                others.append(path)
+            }
+            pieces.append(.value(path))
+            previous = "}"
+            rest = rest[close.upperBound...]
+        }
+        if !rest.isEmpty { pieces.append(.literal(String(rest))) }
+        switch others.count {
+        case 1:
+            referencePath = others[0]; registryPath = nil; repositoryPath = nil
+        case 2:
+            referencePath = nil; registryPath = others[0]; repositoryPath = others[1]
+        default:
+            throw ChartsError(.invalidHints,
+                              "hint '\(raw)' has \(others.count) registry/repository placeholders; it needs one (registry/repository together) or two (registry, then repository)")
+        }
+        self.pieces = pieces
+        tagPath = tag
+        digestPath = digest
+    }
+
+    /// Every values path the template reads.
+    public var paths: [[String]] {
+        pieces.compactMap { if case .value(let path) = $0 { path } else { nil } }
+    }
+
+    /// Fills the placeholders from `lookup`; a missing or non-scalar value is an error naming it.
+    public func render(_ lookup: ([String]) -> String?) throws -> String {
+        var out = ""
+        for piece in pieces {
+            switch piece {
+            case .literal(let text):
+                out += text
+            case .value(let path):
+                guard let value = lookup(path) else {
+                    throw ChartsError(.hintNotRendered, "hint '\(raw)': the values have no '\(path.joined(separator: "."))'")
+                }
+                out += value
+            }
+        }
+        return out
+    }
+}
+
+/// `hints.yaml` (or a chart's `.relok8s-images.yaml`): a YAML list of image templates.
+public enum ImageHints {
+    public static func parse(_ bytes: [UInt8], origin: String) throws -> [ImageTemplate] {
+        let loaded: Any?
+        do {
+            loaded = try Yams.load(yaml: String(decoding: bytes, as: UTF8.self))
+        } catch {
+            throw ChartsError(.invalidHints, "\(origin) is not valid YAML: \(error)")
+        }
+        guard let list = loaded as? [Any] else {
+            throw ChartsError(.invalidHints, "\(origin) must be a YAML list of image templates")
+        }
+        return try list.enumerated().map { index, item in
+            guard let text = item as? String else {
+                throw ChartsError(.invalidHints, "\(origin): item \(index + 1) is not a string")
+            }
+            do {
+                return try ImageTemplate(parsing: text)
+            } catch let error as ChartsError {
+                throw ChartsError(error.code, "\(origin): item \(index + 1): \(error.message)")
+            }
+        }
+    }
+}
+
+import Foundation
+import Yams

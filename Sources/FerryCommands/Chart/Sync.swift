@@ -1,0 +1,178 @@
+import ArgumentParser
+import FerryArchive
+import FerryCharts
+import FerrySync
+import Foundation
+
+extension Ferry {
+    /// `ferry sync`: charts-syncer's offline import, from the same config file.
+    public struct Sync: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Import vendor bundles as charts-syncer does: push their images, relocate their charts and publish them.",
+            discussion: """
+                Reads a charts-syncer configuration (load-image.yaml) unchanged: source.intermediateBundlesPath, \
+                target.containerRegistry / containerRepository / containers.auth, and target.repo of kind LOCAL, \
+                CHARTMUSEUM, HARBOR (≤ 2.7) or OCI. Credentials may come from the environment as for charts-syncer: \
+                TARGET_CONTAINERS_AUTH_USERNAME/PASSWORD, TARGET_REPO_AUTH_USERNAME/PASSWORD (or TARGET_AUTH_*).
+
+                Each chart's values.yaml is edited as text (comments and layout kept) so every hinted image points \
+                at the target registry; the chart is packaged again and published only after all its images are in \
+                the registry. A chart version already in the target is not published again, but its images are \
+                still checked and any missing one pushed.
+
+                Examples:
+                  ferry sync --config load-image.yaml --dry-run
+                  ferry sync --config load-image.yaml
+                  TARGET_CONTAINERS_AUTH_PASSWORD=… ferry sync -c load-image.yaml --latest-version-only --output json
+                """)
+
+        @Option(name: [.short, .long], help: ArgumentHelp("The charts-syncer config (default: charts-syncer.yaml in $HOME, then in the current directory).", valueName: "file"))
+        public var config: String?
+
+        @Flag(name: .long, help: "Print the plan (per chart: images and bytes to send, values edits, destination) and change nothing.")
+        public var dryRun = false
+
+        @Flag(name: .long, help: "Skip TLS verification for the image registry and the chart repository.")
+        public var insecure = false
+
+        @Flag(name: .long, help: "Of several versions of a chart, sync only the highest.")
+        public var latestVersionOnly = false
+
+        @Flag(name: .long, help: "Relocate and publish the charts without pushing images.")
+        public var skipImages = false
+
+        @Flag(name: .long, help: "Publish charts even when the target already has the version (ChartMuseum and LOCAL overwrite).")
+        public var force = false
+
+        @Option(name: [.long, .customLong("workers")], help: "Blobs transferred at once, across all images of all bundles.")
+        public var concurrency: Int = 4
+
+        @OptionGroup(title: "Output") public var output: OutputOptions
+
+        public init() {}
+
+        public func validate() throws {
+            guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64") }
+        }
+
+        public func run() async throws {
+            try await reportingErrors(output) { try await execute() }
+        }
+
+        func execute() async throws {
+            let console = Console.current
+            let cwd = console.environment["PWD"].flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+                ?? FileManager.default.currentDirectoryPath
+            guard let path = config ?? SyncConfig.defaultPath(environment: console.environment, currentDirectory: cwd) else {
+                throw ValidationError("no config: pass --config load-image.yaml (or put charts-syncer.yaml in $HOME or here)")
+            }
+            let loaded = try SyncConfig.load(path: path, environment: console.environment)
+            var options = ChartSyncer.Options()
+            options.dryRun = dryRun
+            options.force = force
+            options.skipImages = skipImages
+            options.latestVersionOnly = latestVersionOnly
+            options.insecure = insecure
+            options.concurrency = concurrency
+            options.environment = console.environment
+            options.workingDirectory = cwd
+            options.cacheDirectory = LayerCompressor.defaultCacheDirectory(environment: console.environment)
+
+            let renderer = PushRenderer(console: console, options: output)
+            let started = ContinuousClock.now
+            let (plan, report) = try await ChartSyncer(config: loaded, options: options, events: renderer.sink).run()
+            renderer.end()
+            if output.output == .text && !output.quiet {
+                for warning in report.warnings { console.err("warning: \(warning)") }
+            }
+            if dryRun {
+                printPlan(plan, report: report)
+            } else {
+                printReport(report, started: started)
+            }
+            if !report.succeeded { throw ExitCode(ExitStatus.partialFailure) }
+        }
+
+        func printPlan(_ plan: ChartSyncer.Plan, report: SyncReport) {
+            let console = Console.current
+            let present = plan.probe?.blobsPresent ?? [:]
+            func toSend(_ target: String) -> Int64 {
+                guard let image = plan.push.images.first(where: { $0.targets.contains { $0.description == target } }),
+                      let reference = image.targets.first(where: { $0.description == target }) else { return 0 }
+                return image.image.blobs.filter { !(present[$0.digest]?.contains(reference.repository) ?? false) }
+                    .reduce(0) { $0 + $1.size }
+            }
+            if output.output == .json {
+                struct ImagePlan: Encodable { var source: String; var target: String; var bytesToSend: Int64 }
+                struct ChartEntry: Encodable {
+                    var bundle: String; var name: String; var version: String; var destination: String
+                    var alreadyPresent: Bool; var images: [ImagePlan]; var edits: [ValueEdit]; var packageDigest: String
+                }
+                struct DryRun: Encodable {
+                    var event = "plan"; var charts: [ChartEntry]; var failed: [SyncReport.Chart]
+                    var images: PushProbe.Summary?; var warnings: [String]
+                }
+                let charts = plan.charts.map { chart in
+                    ChartEntry(bundle: chart.bundle, name: chart.name, version: chart.version, destination: chart.destination,
+                               alreadyPresent: chart.alreadyPresent,
+                               images: chart.skipImages ? [] : chart.images.map {
+                                   ImagePlan(source: $0.original.description, target: $0.target.description, bytesToSend: toSend($0.target.description))
+                               },
+                               edits: chart.edits, packageDigest: FerryOCI.Digest.of(chart.package).string)
+                }
+                console.out(JSONLines.encode(DryRun(charts: charts, failed: plan.failures, images: plan.probe?.summary, warnings: plan.warnings)))
+                return
+            }
+            console.out("Dry run: nothing was changed. The sync would do this:")
+            for chart in plan.charts {
+                console.out("chart \(chart.name) \(chart.version)  (\((chart.bundle as NSString).lastPathComponent))")
+                console.out("  publish to: \(chart.destination)" + (chart.alreadyPresent ? "  [already present: not published again\(force ? ", --force: replaced" : "")]" : ""))
+                if chart.skipImages {
+                    console.out("  images: skipped")
+                } else {
+                    for image in chart.images {
+                        console.out("  image \(image.original) → \(image.target)  (\(ByteCount.format(toSend(image.target.description))) to send)")
+                    }
+                }
+                for edit in chart.edits { console.out("  value \(edit.description)") }
+            }
+            for failure in plan.failures {
+                console.out("cannot sync \(failure.name.map { "\($0) \(failure.version ?? "")" } ?? failure.bundle): \(failure.error ?? "")")
+            }
+            if let s = plan.probe?.summary {
+                console.out("Images: \(s.images) to place, \(s.imagesPresent) already present; \(s.blobsToSend) blob(s) to send (\(ByteCount.format(s.bytesToSend))), \(s.blobsToMount) to mount, \(s.blobsPresent) present")
+            }
+        }
+
+        func printReport(_ report: SyncReport, started: ContinuousClock.Instant) {
+            let console = Console.current
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            if output.output == .json {
+                struct Summary: Encodable { var event = "summary"; var report: SyncReport; var seconds: Double; var ok: Bool }
+                console.out(JSONLines.encode(Summary(report: report, seconds: seconds, ok: report.succeeded)))
+                return
+            }
+            for chart in report.charts {
+                let label = chart.name.map { "\($0) \(chart.version ?? "")" } ?? chart.bundle
+                switch chart.status {
+                case .published: console.out("published \(label) → \(chart.destination ?? "")")
+                case .present: console.out("present   \(label) (already in the target; its images were checked)")
+                case .failed: console.out("failed    \(label): \(chart.error ?? "")")
+                case .planned: console.out("planned   \(label)")
+                }
+            }
+            let count = { (status: SyncReport.Status) in report.charts.filter { $0.status == status }.count }
+            var line = "Done: \(count(.published)) published, \(count(.present)) already present, \(count(.failed)) failed"
+            if let images = report.images {
+                let pushed = images.images.filter { $0.status == "pushed" }.count
+                line += String(format: "; images: %d pushed, %d unchanged; %d blob(s) uploaded (%@), %d mounted; %.1f s",
+                               pushed, images.images.count - pushed - images.images.filter { $0.status == "failed" }.count,
+                               images.blobsUploaded, ByteCount.format(images.bytesUploaded), images.blobsMounted, seconds)
+            }
+            console.out(line)
+        }
+    }
+}
+
+import FerryOCI

@@ -1,0 +1,72 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Plain HTTP(S) requests for chart repositories (index.yaml, ChartMuseum and Harbor chart APIs),
+/// with the same TLS options, retries and error messages as the registry client. No cookies are
+/// kept (Harbor refuses replayed session cookies on API calls).
+public final class WebClient: Sendable {
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var body: [UInt8]
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        }
+    }
+
+    let http: HTTPClient
+    let retry: RetryPolicy
+    let credentials: Credentials?
+
+    public init(http: HTTPClient, credentials: Credentials?, retry: RetryPolicy = RetryPolicy()) {
+        self.http = http
+        self.credentials = credentials
+        self.retry = retry
+    }
+
+    /// Sends a request; transport failures and 5xx/429 are retried, other statuses are returned.
+    public func send(_ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+                     context: String) async throws -> Response {
+        guard let host = URL(string: url)?.host else {
+            throw RegistryError(.protocolViolation, "\(context): '\(url)' is not a valid URL")
+        }
+        return try await retry.run {
+            var request = HTTPClientRequest(url: url)
+            request.method = HTTPMethod(rawValue: method)
+            request.headers.add(name: "User-Agent", value: "ferry")
+            if let credentials = self.credentials { request.headers.add(name: "Authorization", value: credentials.basicHeader) }
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+            let response: HTTPClientResponse
+            let bytes: ByteBuffer
+            do {
+                response = try await self.http.execute(request, timeout: .seconds(300))
+                bytes = try await response.body.collect(upTo: 64 << 20)
+            } catch {
+                let text = String(describing: error)
+                if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") || text.contains("handshake") {
+                    throw RegistryError(.tls, "\(context): TLS with \(host) failed: \(text)",
+                                        hint: "pass --insecure to skip certificate verification, or fix the CA trust of this machine")
+                }
+                throw RegistryError(.unreachable, "\(context): cannot reach \(host) (\(text))")
+            }
+            let status = Int(response.status.code)
+            if status == 429 || (500...599).contains(status) {
+                var error = RegistryError(status == 429 ? .rateLimited : .server,
+                                          "\(context): \(host) answered \(status): \(Self.summary(Array(buffer: bytes)))", status: status)
+                error.retryAfterSeconds = response.headers.first(name: "Retry-After").flatMap(Int.init)
+                throw error
+            }
+            return Response(status: status, headers: response.headers.map { ($0.name, $0.value) }, body: Array(buffer: bytes))
+        }
+    }
+
+    /// The start of a response body, for messages.
+    public static func summary(_ body: [UInt8]) -> String {
+        let text = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? "(empty body)" : text
+    }
+}

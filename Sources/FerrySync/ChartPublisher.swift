@@ -1,0 +1,27 @@
+import FerryCharts
+import FerryRegistry
+import Foundation
+
+/// Where relocated charts are published: a directory, a ChartMuseum or Harbor chart repository,
+/// or an OCI registry.
+public protocol ChartPublisher: Sendable {
+    /// Where a chart would land, for plans and reports.
+    func location(name: String, version: String) -> String
+    /// True when the repository already has this chart version.
+    func contains(name: String, version: String) async throws -> Bool
+    /// Publishes a package; `force` replaces an existing version.
+    func publish(name: String, version: String, package: [UInt8], chartYAML: [UInt8], force: Bool) async throws
+}
+
+/// A chart publish that failed, as a person can act on it.
+public struct PublishError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var hint: String?
+
+    public init(_ message: String, hint: String? = nil) {
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String { hint.map { "\(message)\n  hint: \($0)" } ?? message }
+}

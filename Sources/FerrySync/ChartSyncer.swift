@@ -1,0 +1,281 @@
+import FerryArchive
+import FerryCharts
+import FerryOCI
+import FerryRegistry
+import Foundation
+import AsyncHTTPClient
+
+/// `ferry sync`: the charts-syncer job. Every bundle's chart is relocated and packaged, every image
+/// of every chart goes through one push plan (blobs shared between bundles are sent once), and a
+/// chart is published only after all its images are in the registry.
+public struct ChartSyncer: Sendable {
+    public struct Options: Sendable {
+        public var dryRun = false
+        public var force = false
+        public var skipImages = false
+        public var latestVersionOnly = false
+        public var insecure = false
+        public var concurrency = 4
+        public var environment: [String: String] = [:]
+        public var workingDirectory = FileManager.default.currentDirectoryPath
+        public var cacheDirectory: String?
+
+        public init() {}
+    }
+
+    /// One chart, planned.
+    public struct ChartPlan: Sendable {
+        public var bundle: String
+        public var name: String
+        public var version: String
+        public var images: [ImageRelocation]
+        public var edits: [ValueEdit]
+        public var package: [UInt8]
+        public var chartYAML: [UInt8]
+        public var destination: String
+        public var alreadyPresent: Bool
+        public var skipImages: Bool
+        var entries: [PushPlan.Entry]
+    }
+
+    /// Everything that would be done; nothing has been changed when it is made.
+    public struct Plan: Sendable {
+        public var charts: [ChartPlan]
+        public var failures: [SyncReport.Chart]
+        public var push: PushPlan
+        public var probe: PushProbe?
+        public var warnings: [String]
+    }
+
+    public let config: SyncConfig
+    public let options: Options
+    public let events: PushEventSink
+
+    public init(config: SyncConfig, options: Options, events: @escaping PushEventSink = { _ in }) {
+        self.config = config
+        self.options = options
+        self.events = events
+    }
+
+    /// Plans, then (unless a dry run) applies. The HTTP client lives for the whole run.
+    public func run() async throws -> (plan: Plan, report: SyncReport) {
+        var tls = TransportSecurity(mode: options.insecure ? .httpsUnverified : .https, allowsPrivateHTTPFallback: true)
+        tls.caFile = nil
+        let http = try RegistryClient.makeHTTPClient(security: tls, connectionsPerHost: options.concurrency)
+        do {
+            let result = try await run(http: http, security: tls)
+            try await http.shutdown()
+            return result
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    func run(http: HTTPClient, security: TransportSecurity) async throws -> (plan: Plan, report: SyncReport) {
+        let publisher = try await makePublisher(http: http, security: security)
+        var plan = try await makePlan(publisher: publisher)
+        var report = SyncReport(charts: plan.failures, warnings: plan.warnings)
+
+        var imageClient: RegistryClient?
+        if !plan.push.images.isEmpty {
+            let host = plan.push.registry
+            let auth = config.target.containers?.auth
+            let credentials = try auth.map { Credentials(username: $0.username, password: $0.password, origin: "target.containers.auth") }
+                ?? CredentialResolver(environment: options.environment).credentials(for: host)
+            let client = try await RegistryClient.connect(host: host, security: security, credentials: credentials, http: http)
+            plan.probe = try await PushProbe.run(plan.push, client: client, access: options.dryRun ? .pull : .push,
+                                                 concurrency: options.concurrency)
+            imageClient = client
+        }
+        if options.dryRun {
+            report.charts += plan.charts.map { chart(from: $0, status: .planned) }
+            return (plan, report)
+        }
+
+        var failedImages: [String: String] = [:]
+        if let client = imageClient, let probe = plan.probe {
+            let compressor = LayerCompressor(cacheDirectory: options.cacheDirectory)
+            let pusher = ImagePusher(client: client, compressor: compressor, concurrency: options.concurrency, events: events)
+            let images = await pusher.push(plan.push, probe: probe)
+            for image in images.images where image.status == "failed" {
+                failedImages[image.reference] = image.error ?? "failed"
+            }
+            report.images = images
+        }
+        for chart in plan.charts {
+            let broken = chart.images.compactMap { failedImages[$0.target.description].map { "\($0)" } }
+            if !chart.skipImages, let first = broken.first {
+                var entry = self.chart(from: chart, status: .failed)
+                entry.error = "not published: \(broken.count) image(s) failed to push; first: \(first)"
+                report.charts.append(entry)
+                continue
+            }
+            if chart.alreadyPresent && !options.force {
+                report.charts.append(self.chart(from: chart, status: .present))
+                continue
+            }
+            do {
+                try await publisher.publish(name: chart.name, version: chart.version, package: chart.package,
+                                            chartYAML: chart.chartYAML, force: options.force)
+                report.charts.append(self.chart(from: chart, status: .published))
+            } catch {
+                var entry = self.chart(from: chart, status: .failed)
+                entry.error = "\(error)"
+                report.charts.append(entry)
+            }
+        }
+        report.charts.sort { ($0.name ?? $0.bundle, $0.version ?? "") < ($1.name ?? $1.bundle, $1.version ?? "") }
+        return (plan, report)
+    }
+
+    func chart(from plan: ChartPlan, status: SyncReport.Status) -> SyncReport.Chart {
+        SyncReport.Chart(bundle: plan.bundle, name: plan.name, version: plan.version,
+                         status: plan.alreadyPresent && status == .planned ? .present : status,
+                         destination: plan.destination,
+                         images: plan.skipImages ? [] : plan.images.map { "\($0.original) → \($0.target)" },
+                         edits: plan.edits.map(\.description))
+    }
+
+    // MARK: - Planning
+
+    func makePlan(publisher: any ChartPublisher) async throws -> Plan {
+        let directory = config.source.intermediateBundlesPath.map {
+            (($0.hasPrefix("/") ? $0 : (options.workingDirectory as NSString).appendingPathComponent($0)) as NSString).standardizingPath
+        } ?? options.workingDirectory
+        let discovered = try BundleDiscovery.discover(in: directory)
+        var warnings = discovered.warnings
+        let compressor = LayerCompressor(cacheDirectory: options.cacheDirectory, writesCache: !options.dryRun)
+        var candidates: [(path: String, source: ImageSource, chart: ChartTree)] = []
+        var failures: [SyncReport.Chart] = []
+        for path in discovered.bundles {
+            let fromName = BundleDiscovery.nameAndVersion(fileName: (path as NSString).lastPathComponent)
+            do {
+                let opened = try ImageSource.open(path, compressor: compressor)
+                guard let source = opened.sources.first, let bundle = source.bundle else {
+                    throw SyncError(.invalidConfig, "\(path) is not a bundle (no images.tar with hints.yaml or original-chart/)")
+                }
+                let chart = try ChartTree.load(bundle: bundle)
+                if let fromName, fromName.version != chart.metadata.version || fromName.name != chart.metadata.name {
+                    warnings.append("\(path): the file name says \(fromName.name) \(fromName.version), Chart.yaml says \(chart.metadata.name) \(chart.metadata.version); using Chart.yaml")
+                }
+                candidates.append((path, source, chart))
+            } catch {
+                failures.append(SyncReport.Chart(bundle: path, name: fromName?.name, version: fromName?.version,
+                                                 status: .failed, error: "\(error)"))
+            }
+        }
+        candidates = select(candidates)
+
+        var charts: [ChartPlan] = []
+        for candidate in candidates {
+            do {
+                charts.append(try await planChart(candidate.path, source: candidate.source, chart: candidate.chart, publisher: publisher))
+            } catch {
+                failures.append(SyncReport.Chart(bundle: candidate.path, name: candidate.chart.metadata.name,
+                                                 version: candidate.chart.metadata.version, status: .failed, error: "\(error)"))
+            }
+        }
+        let entries = charts.filter { !$0.skipImages }.flatMap(\.entries)
+        let registries = Set(entries.flatMap { $0.targets.map(\.registry) })
+        guard registries.count <= 1 else {
+            throw SyncError(.unsupported, "images would go to several registries (\(registries.sorted().joined(separator: ", "))); Ferry pushes to one")
+        }
+        let push = try PushPlan(registry: registries.first ?? config.target.containerRegistry, entries: entries)
+        return Plan(charts: charts, failures: failures, push: push, probe: nil, warnings: warnings)
+    }
+
+    /// Applies `charts`/`skipCharts` (with the fork's versions) and `--latest-version-only`.
+    func select(_ candidates: [(path: String, source: ImageSource, chart: ChartTree)]) -> [(path: String, source: ImageSource, chart: ChartTree)] {
+        var selected = candidates.filter { candidate in
+            let name = candidate.chart.metadata.name
+            if config.skipCharts.contains(name) { return false }
+            guard !config.charts.isEmpty else { return true }
+            guard let selector = config.charts.first(where: { $0.name == name }) else { return false }
+            return selector.versions.isEmpty || selector.versions.contains(candidate.chart.metadata.version)
+        }
+        if options.latestVersionOnly {
+            var latest: [String: SemanticVersion] = [:]
+            for candidate in selected {
+                guard let version = SemanticVersion(candidate.chart.metadata.version) else { continue }
+                if latest[candidate.chart.metadata.name].map({ version > $0 }) ?? true {
+                    latest[candidate.chart.metadata.name] = version
+                }
+            }
+            selected = selected.filter { candidate in
+                guard let version = SemanticVersion(candidate.chart.metadata.version) else { return true }
+                return latest[candidate.chart.metadata.name] == version
+            }
+        }
+        return selected
+    }
+
+    func planChart(_ path: String, source: ImageSource, chart: ChartTree, publisher: any ChartPublisher) async throws -> ChartPlan {
+        let bundle = source.bundle!
+        let name = chart.metadata.name, version = chart.metadata.version
+        let hintsBytes = try bundle.hints() ?? chart.files[".relok8s-images.yaml"]
+        guard let hintsBytes else {
+            throw SyncError(.invalidConfig, "\(path) has no image hints (hints.yaml or original-chart/.relok8s-images.yaml)")
+        }
+        let hints = try ImageHints.parse(hintsBytes, origin: "\(path)!hints.yaml")
+        let images = source.archive.images
+        func find(_ reference: Reference) -> ArchivedImage? {
+            images.first { image in
+                image.references.contains { $0.registry == reference.registry && $0.repository == reference.repository
+                    && (reference.tag == nil || $0.tag == reference.tag) && (reference.tag != nil || reference.digest == image.root.digest) }
+            }
+        }
+        let relocation = try ChartRelocation.relocate(chart, hints: hints, rule: config.relocation) { reference, hint in
+            guard let image = find(reference) else {
+                throw SyncError(.invalidConfig, "hint '\(hint.raw)' names \(reference), which is not in \(path)!images.tar",
+                                hint: "the bundle is incomplete, or the chart's values do not match the images it was made with")
+            }
+            if let digest = reference.digest, digest != image.root.digest {
+                throw SyncError(.invalidConfig, "hint '\(hint.raw)' pins \(reference), but images.tar holds \(image.root.digest) under that name")
+            }
+            return image.root.digest
+        }
+        let relocated = try relocation.chart.strippingDependencies()
+        let package = try ChartArchive.package(relocated)
+        var entries: [PushPlan.Entry] = []
+        for image in relocation.images {
+            guard let archived = find(image.original) else { continue }
+            entries.append(PushPlan.Entry(image: archived, source: path, targets: [image.target]))
+        }
+        let skipImages = options.skipImages || (config.charts.first { $0.name == name }?.skipImages ?? false)
+        let present = try await publisher.contains(name: name, version: version)
+        return ChartPlan(bundle: path, name: name, version: version, images: relocation.images,
+                         edits: relocation.images.flatMap(\.edits), package: package,
+                         chartYAML: relocated.files["Chart.yaml"] ?? [], destination: publisher.location(name: name, version: version),
+                         alreadyPresent: present, skipImages: skipImages, entries: entries)
+    }
+
+    // MARK: - Publishers
+
+    func makePublisher(http: HTTPClient, security: TransportSecurity) async throws -> any ChartPublisher {
+        let repo = config.target.repo!
+        let credentials = repo.auth.flatMap { auth in
+            auth.username.isEmpty || auth.password.isEmpty ? nil : Credentials(username: auth.username, password: auth.password, origin: "target.repo.auth")
+        }
+        switch repo.kind! {
+        case .local:
+            let path = repo.path.hasPrefix("/") ? repo.path : (options.workingDirectory as NSString).appendingPathComponent(repo.path)
+            return LocalChartPublisher(directory: (path as NSString).standardizingPath)
+        case .chartmuseum:
+            return try ChartMuseumPublisher(url: repo.url, flavor: .chartmuseum, web: WebClient(http: http, credentials: credentials))
+        case .harbor:
+            return try ChartMuseumPublisher(url: repo.url, flavor: .harbor, web: WebClient(http: http, credentials: credentials))
+        case .oci:
+            guard let components = URLComponents(string: repo.url), let host = components.host else {
+                throw SyncError(.invalidConfig, "\(config.origin): target.repo.url '\(repo.url)' has no host")
+            }
+            let authority = host + (components.port.map { ":\($0)" } ?? "")
+            var ociSecurity = security
+            if components.scheme == "http" { ociSecurity.mode = .plainHTTP }
+            let client = try await RegistryClient.connect(host: authority, security: ociSecurity, credentials: credentials, http: http)
+            return OCIChartPublisher(client: client, path: components.path)
+        case .helm:
+            throw SyncError(.unsupported, "target.repo.kind HELM cannot be uploaded to")
+        }
+    }
+}
