@@ -6,7 +6,7 @@
   make-bundle.py OUT --format docker-save  a legacy `docker save` archive (uncompressed layers)
   make-bundle.py OUT --format oci          an OCI image layout directory (gzip layers)
 
-Images are docker.io/vendor/app-N:1.0.N; every image also carries one layer shared by all.
+Images are docker.io/vendor/app-N:1.0.N (see --image-prefix); every image also carries one layer shared by all.
 Layers hold random bytes, so they do not compress and sizes are what they say.
 """
 import argparse, gzip, hashlib, io, json, os, shutil, tarfile, tempfile, zlib
@@ -20,7 +20,7 @@ ap.add_argument("--images", type=int, default=3)
 ap.add_argument("--layers", type=int, default=2, help="layers of each image besides the shared one")
 ap.add_argument("--layer-size", type=int, default=1 << 20)
 ap.add_argument("--shared-size", type=int, default=1 << 20)
-ap.add_argument("--seed", default="ferry")
+ap.add_argument("--image-prefix", default="docker.io/vendor/app", help="images are named <prefix>-N:1.0.N")
 a = ap.parse_args()
 work = tempfile.mkdtemp(prefix="ferry-sample-")
 CHUNK = 1 << 20
@@ -56,7 +56,7 @@ shared = Layer("shared", a.shared_size)
 images = []
 for i in range(a.images):
     layers = [shared] + [Layer(f"app{i}-l{j}", a.layer_size) for j in range(a.layers)]
-    name = f"docker.io/vendor/app-{i}:1.0.{i}"
+    name = f"{a.image_prefix}-{i}:1.0.{i}"
     config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["/app"], "Labels": {"image": name}},
                          "rootfs": {"type": "layers", "diff_ids": [l.diff_id for l in layers]}},
                         separators=(",", ":")).encode()
