@@ -46,14 +46,15 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        .target(name: "FerryNode", dependencies: ["FerryOCI", "FerryArchive"], swiftSettings: strict),
         .target(name: "FerryCommands", dependencies: [
-            "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCharts", "FerrySync",
+            "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCharts", "FerrySync", "FerryNode",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .executableTarget(name: "ferry", dependencies: ["FerryCommands"], swiftSettings: strict),
         .target(name: "FerryTestSupport", dependencies: [
-            "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCommands",
+            "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCommands", "FerryNode",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
@@ -62,7 +63,7 @@ let package = Package(
         .testTarget(name: "FerryRegistryTests", dependencies: ["FerryRegistry", "FerryArchive", "FerryTestSupport"], swiftSettings: strict),
         .testTarget(name: "FerryChartsTests", dependencies: ["FerryCharts", "FerryOCI", "FerryTestSupport"], swiftSettings: strict),
         .testTarget(name: "FerrySyncTests", dependencies: ["FerrySync", "FerryCharts", "FerryTestSupport"], swiftSettings: strict),
-        .testTarget(name: "FerryCommandsTests", dependencies: ["FerryCommands", "FerryTestSupport", "FerryArchive", "FerryOCI"],
+        .testTarget(name: "FerryCommandsTests", dependencies: ["FerryCommands", "FerryTestSupport", "FerryArchive", "FerryOCI", "FerryCharts", "FerryNode"],
                     swiftSettings: strict),
     ]
 )

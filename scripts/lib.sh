@@ -3,6 +3,9 @@
 # The Debian packages the tests and the demo need: the real registry, htpasswd (bcrypt users for
 # it), skopeo (the independent check), openssl (test certificates), curl.
 FERRY_TEST_PACKAGES="docker-registry apache2-utils skopeo openssl curl"
+# The node runtimes `ferry load` is tested against, and sshd for loading over ssh. Debian's
+# docker.io starts no daemon at install here (policy-rc.d); the tests start their own.
+FERRY_NODE_PACKAGES="containerd docker.io podman openssh-server openssh-client"
 
 # Installs any of the named Debian packages that are missing (needs root, as on CI).
 ensure_packages() {
@@ -17,7 +20,12 @@ ensure_packages() {
         return 1
     fi
     apt-get update -qq
+    # Keep package scripts from starting daemons (dockerd, sshd) with default paths: tests start their own.
+    local added_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; added_policy=1; fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    [ $added_policy -eq 1 ] && rm -f /usr/sbin/policy-rc.d
+    return 0
 }
 
 # The Helm engine the tests render charts with (PyPI helm-python-sdk, Helm's Go SDK in a wheel).

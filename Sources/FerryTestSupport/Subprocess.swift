@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FerryArchive
+import FerryNode
 import Foundation
 
 /// Runs a program to completion and returns its exit status and output. Used for the oracles
@@ -26,29 +28,11 @@ public enum Subprocess {
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil,
                            environment: [String: String]? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try require(executable))
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try? input.fileHandleForWriting.close()
-        // Read both pipes fully before waiting, so a chatty program cannot block on a full pipe.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data(), errData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.wait()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let path = executable.hasPrefix("/") ? executable : try require(executable)
+        let input = stdin.map { Array($0.utf8) }
+        let output = try ChildProcess.run(path, arguments, environment: environment ?? ProcessInfo.processInfo.environment,
+                                          stdin: input.map { bytes in { sink in try sink.write(bytes) } })
+        return Result(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 
     /// Runs and fails unless the program exits 0.

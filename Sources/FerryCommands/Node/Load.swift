@@ -1,0 +1,113 @@
+import ArgumentParser
+import FerryArchive
+import FerryNode
+import FerryOCI
+import Foundation
+
+extension Ferry {
+    /// `ferry load`: images into a node's docker or containerd, under the names the chart expects.
+    public struct Load: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Load images into docker or containerd on this node or on others over ssh, relocated names included.",
+            discussion: """
+                Replaces `docker load -i images.tar` / `ctr image import images.tar` followed by retagging by hand. \
+                The archive is streamed into the runtime (no temporary file); images the runtime already has with \
+                the same digest are skipped; afterwards the runtime must list every name with the expected digest.
+
+                The runtime is the one named by --runtime, else containerd when /run/containerd/containerd.sock \
+                exists, else docker. Kubernetes nodes use the containerd namespace k8s.io (the default).
+
+                Examples:
+                  ferry load spidernet_0.8.0.bundle.tar --registry 10.16.23.145 --repository release.daocloud.io/spidernet
+                  ferry load images.tar --runtime docker
+                  ferry load offline/ --registry 10.16.23.145 --repository proj --node root@node1 --node root@node2
+                """)
+
+        @Argument(help: ArgumentHelp("Bundles, directories of bundles, docker-archives or OCI layouts.", valueName: "source"))
+        public var sources: [String]
+
+        @Option(name: .long, help: ArgumentHelp("Give the images names in this registry (host[:port]); without it they keep their names.", valueName: "host[:port]"))
+        public var registry: String?
+
+        @Option(name: .long, help: ArgumentHelp("Repository prefix of the new names.", valueName: "prefix"))
+        public var repository: String = ""
+
+        @Flag(name: .long, help: "With --registry, keep the source names as extra tags.")
+        public var keepOriginalNames = false
+
+        @Option(name: .long, help: "auto, docker or containerd.")
+        public var runtime: String = "auto"
+
+        @Option(name: .long, help: "containerd namespace.")
+        public var namespace: String = "k8s.io"
+
+        @Option(name: .long, help: ArgumentHelp("The runtime's socket (docker: unix://… or a path; containerd: a path).", valueName: "socket"))
+        public var address: String?
+
+        @Option(name: .long, help: ArgumentHelp("Load on this node over ssh instead (user@host[:port]); repeat for several, loaded in parallel.", valueName: "user@host"))
+        public var node: [String] = []
+
+        @Option(name: .long, help: ArgumentHelp("ssh configuration file for --node (ssh -F).", valueName: "file"))
+        public var sshConfig: String?
+
+        @Option(name: .long, help: ArgumentHelp("From multi-platform images take only this platform (os/arch[/variant]).", valueName: "platform"))
+        public var platform: Platform?
+
+        @OptionGroup(title: "Output") public var output: OutputOptions
+
+        public init() {}
+
+        public func validate() throws {
+            guard runtime == "auto" || ContainerRuntime.Kind(rawValue: runtime) != nil else {
+                throw ValidationError("--runtime must be auto, docker or containerd")
+            }
+            if keepOriginalNames && registry == nil { throw ValidationError("--keep-original-names needs --registry") }
+        }
+
+        public func run() async throws {
+            try await reportingErrors(output) {
+                let console = Console.current
+                let compressor = makeCompressor(writesCache: true)
+                let opened = try openSources(sources, compressor: compressor, output: output)
+                let images = try NodeImageSelection(registry: registry, repository: repository, keepOriginalNames: keepOriginalNames,
+                                                    platform: platform).images(opened)
+                let loader = NodeLoader(images: images, writer: NodeArchiveWriter(compressor: compressor))
+                let preferred = ContainerRuntime.Kind(rawValue: runtime)
+                let locations: [CommandRunner.Location] = node.isEmpty ? [.local] : node.map { .ssh(destination: $0, configFile: sshConfig) }
+                let environment = console.environment
+                let (address, namespace, runtime) = (self.address, self.namespace, self.runtime)
+                let reports = await withTaskGroup(of: (Int, NodeLoader.Report).self) { group in
+                    for (index, location) in locations.enumerated() {
+                        group.addTask {
+                            let runner = CommandRunner(location: location, environment: environment)
+                            do {
+                                let found = try await ContainerRuntime.detect(preferred, runner: runner, address: address, namespace: namespace)
+                                return (index, await loader.load(into: found))
+                            } catch {
+                                return (index, NodeLoader.Report(node: runner.name, runtime: runtime, error: "\(error)"))
+                            }
+                        }
+                    }
+                    var collected: [(Int, NodeLoader.Report)] = []
+                    for await item in group { collected.append(item) }
+                    return collected.sorted { $0.0 < $1.0 }.map(\.1)
+                }
+                for report in reports {
+                    if output.output == .json {
+                        struct Event: Encodable { var event = "node"; var report: NodeLoader.Report }
+                        console.out(JSONLines.encode(Event(report: report)))
+                    } else if let error = report.error {
+                        console.out("failed  \(report.node): \(error)")
+                    } else {
+                        console.out("loaded  \(report.node) (\(report.runtime)): \(report.loaded.count) name(s) loaded, \(report.skipped.count) already present")
+                        if output.verbose {
+                            for name in report.loaded { console.out("    loaded \(name)") }
+                            for name in report.skipped { console.out("    present \(name)") }
+                        }
+                    }
+                }
+                if reports.contains(where: { !$0.succeeded }) { throw ExitCode(ExitStatus.partialFailure) }
+            }
+        }
+    }
+}

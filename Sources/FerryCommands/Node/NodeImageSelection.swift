@@ -1,0 +1,46 @@
+import ArgumentParser
+import FerryArchive
+import FerryNode
+import FerryOCI
+import FerrySync
+
+/// Names and platform choices shared by `retag` and `load`.
+struct NodeImageSelection {
+    var registry: String?
+    var repository: String
+    var keepOriginalNames: Bool
+    var platform: Platform?
+
+    /// The images of the sources with the names they get on nodes.
+    func images(_ sources: [ImageSource]) throws -> [NodeImage] {
+        var owners: [String: Digest] = [:]
+        var result: [NodeImage] = []
+        for source in sources {
+            for image in source.archive.images {
+                var names: [Reference] = []
+                if let registry {
+                    names = try image.references.map { try $0.relocated(registry: registry, repositoryPrefix: repository) }
+                }
+                if registry == nil || keepOriginalNames { names += image.references }
+                var unique: [Reference] = []
+                for name in names where !unique.contains(name) {
+                    if let owner = owners[name.description], owner != image.root.digest {
+                        throw SyncError(.conflictingTargets, "\(name) would name two different images (\(owner.short) and \(image.root.digest.short))",
+                                        hint: "the relocation keeps only the last path element of each repository; use different --repository prefixes")
+                    }
+                    owners[name.description] = image.root.digest
+                    unique.append(name)
+                }
+                result.append(try NodeImage(image: image, names: unique, platform: platform, selectPlatform: platform != nil))
+            }
+        }
+        return result
+    }
+}
+
+extension Platform: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let platform = try? Platform(parsing: argument) else { return nil }
+        self = platform
+    }
+}

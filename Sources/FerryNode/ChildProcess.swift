@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FerryArchive
+import Foundation
+
+/// Starts a program with posix_spawn and waits for it with waitpid. Foundation's Process can
+/// hang in waitUntilExit when several children end at once; a runtime loading several nodes in
+/// parallel must not.
+public enum ChildProcess {
+    private static let spawnLock = NSLock()
+
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs `executable` (a path) with `arguments`; `stdin` writes its input, or it gets none.
+    /// Blocks until the program ends.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String],
+                           stdin: ((any ByteSink) throws -> Void)? = nil) throws -> Output {
+        signal(SIGPIPE, SIG_IGN)
+        // Pipes are made close-on-exec under a lock shared by every spawn, so a child started on
+        // another thread at the same moment never inherits (and holds open) this child's pipes.
+        spawnLock.lock()
+        var locked = true
+        defer { if locked { spawnLock.unlock() } }
+        var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
+        guard pipe(&inPipe) == 0, pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
+            throw NodeError(.unreachable, "cannot create pipes: \(String(cString: strerror(errno)))")
+        }
+        for fd in inPipe + outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
+        spawnLock.unlock()
+        locked = false
+        guard spawned == 0 else {
+            close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
+            throw NodeError(.noRuntime, "cannot start \(executable): \(String(cString: strerror(spawned)))")
+        }
+        let readers = Readers(out: outPipe[0], err: errPipe[0])
+        readers.start()
+        var writeError: (any Error)?
+        if let stdin {
+            do { try stdin(DescriptorSink(descriptor: inPipe[1])) } catch { writeError = error }
+        }
+        close(inPipe[1])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let (out, err) = readers.finish()
+        if let writeError, !(writeError is DescriptorSink.BrokenPipe) { throw writeError }
+        // WIFEXITED / WEXITSTATUS, spelled out (they are macros).
+        let exited = (status & 0x7f) == 0
+        return Output(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), stdout: out, stderr: err)
+    }
+}
+
+/// Drains a child's stdout and stderr on two threads, so neither pipe can fill up and stall it.
+private final class Readers: @unchecked Sendable {
+    // Each buffer is written by its own thread only and read after both threads are joined.
+    private var out = Data()
+    private var err = Data()
+    private let outFD: Int32
+    private let errFD: Int32
+    private let group = DispatchGroup()
+
+    init(out: Int32, err: Int32) {
+        outFD = out
+        errFD = err
+    }
+
+    func start() {
+        group.enter()
+        Thread.detachNewThread { [self] in out = Self.drain(outFD); group.leave() }
+        group.enter()
+        Thread.detachNewThread { [self] in err = Self.drain(errFD); group.leave() }
+    }
+
+    func finish() -> (String, String) {
+        group.wait()
+        return (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    static func drain(_ fd: Int32) -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n > 0 { data.append(buffer, count: n); continue }
+            if n < 0 && errno == EINTR { continue }
+            break
+        }
+        close(fd)
+        return data
+    }
+}

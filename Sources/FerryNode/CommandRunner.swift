@@ -1,0 +1,116 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FerryArchive
+import Foundation
+
+/// Runs a runtime's command (`docker load`, `ctr images import`…) here or, for `--node`, on another
+/// machine through ssh; the archive is written into its standard input as it is produced, so no
+/// temporary file is needed.
+public struct CommandRunner: Sendable {
+    public enum Location: Sendable, Equatable {
+        case local
+        /// `user@host[:port]`, reached with the system's ssh (and an optional `-F` config file).
+        case ssh(destination: String, configFile: String?)
+    }
+
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    public let location: Location
+    public let environment: [String: String]
+
+    public init(location: Location, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.location = location
+        self.environment = environment
+    }
+
+    public var name: String {
+        switch location {
+        case .local: return "this machine"
+        case .ssh(let destination, _): return destination
+        }
+    }
+
+    /// The argv that runs `arguments` at the location.
+    func argv(_ arguments: [String]) -> [String] {
+        switch location {
+        case .local:
+            return arguments
+        case .ssh(let destination, let configFile):
+            var ssh = ["ssh", "-o", "BatchMode=yes"]
+            if let configFile { ssh += ["-F", configFile] }
+            var host = destination
+            if let colon = destination.lastIndex(of: ":"), let port = Int(destination[destination.index(after: colon)...]) {
+                host = String(destination[..<colon])
+                ssh += ["-p", String(port)]
+            }
+            // The remote shell gets one command line, every word quoted.
+            return ssh + [host, "--", arguments.map(Self.shellQuote).joined(separator: " ")]
+        }
+    }
+
+    static func shellQuote(_ word: String) -> String {
+        if !word.isEmpty && word.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:=@,+".contains($0) }) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// Runs the command; `stdin`, when given, writes the command's input (and may throw, which
+    /// closes the input early).
+    public func run(_ arguments: [String], stdin: (@Sendable (any ByteSink) throws -> Void)? = nil) async throws -> Output {
+        let argv = argv(arguments)
+        let environment = self.environment
+        return try await withCheckedThrowingContinuation { continuation in
+            // Blocking work (a pipe, waiting for the child) stays off the async executor.
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try Self.runBlocking(argv, environment: environment, stdin: stdin) })
+            }
+        }
+    }
+
+    static func runBlocking(_ argv: [String], environment: [String: String],
+                            stdin: (@Sendable (any ByteSink) throws -> Void)?) throws -> Output {
+        guard let executable = Self.find(argv[0], environment: environment) else {
+            throw NodeError(.noRuntime, "\(argv[0]) is not installed on this machine (not found on PATH)")
+        }
+        let output = try ChildProcess.run(executable, Array(argv.dropFirst()), environment: environment, stdin: stdin)
+        return Output(status: output.status, stdout: output.stdout, stderr: output.stderr)
+    }
+
+    static func find(_ name: String, environment: [String: String]) -> String? {
+        if name.hasPrefix("/") { return access(name, X_OK) == 0 ? name : nil }
+        let path = environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        let dirs: [String] = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"]
+        for dir in dirs {
+            let candidate = "\(dir)/\(name)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+}
+
+/// Writes to a file descriptor (a pipe), reporting a reader that went away as `BrokenPipe`.
+final class DescriptorSink: ByteSink {
+    struct BrokenPipe: Error {}
+    let descriptor: Int32
+
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE { throw BrokenPipe() }
+                throw NodeError(.unreachable, "writing to the runtime failed: \(String(cString: strerror(errno)))")
+            }
+            done += n
+        }
+    }
+}

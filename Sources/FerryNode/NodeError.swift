@@ -1,0 +1,25 @@
+/// The one error type of FerryNode: a runtime that cannot be found or reached, or that refused
+/// what it was given (its own message included).
+public struct NodeError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case noRuntime
+        case unreachable
+        case rejected
+        case verificationFailed
+        case invalidInput
+    }
+
+    public var code: Code
+    public var message: String
+    public var hint: String?
+
+    public init(_ code: Code, _ message: String, hint: String? = nil) {
+        self.code = code
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String {
+        hint.map { "\(message)\n  hint: \($0)" } ?? message
+    }
+}

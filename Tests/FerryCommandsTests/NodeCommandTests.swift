@@ -1,0 +1,153 @@
+import FerryArchive
+import FerryOCI
+import FerryTestSupport
+import Foundation
+import Testing
+
+/// `ferry retag` and `ferry load` with the real runtimes: containerd, dockerd and podman, and sshd
+/// for the fan-out to several nodes.
+@Suite struct NodeCommandTests {
+    let images = [TestImage.make("ghcr.io/spidernet-io/spiderpool/spiderpool-agent:v0.8.0"),
+                  TestImage.make("docker.io/library/ui:v0.8.0")]
+    let relocated = ["10.16.23.145/release.daocloud.io/spidernet/spiderpool-agent:v0.8.0",
+                     "10.16.23.145/release.daocloud.io/spidernet/ui:v0.8.0"]
+    let relocation = ["--registry", "10.16.23.145", "--repository", "release.daocloud.io/spidernet"]
+
+    func bundle(_ dir: TemporaryDirectory) throws -> String {
+        let path = dir.file("spidernet_0.8.0.bundle.tar")
+        try BundleFixture.write(to: path, chartName: "spidernet", version: "0.8.0", images: images)
+        return path
+    }
+
+    func env(_ dir: TemporaryDirectory) -> [String: String] { ["FERRY_CACHE_DIR": dir.file("cache")] }
+
+    @Test func retaggedArchiveLoadsWithTheNewNamesEverywhere() async throws {
+        let dir = try TemporaryDirectory()
+        let out = dir.file("nodes.tar")
+        let result = await CLIRunner.run(["retag", try bundle(dir)] + relocation + ["-o", out, "--keep-original-names"], environment: env(dir))
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let digests = images.map { Digest.of($0.chartsSyncerManifest).string }
+        let ids = images.map { $0.configDigest.string }
+
+        // containerd keeps the manifest digests and takes the names from index.json.
+        let containerd = try LiveContainerd()
+        try Subprocess.check("ctr", ["-a", containerd.socket, "-n", "k8s.io", "images", "import", out])
+        let listed = try containerd.images()
+        for (name, digest) in zip(relocated, digests) { #expect(listed[name] == digest, "\(name) in \(listed)") }
+        #expect(listed["ghcr.io/spidernet-io/spiderpool/spiderpool-agent:v0.8.0"] == digests[0])
+
+        // docker load (20.10 reads manifest.json): image ids are the config digests.
+        let docker = try LiveDockerd()
+        try Subprocess.check("docker", ["-H", "unix://\(docker.socket)", "load", "-i", out])
+        for (name, id) in zip(relocated, ids) { #expect(try docker.imageID(name) == id) }
+
+        // podman load.
+        let podman = try Podman()
+        let loaded = try podman.load(out)
+        #expect(loaded.status == 0, "\(loaded.stderr)")
+        let podmanImages = try podman.images()
+        for (name, id) in zip(relocated, ids) { #expect(podmanImages[name] == id, "\(podmanImages)") }
+
+        // The archive itself reads back with the original layer digests.
+        let verify = await CLIRunner.run(["verify", out], environment: env(dir))
+        #expect(verify.exitCode == 0, "\(verify.stdout)\(verify.stderr)")
+        let inspect = await CLIRunner.run(["inspect", out, "--output", "json"], environment: env(dir))
+        for digest in digests { #expect(inspect.stdout.contains(digest)) }
+    }
+
+    @Test func retagPicksAPlatformFromAnIndex() async throws {
+        let dir = try TemporaryDirectory()
+        let platforms = [Platform(os: "linux", architecture: "amd64"), Platform(os: "linux", architecture: "arm64")]
+        let (_, made) = try ArchiveFixture.writeMultiPlatform(name: "r.io/m/multi:2", platforms: platforms, to: dir.file("multi.tar"))
+        let out = dir.file("arm.tar")
+        let result = await CLIRunner.run(["retag", dir.file("multi.tar"), "--registry", "h.local", "--repository", "p", "--platform", "linux/arm64", "-o", out],
+                                         environment: env(dir))
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let containerd = try LiveContainerd()
+        try Subprocess.check("ctr", ["-a", containerd.socket, "-n", "k8s.io", "images", "import", "--platform", "linux/arm64", out])
+        #expect(try containerd.images()["h.local/p/multi:2"] == Digest.of(made[1].ociManifest).string)
+        let bad = await CLIRunner.run(["retag", dir.file("multi.tar"), "--registry", "h", "--platform", "linux/s390x", "-o", dir.file("x.tar")],
+                                      environment: env(dir))
+        #expect(bad.exitCode != 0 && bad.stderr.contains("linux/s390x") && bad.stderr.contains("linux/arm64"))
+    }
+
+    @Test func loadIntoContainerdThenSkipWhatIsThere() async throws {
+        let dir = try TemporaryDirectory()
+        let containerd = try LiveContainerd()
+        let source = try bundle(dir)
+        let args = ["load", source] + relocation + ["--address", containerd.socket]
+        let first = await CLIRunner.run(args, environment: env(dir))
+        #expect(first.exitCode == 0, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.contains("containerd at \(containerd.socket)") && first.stdout.contains("2 name(s) loaded"))
+        let listed = try containerd.images(namespace: "k8s.io")
+        for (name, image) in zip(relocated, images) { #expect(listed[name] == Digest.of(image.chartsSyncerManifest).string) }
+        let second = await CLIRunner.run(args, environment: env(dir))
+        #expect(second.stdout.contains("0 name(s) loaded, 2 already present"))
+    }
+
+    @Test func loadIntoDockerAndReportARejection() async throws {
+        let dir = try TemporaryDirectory()
+        let docker = try LiveDockerd()
+        let args = ["load", try bundle(dir)] + relocation + ["--runtime", "docker", "--address", docker.socket]
+        let first = await CLIRunner.run(args, environment: env(dir))
+        #expect(first.exitCode == 0, "\(first.stdout)\(first.stderr)")
+        for (name, image) in zip(relocated, images) { #expect(try docker.imageID(name) == image.configDigest.string) }
+        #expect(await CLIRunner.run(args, environment: env(dir)).stdout.contains("2 already present"))
+
+        // An image whose config lists the wrong diff_id: docker refuses it, and says why.
+        var lying = TestImage.make("r.io/a/liar:1", layerSizes: [500])
+        lying.layers[0].diffID = Digest.of(Array("not the layer".utf8))
+        lying = TestImage(name: lying.name, layers: lying.layers)
+        let path = dir.file("liar.tar")
+        try ArchiveFixture.write([lying], style: .ggcr, to: path)
+        let rejected = await CLIRunner.run(["load", path, "--runtime", "docker", "--address", docker.socket], environment: env(dir))
+        #expect(rejected.exitCode == 1)
+        #expect(rejected.stdout.contains("rejected the archive"), "\(rejected.stdout)")
+    }
+
+    @Test func severalNodesOverSSHAndOneUnreachable() async throws {
+        let dir = try TemporaryDirectory()
+        let containerd = try LiveContainerd()
+        let sshd = try LiveSSHD(aliases: ["node-a", "node-b"])
+        let result = await CLIRunner.run(["load", try bundle(dir)] + relocation + [
+            "--runtime", "containerd", "--address", containerd.socket, "--namespace", "nodes",
+            "--node", "node-a", "--node", "node-b", "--node", "nobody@127.0.0.1:1", "--ssh-config", sshd.configFile, "--output", "json",
+        ], environment: env(dir))
+        #expect(result.exitCode == 1)
+        let reports = result.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }.compactMap { $0["report"] as? [String: Any] }
+        #expect(reports.count == 3)
+        let byNode = Dictionary(uniqueKeysWithValues: reports.map { ($0["node"] as? String ?? "", $0) })
+        #expect((byNode["node-a"]?["loaded"] as? [String])?.count == 2 || (byNode["node-b"]?["loaded"] as? [String])?.count == 2)
+        #expect(byNode["node-a"]?["error"] == nil && byNode["node-b"]?["error"] == nil, "\(reports)")
+        #expect((byNode["nobody@127.0.0.1:1"]?["error"] as? String)?.isEmpty == false)
+        let listed = try containerd.images(namespace: "nodes")
+        for name in relocated { #expect(listed[name] != nil) }
+    }
+
+    @Test func badInputGetsClearErrors() async throws {
+        let dir = try TemporaryDirectory()
+        // A layer named in manifest.json but missing.
+        let image = TestImage.make("r.io/a/b:1", layerSizes: [100])
+        var raw = RawTar()
+        raw.add("sha256:\(image.configDigest.hex)", image.config)
+        raw.add("manifest.json", Array("[{\"Config\":\"sha256:\(image.configDigest.hex)\",\"RepoTags\":[\"r.io/a/b:1\"],\"Layers\":[\"\(image.layers[0].digest.hex).tar.gz\"]}]".utf8))
+        raw.end()
+        let missing = try dir.write("missing.tar", raw.bytes)
+        let noLayer = await CLIRunner.run(["load", missing, "--runtime", "docker"], environment: env(dir))
+        #expect(noLayer.exitCode == 2 && noLayer.stderr.contains("\(image.layers[0].digest.hex).tar.gz"))
+
+        // A name that is not a valid reference.
+        let upper = TestImage.make("r.io/Team/App:1")
+        try ArchiveFixture.write([upper], style: .ggcr, to: dir.file("upper.tar"))
+        let badName = await CLIRunner.run(["retag", dir.file("upper.tar"), "--registry", "h", "-o", dir.file("o.tar")], environment: env(dir))
+        #expect(badName.exitCode == 2 && badName.stderr.contains("r.io/Team/App:1"))
+
+        // A socket nothing listens on.
+        let good = dir.file("good.tar")
+        try ArchiveFixture.write([image], style: .ggcr, to: good)
+        let unreachable = await CLIRunner.run(["load", good, "--runtime", "containerd", "--address", dir.file("nothing.sock")], environment: env(dir))
+        #expect(unreachable.exitCode == 1 && unreachable.stdout.contains("does not answer") && unreachable.stdout.contains("nothing.sock"))
+    }
+}
