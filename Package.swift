@@ -47,9 +47,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .target(name: "FerryNode", dependencies: ["FerryOCI", "FerryArchive"], swiftSettings: strict),
+        .target(name: "FerryUpgrade", dependencies: [
+            "FerryOCI", "FerryArchive", "FerryCharts", "FerryRegistry", "FerryNode",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], swiftSettings: strict),
         .target(name: "FerryCommands", dependencies: [
-            "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCharts", "FerrySync", "FerryNode",
+            "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCharts", "FerrySync", "FerryNode", "FerryUpgrade",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .executableTarget(name: "ferry", dependencies: ["FerryCommands"], swiftSettings: strict),

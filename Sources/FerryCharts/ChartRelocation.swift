@@ -9,6 +9,13 @@ public struct ValueEdit: Sendable, Equatable, Codable {
     public var new: String
 
     public var description: String { "\(file): \(path.joined(separator: ".")): \(old) → \(new)" }
+
+    public init(file: String, path: [String], old: String, new: String) {
+        self.file = file
+        self.path = path
+        self.old = old
+        self.new = new
+    }
 }
 
 /// What one image hint becomes: the image as the chart names it, where it is pushed, and the

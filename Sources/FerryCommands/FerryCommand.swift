@@ -16,7 +16,7 @@ public struct Ferry: AsyncParsableCommand {
             \(ExitStatus.help)
             """,
         version: "0.1.0",
-        subcommands: [Sync.self, Push.self, Load.self, Retag.self, Inspect.self, Verify.self])
+        subcommands: [Sync.self, Push.self, Load.self, Retag.self, Upgrade.self, Inspect.self, Verify.self])
 
     public init() {}
 }

@@ -80,7 +80,7 @@ public struct CommandRunner: Sendable {
         return Output(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 
-    static func find(_ name: String, environment: [String: String]) -> String? {
+    public static func find(_ name: String, environment: [String: String]) -> String? {
         if name.hasPrefix("/") { return access(name, X_OK) == 0 ? name : nil }
         let path = environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
         let dirs: [String] = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"]

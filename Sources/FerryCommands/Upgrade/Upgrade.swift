@@ -1,0 +1,167 @@
+import ArgumentParser
+import FerryRegistry
+import FerryUpgrade
+import Foundation
+
+extension Ferry {
+    /// `ferry upgrade`: the documented Helm upgrade, step by step, with a backup and a preflight.
+    public struct Upgrade: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Upgrade a Helm release to a chart whose images are in the site registry, backing up its values first.",
+            discussion: """
+                Does the documented upgrade in order and checks each step: helm (3.8+) is found; for a repository \
+                chart the repository is added if missing and updated, and the version resolved (latest stable, or \
+                --version, which must exist); the release must exist and not be stuck in pending-*; `helm get values` \
+                (user and --all) is saved to new timestamped files in --backup-dir; the values are rewritten so every \
+                image registry is --image-registry (paths from the chart's image hints, global.imageRegistry and \
+                *.image.registry; comments kept); every image the upgraded release will use must be in its registry \
+                (preflight); then `helm upgrade` runs (--reset-then-reuse-values from Helm 3.14).
+
+                Examples:
+                  ferry upgrade spidernet -n spidernet-system --chart spidernet-release/spidernet \\
+                      --repo-url http://10.16.23.145/chartrepo/release.daocloud.io --image-registry 10.16.23.145 --plan
+                  echo "$PASSWORD" | ferry upgrade spidernet -n spidernet-system --chart spidernet-release/spidernet \\
+                      --repo-url http://10.16.23.145/chartrepo/release.daocloud.io --username admin --password-stdin \\
+                      --image-registry 10.16.23.145 --version 0.8.0
+                  ferry upgrade spidernet -n spidernet-system --chart ./spidernet --image-registry 10.16.23.145
+                """)
+
+        @Argument(help: "The release to upgrade.")
+        public var release: String
+
+        @Option(name: [.short, .long], help: "The release's namespace.")
+        public var namespace: String = "default"
+
+        @Option(name: .long, help: ArgumentHelp("REPO/CHART, oci://host/path/chart, a chart directory or a .tgz.", valueName: "chart"))
+        public var chart: String
+
+        @Option(name: .long, help: ArgumentHelp("The chart repository's URL (added to helm when missing).", valueName: "url"))
+        public var repoUrl: String?
+
+        @Option(name: .long, help: ArgumentHelp("The name for --repo-url when --chart is only a chart name.", valueName: "name"))
+        public var repoName: String?
+
+        @Option(name: .long, help: "The chart version (default: the latest stable one).")
+        public var version: String?
+
+        @Flag(name: .long, help: "Consider prerelease versions when choosing the latest.")
+        public var devel = false
+
+        @Option(name: .long, help: ArgumentHelp("The registry every image of the release must come from, host[:port].", valueName: "host[:port]"))
+        public var imageRegistry: String
+
+        @Option(name: .long, help: ArgumentHelp("Extra value for helm (as helm --set); repeatable.", valueName: "key=value"))
+        public var set: [String] = []
+
+        @Option(name: [.short, .customLong("values")], help: ArgumentHelp("Extra values file for helm; repeatable.", valueName: "file"))
+        public var values: [String] = []
+
+        @Option(name: .long, help: ArgumentHelp("Where the values backups are written.", valueName: "dir"))
+        public var backupDir: String = "ferry-backups"
+
+        @Flag(name: .long, help: "Print the steps, the exact helm commands and the values changes, and change nothing.")
+        public var plan = false
+
+        @Flag(name: .long, help: "Upgrade even when images are missing from the registry.")
+        public var skipPreflight = false
+
+        @OptionGroup(title: "Registry and chart repository") public var registryOptions: RegistryOptions
+        @OptionGroup(title: "Output") public var output: OutputOptions
+
+        public init() {}
+
+        public func run() async throws {
+            try await reportingErrors(output) { try await execute() }
+        }
+
+        func execute() async throws {
+            let console = Console.current
+            let environment = console.environment
+            let credentials = try registryOptions.credentials(console: console).explicit
+            var chartArgument = chart
+            if let repoName, !chart.contains("/"), !FileManager.default.fileExists(atPath: chart) {
+                chartArgument = "\(repoName)/\(chart)"
+            }
+            let cwd = environment["PWD"].flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+                ?? FileManager.default.currentDirectoryPath
+            var request = UpgradeRequest(release: release, namespace: namespace, chart: chartArgument, imageRegistry: imageRegistry,
+                                         backupDirectory: ((backupDir.hasPrefix("/") ? backupDir : cwd + "/" + backupDir) as NSString).standardizingPath,
+                                         security: registryOptions.security, environment: environment)
+            request.repoURL = repoUrl
+            request.credentials = credentials
+            request.version = version
+            request.devel = devel
+            request.sets = set
+            request.valuesFiles = values
+            request.skipPreflight = skipPreflight
+
+            let driver = try HelmCLIDriver(environment: environment)
+            let http = try RegistryClient.makeHTTPClient(security: registryOptions.security)
+            do {
+                try await run(request: request, driver: driver, http: http)
+            } catch {
+                try? await http.shutdown()
+                throw error
+            }
+            try await http.shutdown()
+        }
+
+        func run(request: UpgradeRequest, driver: HelmCLIDriver, http: HTTPClientHandle) async throws {
+            let console = Console.current
+            let upgradePlan = try await UpgradePlanner(driver: driver, http: http).plan(request)
+            if plan || output.output == .text && !output.quiet {
+                printPlan(upgradePlan, applying: !plan)
+            }
+            if !upgradePlan.missingImages.isEmpty {
+                throw UpgradeError(.preflightFailed,
+                                   "\(upgradePlan.missingImages.count) image(s) the upgraded release would use are not in the registry: \(upgradePlan.missingImages.joined(separator: ", "))",
+                                   hint: "push them first (ferry sync or ferry push), or pass --skip-preflight to upgrade anyway")
+            }
+            if plan { return }
+            let result = try await UpgradeRunner(driver: driver).apply(upgradePlan)
+            if output.output == .json {
+                struct Done: Encodable { var event = "upgraded"; var result: UpgradeResult }
+                console.out(JSONLines.encode(Done(result: result)))
+            } else {
+                console.out("Upgraded \(result.release) in \(result.namespace): revision \(result.revision), \(result.status)")
+                console.out("Values before the upgrade: \(upgradePlan.backupFile)")
+                console.out("To go back: \(upgradePlan.rollbackCommand)")
+            }
+        }
+
+        func printPlan(_ plan: UpgradePlan, applying: Bool) {
+            let console = Console.current
+            if output.output == .json {
+                struct PlanJSON: Encodable {
+                    var event = "plan"
+                    var release: String; var namespace: String; var currentRevision: Int; var chart: String; var version: String
+                    var steps: [UpgradePlan.Step]; var commands: [String]; var valuesChanges: [String]; var sets: [String]
+                    var backups: [String]; var images: [String]; var missingImages: [String]
+                }
+                console.out(JSONLines.encode(PlanJSON(
+                    release: plan.release.name, namespace: plan.release.namespace, currentRevision: plan.release.revision,
+                    chart: plan.chart, version: plan.version, steps: plan.steps, commands: plan.commands.map(\.description),
+                    valuesChanges: plan.edits.map { "\($0.path.joined(separator: ".")): \($0.old) → \($0.new)" }, sets: plan.sets,
+                    backups: [plan.backupFile, plan.allValuesBackupFile], images: plan.images, missingImages: plan.missingImages)))
+                return
+            }
+            let say: (String) -> Void = applying ? { console.err($0) } : { console.out($0) }
+            say(applying ? "Upgrading \(plan.release.name) in \(plan.release.namespace) to \(plan.chartName) \(plan.version):"
+                         : "Plan for upgrading \(plan.release.name) in \(plan.release.namespace) to \(plan.chartName) \(plan.version) (nothing was changed):")
+            for (number, step) in plan.steps.enumerated() { say("  \(number + 1). \(step.name): \(step.detail)") }
+            say("Helm commands:")
+            for command in plan.commands { say("  \(command)") }
+            say("Values changes (\(plan.backupFile) → \(plan.newValuesFile)):")
+            if plan.edits.isEmpty && plan.sets.isEmpty { say("  none") }
+            for edit in plan.edits { say("  \(edit.path.joined(separator: ".")): \(edit.old) → \(edit.new)") }
+            for set in plan.sets { say("  --set-string \(set)") }
+            if !plan.preflightSkipped {
+                say("Preflight: \(plan.images.count) image(s) checked in the registry" + (plan.missingImages.isEmpty ? ", all present" : ""))
+                for image in plan.missingImages { say("  missing: \(image)") }
+            }
+        }
+    }
+}
+
+import AsyncHTTPClient
+typealias HTTPClientHandle = HTTPClient

@@ -1,0 +1,108 @@
+import FerryCharts
+import FerryNode
+import Foundation
+
+/// The `helm` binary, run as a child process with a timeout; its standard error becomes the
+/// message of any failure. Passwords go through standard input, never the command line.
+public struct HelmCLIDriver: HelmDriver {
+    public let executable: String
+    public let environment: [String: String]
+    public let timeout: Duration
+
+    /// Finds `helm` on PATH.
+    public init(environment: [String: String], timeout: Duration = .seconds(600)) throws {
+        guard let path = CommandRunner.find("helm", environment: environment) else {
+            throw UpgradeError(.helmMissing, "helm is not installed (not found on PATH)",
+                               hint: "install Helm 3.8 or newer on this machine; Ferry runs it for the upgrade")
+        }
+        executable = path
+        self.environment = environment
+        self.timeout = timeout
+    }
+
+    func call(_ command: HelmCommand) async throws -> ChildProcess.Output {
+        let (executable, environment, timeout) = (self.executable, self.environment, self.timeout)
+        let input = command.stdin.map { Array(($0 + "\n").utf8) }
+        return try await withThrowingTaskGroup(of: ChildProcess.Output?.self) { group in
+            group.addTask {
+                try await withCheckedThrowingContinuation { continuation in
+                    Thread.detachNewThread {
+                        continuation.resume(with: Result {
+                            try ChildProcess.run(executable, command.arguments, environment: environment,
+                                                 stdin: input.map { bytes in { sink in try sink.write(bytes) } })
+                        })
+                    }
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = try await group.next()!
+            group.cancelAll()
+            guard let output = first else {
+                throw UpgradeError(.helmFailed, "\(command) did not finish within \(timeout)")
+            }
+            return output
+        }
+    }
+
+    func checked(_ command: HelmCommand) async throws -> String {
+        let output = try await call(command)
+        guard output.status == 0 else {
+            throw UpgradeError(.helmFailed, "\(command) failed: \(output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return output.stdout
+    }
+
+    public func version() async throws -> SemanticVersion {
+        let text = try await checked(HelmCommand(["version", "--short"])).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let version = SemanticVersion(String(text.split(separator: "+").first ?? "")) else {
+            throw UpgradeError(.helmFailed, "cannot read helm's version from '\(text)'")
+        }
+        return version
+    }
+
+    public func repositories() async throws -> [String: String] {
+        let output = try await call(HelmCommand(["repo", "list", "-o", "json"]))
+        if output.status != 0 {
+            if output.stderr.contains("no repositories") { return [:] }
+            throw UpgradeError(.helmFailed, "helm repo list failed: \(output.stderr)")
+        }
+        struct Repo: Decodable { var name: String; var url: String }
+        let repos = try JSONDecoder().decode([Repo].self, from: Data(output.stdout.utf8))
+        return Dictionary(repos.map { ($0.name, $0.url) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    public func release(_ name: String, namespace: String) async throws -> HelmRelease? {
+        let output = try await call(HelmCommand(["status", name, "-n", namespace, "-o", "json"]))
+        if output.status != 0 {
+            if output.stderr.contains("not found") { return nil }
+            throw UpgradeError(.helmFailed, "helm status \(name) failed: \(output.stderr)")
+        }
+        struct Status: Decodable {
+            struct Info: Decodable { var status: String }
+            struct Chart: Decodable {
+                struct Metadata: Decodable { var name: String; var version: String }
+                var metadata: Metadata
+            }
+            var name: String
+            var namespace: String?
+            var version: Int
+            var info: Info
+            var chart: Chart?
+        }
+        let status = try JSONDecoder().decode(Status.self, from: Data(output.stdout.utf8))
+        return HelmRelease(name: status.name, namespace: status.namespace ?? namespace, revision: status.version,
+                           status: status.info.status, chart: status.chart?.metadata.name ?? "",
+                           chartVersion: status.chart?.metadata.version ?? "")
+    }
+
+    public func values(_ name: String, namespace: String, all: Bool) async throws -> String {
+        try await checked(HelmCommand(["get", "values", name, "-n", namespace, "-o", "yaml"] + (all ? ["--all"] : [])))
+    }
+
+    public func run(_ command: HelmCommand) async throws -> String {
+        try await checked(command)
+    }
+}

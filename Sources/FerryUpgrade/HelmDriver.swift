@@ -1,0 +1,50 @@
+import FerryCharts
+
+/// A release as `helm status -o json` describes it.
+public struct HelmRelease: Sendable {
+    public var name: String
+    public var namespace: String
+    public var revision: Int
+    public var status: String
+    public var chart: String
+    public var chartVersion: String
+}
+
+/// One command helm runs, as Ferry shows it: secrets replaced by `***`.
+public struct HelmCommand: Sendable, Equatable, CustomStringConvertible {
+    public var arguments: [String]
+    /// Indexes of arguments to mask when shown.
+    public var secret: Set<Int> = []
+    /// What goes to helm's standard input (a password), never shown.
+    public var stdin: String?
+
+    public init(_ arguments: [String], secret: Set<Int> = [], stdin: String? = nil) {
+        self.arguments = arguments
+        self.secret = secret
+        self.stdin = stdin
+    }
+
+    public var description: String {
+        (["helm"] + arguments.enumerated().map { secret.contains($0.offset) ? "***" : Self.quote($0.element) }).joined(separator: " ")
+    }
+
+    static func quote(_ word: String) -> String {
+        if !word.isEmpty && word.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:=@,+{}[]".contains($0) }) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+/// What Ferry needs from Helm. The real one runs the `helm` binary; tests use it against a fake
+/// `helm` executable.
+public protocol HelmDriver: Sendable {
+    /// `helm version --short`.
+    func version() async throws -> SemanticVersion
+    /// `helm repo list -o json`: name → URL.
+    func repositories() async throws -> [String: String]
+    /// `helm status RELEASE -n NS -o json`; nil when there is no such release.
+    func release(_ name: String, namespace: String) async throws -> HelmRelease?
+    /// `helm get values RELEASE -n NS -o yaml [--all]`.
+    func values(_ name: String, namespace: String, all: Bool) async throws -> String
+    /// Runs a command that changes something (repo add/update, upgrade); returns its standard output.
+    func run(_ command: HelmCommand) async throws -> String
+}

@@ -1,0 +1,277 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import AsyncHTTPClient
+import FerryCharts
+import FerryOCI
+import FerryRegistry
+import Foundation
+
+/// Everything `ferry upgrade` was asked.
+public struct UpgradeRequest: Sendable {
+    public var release: String
+    public var namespace: String
+    public var chart: String
+    public var repoURL: String?
+    public var repoName: String?
+    public var credentials: Credentials?
+    public var version: String?
+    public var devel = false
+    public var imageRegistry: String
+    public var sets: [String] = []
+    public var valuesFiles: [String] = []
+    public var backupDirectory: String
+    public var skipPreflight = false
+    public var security: TransportSecurity
+    public var environment: [String: String]
+    public var now = Date()
+
+    public init(release: String, namespace: String, chart: String, imageRegistry: String, backupDirectory: String,
+                security: TransportSecurity, environment: [String: String]) {
+        self.release = release
+        self.namespace = namespace
+        self.chart = chart
+        self.imageRegistry = imageRegistry
+        self.backupDirectory = backupDirectory
+        self.security = security
+        self.environment = environment
+    }
+}
+
+/// Works out an upgrade step by step, reading only: helm's version, the repository index or
+/// OCI tags, the release, its values, the chart's hints, and the registry (HEAD) for preflight.
+public struct UpgradePlanner: Sendable {
+    public let driver: any HelmDriver
+    public let http: HTTPClient
+
+    public init(driver: any HelmDriver, http: HTTPClient) {
+        self.driver = driver
+        self.http = http
+    }
+
+    public func plan(_ request: UpgradeRequest) async throws -> UpgradePlan {
+        var steps: [UpgradePlan.Step] = []
+        let helmVersion = try await driver.version()
+        guard helmVersion >= SemanticVersion("3.8.0")! else {
+            throw UpgradeError(.helmTooOld, "helm \(helmVersion) is too old; Ferry needs Helm 3.8 or newer",
+                               hint: "install a newer helm (OCI charts and --password-stdin need 3.8)")
+        }
+        let resetThenReuse = helmVersion >= SemanticVersion("3.14.0")!
+        steps.append(.init(name: "helm", detail: "helm \(helmVersion): " + (resetThenReuse
+            ? "the upgrade uses --reset-then-reuse-values over the rewritten values"
+            : "no --reset-then-reuse-values before 3.14: the rewritten values (all user values) are passed explicitly")))
+
+        // The chart, read without changing anything.
+        let source = try ChartSource(parsing: request.chart)
+        var commands: [HelmCommand] = []
+        let chart: ChartTree
+        let version: String
+        switch source {
+        case .repository(let name, let chartName):
+            let known = try await driver.repositories()
+            guard let url = request.repoURL ?? known[name] else {
+                throw UpgradeError(.chartUnreadable, "helm has no repository named \(name)",
+                                   hint: "pass --repo-url URL so Ferry adds it (as helm repo add \(name) URL)")
+            }
+            if known[name] != url {
+                var add = ["repo", "add", name, url]
+                if known[name] != nil { add.append("--force-update") }
+                if let credentials = request.credentials { add += ["--username", credentials.username, "--password-stdin"] }
+                if request.security.mode == .httpsUnverified { add.append("--insecure-skip-tls-verify") }
+                if let ca = request.security.caFile { add += ["--ca-file", ca] }
+                commands.append(HelmCommand(add, stdin: request.credentials?.password))
+                steps.append(.init(name: "repository", detail: "\(name) → \(url): \(known[name] == nil ? "not added yet, will be added" : "URL differs, will be replaced")"))
+            } else {
+                steps.append(.init(name: "repository", detail: "\(name) → \(url) already added"))
+            }
+            commands.append(HelmCommand(["repo", "update", name]))
+            let fetcher = ChartFetcher(web: WebClient(http: http, credentials: request.credentials), registry: nil)
+            (chart, version) = try await fetcher.fromRepository(url: url, chart: chartName, version: request.version, devel: request.devel)
+        case .oci(let host, let repository):
+            let client = try await RegistryClient.connect(host: host, security: request.security,
+                                                          credentials: try credentials(request, host: host), http: http)
+            (chart, version) = try await ChartFetcher(web: nil, registry: client).fromOCI(repository: repository, version: request.version,
+                                                                                          devel: request.devel)
+        case .directory(let path):
+            chart = try ChartFetcher.fromDirectory(path)
+            version = chart.metadata.version
+        case .archive(let path):
+            chart = try ChartFetcher.fromArchive(path)
+            version = chart.metadata.version
+        }
+        if let requested = request.version, requested != version {
+            throw UpgradeError(.versionMissing, "\(request.chart) is version \(version), not \(requested)")
+        }
+        steps.append(.init(name: "chart", detail: "\(chart.metadata.name) \(version) from \(source.helmArgument)"))
+
+        // The release, which must exist and be settled.
+        guard let release = try await driver.release(request.release, namespace: request.namespace) else {
+            throw UpgradeError(.releaseMissing, "release \(request.release) not found in namespace \(request.namespace)",
+                               hint: "check the name and namespace with: helm list -n \(request.namespace)")
+        }
+        if release.status.hasPrefix("pending-") {
+            throw UpgradeError(.releasePending,
+                               "release \(release.name) is stuck in \(release.status) (revision \(release.revision)): an earlier install, upgrade or rollback did not finish",
+                               hint: "find the last deployed revision with `helm history \(release.name) -n \(release.namespace)`, then `helm rollback \(release.name) <that revision> -n \(release.namespace)`, and run ferry upgrade again")
+        }
+        steps.append(.init(name: "release", detail: "\(release.name) in \(release.namespace): revision \(release.revision), \(release.status), chart \(release.chart) \(release.chartVersion)"))
+
+        // Values: the backup, rewritten.
+        let current = try await driver.values(release.name, namespace: release.namespace, all: false)
+        let all = try await driver.values(release.name, namespace: release.namespace, all: true)
+        let hintsBytes = chart.files[".relok8s-images.yaml"]
+        let hints = try hintsBytes.map { try ImageHints.parse($0, origin: "\(chart.origin)/.relok8s-images.yaml") } ?? []
+        let rewrite = try RegistryRewrite(userValues: current, origin: "values of \(release.name)", chart: chart, hints: hints,
+                                          registry: request.imageRegistry)
+        steps.append(.init(name: "values", detail: "\(rewrite.edits.count) value(s) rewritten, \(rewrite.sets.count) set with --set-string; image paths from \(hints.isEmpty ? "global.imageRegistry and *.image.registry" : "\(hints.count) hint(s), global.imageRegistry and *.image.registry")"))
+
+        // Backups go to new files, never over old ones.
+        let stamp = Self.stamp(request.now)
+        let base = "\(request.backupDirectory)/\(release.name).\(release.namespace).\(stamp)"
+        try Self.checkWritable(request.backupDirectory)
+        let backupFile = Self.unused(base + ".values.yaml")
+        let allFile = Self.unused(base + ".all-values.yaml")
+        let newFile = Self.unused(base + ".new-values.yaml")
+        steps.append(.init(name: "backup", detail: "\(backupFile) and \(allFile)"))
+
+        // Preflight: every image the upgraded release will use must be in its registry.
+        let setPairs = rewrite.sets.map { ($0.path, $0.value) } + request.sets.compactMap(Self.parseSet)
+        var images: [String] = []
+        var missing: [String] = []
+        if !request.skipPreflight {
+            let lookup = Self.lookup(sets: setPairs, values: rewrite.values, chart: chart)
+            var references: [Reference] = []
+            for hint in hints {
+                let rendered = try hint.render(lookup)
+                guard let reference = try? Reference(parsing: rendered) else {
+                    throw UpgradeError(.preflightFailed, "hint '\(hint.raw)' renders to '\(rendered)', which is not an image reference")
+                }
+                if !references.contains(reference) { references.append(reference) }
+            }
+            images = references.map(\.description)
+            missing = try await missingImages(references, request: request)
+            steps.append(.init(name: "preflight", detail: missing.isEmpty ? "all \(references.count) image(s) are in the registry"
+                                                                          : "\(missing.count) of \(references.count) image(s) missing"))
+        } else {
+            steps.append(.init(name: "preflight", detail: "skipped (--skip-preflight)"))
+        }
+
+        var upgrade = ["upgrade", release.name, source.helmArgument, "-n", release.namespace]
+        switch source {
+        case .repository, .oci: upgrade += ["--version", version]
+        case .directory, .archive: break  // the chart on disk is the version
+        }
+        upgrade += ["-f", newFile]
+        if resetThenReuse { upgrade.append("--reset-then-reuse-values") }
+        for file in request.valuesFiles { upgrade += ["-f", file] }
+        for (path, value) in rewrite.sets { upgrade += ["--set-string", "\(Self.escapeSetPath(path))=\(value)"] }
+        for set in request.sets { upgrade += ["--set", set] }
+        if case .oci = source {
+            if request.security.mode == .plainHTTP { upgrade.append("--plain-http") }
+            if request.security.mode == .httpsUnverified { upgrade.append("--insecure-skip-tls-verify") }
+        }
+        upgrade += ["-o", "json"]
+        commands.append(HelmCommand(upgrade))
+
+        return UpgradePlan(release: release, chart: source.helmArgument, chartName: chart.metadata.name, version: version,
+                           helmVersion: helmVersion.description, steps: steps, commands: commands, edits: rewrite.edits,
+                           sets: rewrite.sets.map { "\(Self.escapeSetPath($0.path))=\($0.value)" }, currentValues: current,
+                           allValues: all, newValues: rewrite.values.text, backupFile: backupFile, allValuesBackupFile: allFile,
+                           newValuesFile: newFile, images: images, missingImages: missing, preflightSkipped: request.skipPreflight)
+    }
+
+    func credentials(_ request: UpgradeRequest, host: String) throws -> Credentials? {
+        if let credentials = request.credentials { return credentials }
+        return try CredentialResolver(environment: request.environment).credentials(for: host)
+    }
+
+    /// HEAD each image's manifest in its registry, with the push command's auth and TLS options.
+    func missingImages(_ references: [Reference], request: UpgradeRequest) async throws -> [String] {
+        var clients: [String: RegistryClient] = [:]
+        var missing: [String] = []
+        for reference in references {
+            let client: RegistryClient
+            if let known = clients[reference.registry] {
+                client = known
+            } else {
+                var security = request.security
+                security.allowsPrivateHTTPFallback = security.allowsPrivateHTTPFallback || security.mode == .https
+                client = try await RegistryClient.connect(host: reference.registry, security: security,
+                                                          credentials: try credentials(request, host: reference.registry), http: http)
+                clients[reference.registry] = client
+            }
+            let ref = reference.digest?.string ?? reference.tag ?? "latest"
+            if try await client.manifestDigest(ref, in: reference.repository, access: .pull) == nil {
+                missing.append(reference.description)
+            }
+        }
+        return missing
+    }
+
+    /// Values as the upgraded release sees them: --set, then the new user values, then the chart's
+    /// defaults (a subchart's under its name).
+    static func lookup(sets: [([String], String)], values: ValuesFile, chart: ChartTree) -> ([String]) -> String? {
+        let defaults = try? chart.values()
+        let subcharts = Dictionary(chart.subcharts.map { ($0.name, $0.directory) }, uniquingKeysWith: { a, _ in a })
+        return { path in
+            if let set = sets.last(where: { $0.0 == path }) { return set.1 }
+            if let value = values.scalar(at: path) { return value }
+            if let value = defaults?.scalar(at: path) { return value }
+            if path.count > 1, let directory = subcharts[path[0]], let sub = try? chart.subtree(directory).values() {
+                return sub.scalar(at: Array(path.dropFirst()))
+            }
+            return nil
+        }
+    }
+
+    /// `a.b.c=v` (one assignment, no list syntax) as a path and value.
+    static func parseSet(_ text: String) -> ([String], String)? {
+        guard let eq = text.firstIndex(of: "="), !text.contains(",") else { return nil }
+        return (text[..<eq].split(separator: ".").map(String.init), String(text[text.index(after: eq)...]))
+    }
+
+    static func escapeSetPath(_ path: [String]) -> String {
+        path.map { $0.replacingOccurrences(of: ".", with: "\\.") }.joined(separator: ".")
+    }
+
+    static func stamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: date)
+    }
+
+    /// `path`, or `path` with a counter, whichever does not exist yet.
+    static func unused(_ path: String) -> String {
+        guard FileManager.default.fileExists(atPath: path) else { return path }
+        let stem = (path as NSString).deletingPathExtension, ext = (path as NSString).pathExtension
+        for n in 1... {
+            let candidate = "\(stem)-\(n).\(ext)"
+            if !FileManager.default.fileExists(atPath: candidate) { return candidate }
+        }
+        return path
+    }
+
+    static func checkWritable(_ directory: String) throws {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            // The nearest existing ancestor must be a writable directory for it to be made when the upgrade runs.
+            var ancestor = (directory as NSString).deletingLastPathComponent
+            while !ancestor.isEmpty && ancestor != "/" && !FileManager.default.fileExists(atPath: ancestor) {
+                ancestor = (ancestor as NSString).deletingLastPathComponent
+            }
+            var ancestorIsDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: ancestor.isEmpty ? "." : ancestor, isDirectory: &ancestorIsDirectory)
+            guard ancestorIsDirectory.boolValue, access(ancestor.isEmpty ? "." : ancestor, W_OK) == 0 else {
+                throw UpgradeError(.backupFailed, "the backup directory \(directory) does not exist and cannot be created",
+                                   hint: "pass --backup-dir with a writable directory")
+            }
+            return
+        }
+        guard isDirectory.boolValue, access(directory, W_OK) == 0 else {
+            throw UpgradeError(.backupFailed, "the backup directory \(directory) is not writable",
+                               hint: "pass --backup-dir with a writable directory; Ferry never upgrades without a backup")
+        }
+    }
+}
