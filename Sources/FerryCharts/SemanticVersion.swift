@@ -41,6 +41,11 @@ public struct SemanticVersion: Sendable, Comparable, Hashable, CustomStringConve
 
     public var isPrerelease: Bool { !prerelease.isEmpty }
 
+    /// `MAJOR.MINOR.PATCH[-prerelease]`, without a leading `v` or build metadata.
+    public var normalized: String {
+        "\(major).\(minor).\(patch)" + (prerelease.isEmpty ? "" : "-" + prerelease.joined(separator: "."))
+    }
+
     public var description: String { original }
 
     public static func == (lhs: SemanticVersion, rhs: SemanticVersion) -> Bool {

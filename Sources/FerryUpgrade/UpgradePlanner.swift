@@ -53,11 +53,11 @@ public struct UpgradePlanner: Sendable {
         var steps: [UpgradePlan.Step] = []
         let helmVersion = try await driver.version()
         guard helmVersion >= SemanticVersion("3.8.0")! else {
-            throw UpgradeError(.helmTooOld, "helm \(helmVersion) is too old; Ferry needs Helm 3.8 or newer",
+            throw UpgradeError(.helmTooOld, "helm \(helmVersion.normalized) is too old; Ferry needs Helm 3.8 or newer",
                                hint: "install a newer helm (OCI charts and --password-stdin need 3.8)")
         }
         let resetThenReuse = helmVersion >= SemanticVersion("3.14.0")!
-        steps.append(.init(name: "helm", detail: "helm \(helmVersion): " + (resetThenReuse
+        steps.append(.init(name: "helm", detail: "helm \(helmVersion.normalized): " + (resetThenReuse
             ? "the upgrade uses --reset-then-reuse-values over the rewritten values"
             : "no --reset-then-reuse-values before 3.14: the rewritten values (all user values) are passed explicitly")))
 
@@ -114,7 +114,8 @@ public struct UpgradePlanner: Sendable {
                                "release \(release.name) is stuck in \(release.status) (revision \(release.revision)): an earlier install, upgrade or rollback did not finish",
                                hint: "find the last deployed revision with `helm history \(release.name) -n \(release.namespace)`, then `helm rollback \(release.name) <that revision> -n \(release.namespace)`, and run ferry upgrade again")
         }
-        steps.append(.init(name: "release", detail: "\(release.name) in \(release.namespace): revision \(release.revision), \(release.status), chart \(release.chart) \(release.chartVersion)"))
+        let running = release.chart.isEmpty ? "" : ", chart \(release.chart) \(release.chartVersion)"
+        steps.append(.init(name: "release", detail: "\(release.name) in \(release.namespace): revision \(release.revision), \(release.status)\(running)"))
 
         // Values: the backup, rewritten.
         let current = try await driver.values(release.name, namespace: release.namespace, all: false)
@@ -174,7 +175,7 @@ public struct UpgradePlanner: Sendable {
         commands.append(HelmCommand(upgrade))
 
         return UpgradePlan(release: release, chart: source.helmArgument, chartName: chart.metadata.name, version: version,
-                           helmVersion: helmVersion.description, steps: steps, commands: commands, edits: rewrite.edits,
+                           helmVersion: helmVersion.normalized, steps: steps, commands: commands, edits: rewrite.edits,
                            sets: rewrite.sets.map { "\(Self.escapeSetPath($0.path))=\($0.value)" }, currentValues: current,
                            allValues: all, newValues: rewrite.values.text, backupFile: backupFile, allValuesBackupFile: allFile,
                            newValuesFile: newFile, images: images, missingImages: missing, preflightSkipped: request.skipPreflight)

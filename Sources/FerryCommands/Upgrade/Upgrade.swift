@@ -53,7 +53,7 @@ extension Ferry {
         @Option(name: .long, help: ArgumentHelp("Extra value for helm (as helm --set); repeatable.", valueName: "key=value"))
         public var set: [String] = []
 
-        @Option(name: [.short, .customLong("values")], help: ArgumentHelp("Extra values file for helm; repeatable.", valueName: "file"))
+        @Option(name: [.customShort("f"), .customLong("values")], help: ArgumentHelp("Extra values file for helm; repeatable.", valueName: "file"))
         public var values: [String] = []
 
         @Option(name: .long, help: ArgumentHelp("Where the values backups are written.", valueName: "dir"))

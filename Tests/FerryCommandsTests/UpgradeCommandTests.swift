@@ -1,0 +1,163 @@
+import FerryArchive
+import FerryCharts
+import FerryOCI
+import FerryTestSupport
+import Foundation
+import Testing
+
+/// `ferry upgrade` against a fake `helm` (none is packaged here) whose upgrades are rendered by the
+/// real Helm engine, with charts from a real chart repository (served directory) and images in the
+/// real registry.
+@Suite struct UpgradeCommandTests {
+    struct Site {
+        let registry: LiveRegistry
+        let dir: TemporaryDirectory
+        let helm: FakeHelm
+        let repo: StaticHTTPServer
+        let chartV1: String
+
+        func ferry(_ arguments: [String], helmEnvironment: [String: String]? = nil) async -> CLIRunner.Result {
+            var env = helmEnvironment ?? helm.environment
+            env["PWD"] = dir.path
+            env["FERRY_CACHE_DIR"] = dir.file("cache")
+            return await CLIRunner.run(["upgrade"] + arguments, environment: env)
+        }
+
+        var repoArguments: [String] {
+            ["spidernet", "-n", "spidernet-system", "--chart", "spidernet-release/spidernet", "--repo-url", repo.url,
+             "--image-registry", registry.host]
+        }
+
+        func runHelm(_ arguments: [String]) throws -> Subprocess.Result {
+            var env = ProcessInfo.processInfo.environment
+            for (key, value) in helm.environment { env[key] = value }
+            return try Subprocess.run(helm.binDirectory + "/helm", arguments, environment: env)
+        }
+    }
+
+    func chart(_ version: String, tag: String) -> ChartFixture {
+        ChartFixture(name: "spidernet", version: version,
+                     images: [("spiderpool", TestImage.make("ghcr.io/spidernet-io/spiderpool/spiderpool-agent:\(tag)")),
+                              ("ui", TestImage.make("docker.io/spidernet-io/ui:\(tag)"))],
+                     subchart: .init(name: "multus", image: TestImage.make("quay.io/spidernet/multus:\(tag)")))
+    }
+
+    /// Version 1.0.0 installed from the vendor's chart; version 1.1.0 synced into a LOCAL chart
+    /// repository (images in the registry) and served over HTTP.
+    func site(helmVersion: String = "v3.14.4") async throws -> Site {
+        let registry = try LiveRegistry.start(.plain)
+        let dir = try TemporaryDirectory("upgrade")
+        let v1 = chart("1.0.0", tag: "v0.8.0"), v2 = chart("1.1.0", tag: "v0.9.0")
+        for (name, bytes) in v1.files {
+            _ = try dir.write("vendor/spidernet/\(name)", bytes)
+        }
+        try FileManager.default.createDirectory(atPath: dir.file("offline"), withIntermediateDirectories: true)
+        try BundleFixture.write(to: dir.file("offline/spidernet-1.1.0.bundle.tar"), chart: v2)
+        _ = try dir.write("load-image.yaml", """
+            source: {intermediateBundlesPath: offline}
+            target:
+              containerRegistry: \(registry.host)
+              containerRepository: release.daocloud.io/spidernet
+              repo: {kind: LOCAL, path: local-repo}
+            """)
+        let sync = await CLIRunner.run(["sync", "-c", dir.file("load-image.yaml")], environment: ["PWD": dir.path, "FERRY_CACHE_DIR": dir.file("cache")])
+        #expect(sync.exitCode == 0, "\(sync.stdout)\(sync.stderr)")
+        let helm = try FakeHelm(version: helmVersion)
+        let site = Site(registry: registry, dir: dir, helm: helm, repo: try StaticHTTPServer(directory: dir.file("local-repo")),
+                        chartV1: dir.file("vendor/spidernet"))
+        let installed = try site.runHelm(["install", "spidernet", site.chartV1, "-n", "spidernet-system", "--create-namespace",
+                                          "--set", "replicaCount=2", "--set", "spiderpool.image.registry=ghcr.io"])
+        #expect(installed.status == 0, "\(installed.stderr)")
+        return site
+    }
+
+    @Test func planThenUpgradeFromARepository() async throws {
+        let site = try await site()
+        let planned = await site.ferry(site.repoArguments + ["--plan"])
+        #expect(planned.exitCode == 0, "\(planned.stdout)\(planned.stderr)")
+        let out = planned.stdout
+        #expect(out.contains("nothing was changed"))
+        #expect(out.contains("helm repo add spidernet-release \(site.repo.url)"))
+        #expect(out.contains("helm repo update spidernet-release"))
+        #expect(out.contains("helm upgrade spidernet spidernet-release/spidernet -n spidernet-system --version 1.1.0 -f "))
+        #expect(out.contains("--reset-then-reuse-values"))
+        #expect(out.contains("spiderpool.image.registry: ghcr.io → \(site.registry.host)"))
+        #expect(out.contains("Preflight: 3 image(s) checked in the registry, all present"))
+        // The plan changed nothing: helm was only asked questions.
+        let verbs = site.helm.calls.map { $0.split(separator: " ").dropFirst().prefix(2).joined(separator: " ") }
+        #expect(!verbs.contains { $0.hasPrefix("upgrade") || $0.hasPrefix("repo add") || $0.hasPrefix("repo update") }, "\(site.helm.calls)")
+        #expect(!FileManager.default.fileExists(atPath: site.dir.file("ferry-backups")))
+
+        let applied = await site.ferry(site.repoArguments)
+        #expect(applied.exitCode == 0, "\(applied.stdout)\(applied.stderr)")
+        #expect(applied.stdout.contains("Upgraded spidernet in spidernet-system: revision 2, deployed"))
+        #expect(applied.stdout.contains("To go back: helm rollback spidernet 1 -n spidernet-system"))
+
+        // Every image of the deployed release comes from the site registry, and is there.
+        let manifest = try site.helm.manifest(release: "spidernet", namespace: "spidernet-system")
+        let images = manifest.split(separator: "\n").compactMap { line -> String? in
+            guard let range = line.range(of: "image: ") else { return nil }
+            return line[range.upperBound...].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+        }
+        #expect(images.count == 3, "\(manifest)")
+        for image in images {
+            #expect(image.hasPrefix("\(site.registry.host)/release.daocloud.io/spidernet/"), "\(image)")
+            #expect(image.hasSuffix(":v0.9.0"))
+            _ = try Skopeo.copy(image, from: site.registry, into: site.dir)
+        }
+        // User values survived; the registry override now names the site registry.
+        let values = try site.helm.values(release: "spidernet", namespace: "spidernet-system") as? [String: Any]
+        #expect(values?["replicaCount"] as? Int == 2)
+        #expect(((values?["spiderpool"] as? [String: Any])?["image"] as? [String: Any])?["registry"] as? String == site.registry.host)
+        // The backups hold the values as they were.
+        let backups = try FileManager.default.contentsOfDirectory(atPath: site.dir.file("ferry-backups")).sorted()
+        #expect(backups.count == 3)
+        let backup = try String(contentsOfFile: site.dir.file("ferry-backups/") + backups.first { $0.hasSuffix(".values.yaml") && !$0.contains("all-") && !$0.contains("new-") }!, encoding: .utf8)
+        #expect(backup.contains("registry: ghcr.io"))
+    }
+
+    @Test func upgradeFromAChartDirectoryAndWithHelm313() async throws {
+        let site = try await site(helmVersion: "v3.13.3")
+        let unpacked = try ChartArchive.files(ofTgz: Array(try Data(contentsOf: URL(fileURLWithPath: site.dir.file("local-repo/spidernet-1.1.0.tgz")))), origin: "pkg")
+        for (name, bytes) in unpacked { _ = try site.dir.write("relocated/spidernet/\(name)", bytes) }
+        let result = await site.ferry(["spidernet", "-n", "spidernet-system", "--chart", site.dir.file("relocated/spidernet"),
+                                       "--image-registry", site.registry.host, "--set", "replicaCount=3"])
+        #expect(result.exitCode == 0, "\(result.stdout)\(result.stderr)")
+        let upgrade = try #require(site.helm.calls.first { $0.contains(" upgrade ") || $0.hasPrefix("helm upgrade") })
+        #expect(!upgrade.contains("--reset-then-reuse-values"), "\(upgrade)")
+        #expect(result.stderr.contains("no --reset-then-reuse-values before 3.14"))
+        let values = try site.helm.values(release: "spidernet", namespace: "spidernet-system") as? [String: Any]
+        #expect(values?["replicaCount"] as? Int == 3)
+        let manifest = try site.helm.manifest(release: "spidernet", namespace: "spidernet-system")
+        #expect(manifest.contains("\(site.registry.host)/release.daocloud.io/spidernet/multus:v0.9.0"))
+    }
+
+    @Test func refusalsChangeNothing() async throws {
+        let site = try await site()
+        func expectRefused(_ arguments: [String], _ fragments: [String], environment: [String: String]? = nil,
+                           sourceLocation: SourceLocation = #_sourceLocation) async {
+            let result = await site.ferry(arguments, helmEnvironment: environment)
+            #expect(result.exitCode != 0, sourceLocation: sourceLocation)
+            for fragment in fragments {
+                #expect((result.stderr + result.stdout).contains(fragment), "\(fragment) in \(result.stderr)\(result.stdout)", sourceLocation: sourceLocation)
+            }
+            #expect(!site.helm.calls.contains { $0.contains(" upgrade ") }, sourceLocation: sourceLocation)
+        }
+        var missingRelease = site.repoArguments
+        missingRelease[0] = "nope"
+        await expectRefused(missingRelease, ["release nope not found in namespace spidernet-system"])
+        await expectRefused(site.repoArguments + ["--version", "9.9.9"], ["no version 9.9.9", "available: 1.1.0"])
+        _ = try site.dir.write("a-file", "x")
+        await expectRefused(site.repoArguments + ["--backup-dir", site.dir.file("a-file/backups")], ["backup directory"])
+        let empty = try LiveRegistry.start(.plain)
+        var elsewhere = site.repoArguments
+        elsewhere[elsewhere.firstIndex(of: site.registry.host)!] = empty.host
+        await expectRefused(elsewhere, ["not in the registry", "\(empty.host)/"])
+        await expectRefused(site.repoArguments, ["helm is not installed"], environment: ["PATH": "/nonexistent"])
+        try site.helm.setStatus(release: "spidernet", namespace: "spidernet-system", status: "pending-upgrade")
+        await expectRefused(site.repoArguments, ["pending-upgrade", "helm rollback spidernet"])
+
+        let old = try FakeHelm(version: "v3.7.0")
+        await expectRefused(site.repoArguments, ["helm 3.7.0 is too old"], environment: old.environment)
+    }
+}
