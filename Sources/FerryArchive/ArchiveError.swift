@@ -1,5 +1,7 @@
+import FerryOCI
+
 /// The one error type of FerryArchive. Every message names the file and, where there is one, the entry.
-public struct ArchiveError: Error, Sendable, CustomStringConvertible {
+public struct ArchiveError: FerryError {
     public enum Code: String, Sendable {
         case io
         case malformedTar
@@ -23,7 +25,4 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
         self.hint = hint
     }
 
-    public var description: String {
-        hint.map { "\(message)\n  hint: \($0)" } ?? message
-    }
 }

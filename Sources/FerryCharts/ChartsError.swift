@@ -1,5 +1,7 @@
+import FerryOCI
+
 /// The one error type of FerryCharts.
-public struct ChartsError: Error, Sendable, CustomStringConvertible {
+public struct ChartsError: FerryError {
     public enum Code: String, Sendable {
         case invalidChart
         case invalidValues
@@ -18,5 +20,5 @@ public struct ChartsError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { message }
+    public var hint: String? { nil }
 }

@@ -1,6 +1,8 @@
+import FerryOCI
+
 /// The one error type of FerryNode: a runtime that cannot be found or reached, or that refused
 /// what it was given (its own message included).
-public struct NodeError: Error, Sendable, CustomStringConvertible {
+public struct NodeError: FerryError {
     public enum Code: String, Sendable {
         case noRuntime
         case unreachable
@@ -19,7 +21,4 @@ public struct NodeError: Error, Sendable, CustomStringConvertible {
         self.hint = hint
     }
 
-    public var description: String {
-        hint.map { "\(message)\n  hint: \($0)" } ?? message
-    }
 }

@@ -1,5 +1,5 @@
 /// The one error type of FerryOCI: a malformed digest, reference, media type or document.
-public struct OCIError: Error, Sendable, CustomStringConvertible, Equatable {
+public struct OCIError: FerryError, Equatable {
     public enum Code: String, Sendable {
         case invalidDigest
         case invalidReference
@@ -18,7 +18,4 @@ public struct OCIError: Error, Sendable, CustomStringConvertible, Equatable {
         self.hint = hint
     }
 
-    public var description: String {
-        hint.map { "\(message) (\($0))" } ?? message
-    }
 }

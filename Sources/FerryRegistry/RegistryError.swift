@@ -1,6 +1,8 @@
+import FerryOCI
+
 /// The one error type of FerryRegistry. Messages name the registry, the repository and, for auth
 /// failures, the user and scope; they never contain a password or token.
-public struct RegistryError: Error, Sendable, CustomStringConvertible {
+public struct RegistryError: FerryError {
     public enum Code: String, Sendable {
         case unreachable
         case tls
@@ -32,9 +34,6 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         self.status = status
     }
 
-    public var description: String {
-        hint.map { "\(message)\n  hint: \($0)" } ?? message
-    }
 
     /// Worth another attempt: the network or the server may recover.
     public var isTransient: Bool {

@@ -1,3 +1,5 @@
+import FerryOCI
+
 import FerryCharts
 import FerryRegistry
 import Foundation
@@ -14,7 +16,7 @@ public protocol ChartPublisher: Sendable {
 }
 
 /// A chart publish that failed, as a person can act on it.
-public struct PublishError: Error, Sendable, CustomStringConvertible {
+public struct PublishError: FerryError {
     public var message: String
     public var hint: String?
 
@@ -23,5 +25,4 @@ public struct PublishError: Error, Sendable, CustomStringConvertible {
         self.hint = hint
     }
 
-    public var description: String { hint.map { "\(message)\n  hint: \($0)" } ?? message }
 }

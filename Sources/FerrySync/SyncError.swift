@@ -1,5 +1,7 @@
+import FerryOCI
+
 /// The one error type of FerrySync: a plan that cannot be made or applied.
-public struct SyncError: Error, Sendable, CustomStringConvertible {
+public struct SyncError: FerryError {
     public enum Code: String, Sendable {
         case conflictingTargets
         case invalidTarget
@@ -18,7 +20,4 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         self.hint = hint
     }
 
-    public var description: String {
-        hint.map { "\(message)\n  hint: \($0)" } ?? message
-    }
 }

@@ -30,22 +30,9 @@ public final class FakeChartMuseum: Sendable {
         let port = try LiveRegistry.freePort()
         host = "127.0.0.1:\(port)"
         let script = try directory.write("fake_chartmuseum.py", Self.script)
-        let logFile = directory.file("log")
-        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Subprocess.require("python3"))
-        process.arguments = [script, String(port), flavor.rawValue, project, username, password, storage]
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        self.process = Mutex(process)
-        for _ in 0..<200 {
-            if LiveRegistry.canConnect(port: port) { return }
-            usleep(50_000)
-        }
-        process.stopForTest()
-        throw TestSupportError("the fake ChartMuseum did not start")
+        process = Mutex(try startServer(try Subprocess.require("python3"),
+                                        [script, String(port), flavor.rawValue, project, username, password, storage],
+                                        port: port, log: directory.file("log"), what: "the fake ChartMuseum"))
     }
 
     deinit {

@@ -25,22 +25,8 @@ public final class FakeTokenServer: Sendable {
         realm = "http://127.0.0.1:\(port)/token"
         let script = try directory.write("token_server.py", Self.script)
         logFile = directory.file("token.log")
-        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Subprocess.require("python3"))
-        process.arguments = [script, String(port), key, cert, username, password]
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        self.process = Mutex(process)
-        for _ in 0..<200 {
-            if LiveRegistry.canConnect(port: port) { return }
-            guard process.isRunning else { break }
-            usleep(50_000)
-        }
-        process.stopForTest()
-        throw TestSupportError("the fake token server did not start: \((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "")")
+        process = Mutex(try startServer(try Subprocess.require("python3"), [script, String(port), key, cert, username, password],
+                                        port: port, log: logFile, what: "the fake token server"))
     }
 
     public func stop() {

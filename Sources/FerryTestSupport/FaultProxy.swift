@@ -25,26 +25,14 @@ public final class FaultProxy: Sendable {
         host = "127.0.0.1:\(port)"
         let script = try directory.write("fault_proxy.py", Self.script)
         logFile = directory.file("proxy.log")
-        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         let faultArgument: String
         switch fault {
         case .status(let code, let retryAfter): faultArgument = "status:\(code):\(retryAfter.map(String.init) ?? "")"
         case .reset: faultArgument = "reset"
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Subprocess.require("python3"))
-        process.arguments = [script, String(port), registry.host, faultArgument, String(count), method, pathContains]
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        self.process = Mutex(process)
-        for _ in 0..<200 {
-            if LiveRegistry.canConnect(port: port) { return }
-            usleep(50_000)
-        }
-        process.stopForTest()
-        throw TestSupportError("the fault proxy did not start: \(log)")
+        process = Mutex(try startServer(try Subprocess.require("python3"),
+                                        [script, String(port), registry.host, faultArgument, String(count), method, pathContains],
+                                        port: port, log: logFile, what: "the fault proxy"))
     }
 
     deinit {

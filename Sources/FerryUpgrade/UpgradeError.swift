@@ -1,6 +1,8 @@
+import FerryOCI
+
 /// The one error type of FerryUpgrade: helm missing or refusing, a release in the wrong state,
 /// a version that does not exist, images missing from the registry.
-public struct UpgradeError: Error, Sendable, CustomStringConvertible {
+public struct UpgradeError: FerryError {
     public enum Code: String, Sendable {
         case helmMissing
         case helmTooOld
@@ -23,7 +25,4 @@ public struct UpgradeError: Error, Sendable, CustomStringConvertible {
         self.hint = hint
     }
 
-    public var description: String {
-        hint.map { "\(message)\n  hint: \($0)" } ?? message
-    }
 }
