@@ -144,6 +144,12 @@ import Testing
         let badName = await CLIRunner.run(["retag", dir.file("upper.tar"), "--registry", "h", "-o", dir.file("o.tar")], environment: env(dir))
         #expect(badName.exitCode == 2 && badName.stderr.contains("r.io/Team/App:1"))
 
+        // No runtime at the standard places (the tests' daemons use private sockets), none named.
+        var noDockerHost = env(dir)
+        noDockerHost["DOCKER_HOST"] = ""
+        let none = await CLIRunner.run(["load", try bundle(dir)], environment: noDockerHost)
+        #expect(none.exitCode == 1 && none.stdout.contains("no container runtime found") && none.stdout.contains("--runtime"))
+
         // A socket nothing listens on.
         let good = dir.file("good.tar")
         try ArchiveFixture.write([image], style: .ggcr, to: good)
