@@ -253,6 +253,22 @@ import Testing
         #expect(wrong.stderr.contains(site.registry.username) && !wrong.stderr.contains("not-the-password"))
     }
 
+    @Test func insecureAppliesToTheImageRegistry() async throws {
+        let site = try site(.tls)
+        let (_, egress) = modules()
+        try site.bundle("egress-1.2.0.bundle.tar", egress)
+        _ = try site.write(config: localConfig(site, extra: """
+              containers:
+                auth: {username: "\(site.registry.username)", password: "\(site.registry.password)"}
+            """))
+        let verified = await site.sync()
+        #expect(verified.exitCode == 3)
+        #expect(verified.stderr.contains("TLS") && verified.stderr.contains(site.registry.host))
+        let insecure = await site.sync(["--insecure"])
+        #expect(insecure.exitCode == 0, "\(insecure.stdout)\(insecure.stderr)")
+        try site.expectImagesInRegistry(chart: site.dir.file("local-repo/egress-1.2.0.tgz"), expectedCount: 1)
+    }
+
     @Test func configErrorsExitTwoWithTheLine() async throws {
         let site = try site()
         _ = try site.write(config: "source:\n  intermediateBundlesPath: offline\ntarget:\n  containerRegistry: r\n  repoo: {}\n")

@@ -132,6 +132,20 @@ import Testing
         #expect(manifest.contains("\(site.registry.host)/release.daocloud.io/spidernet/multus:v0.9.0"))
     }
 
+    @Test func aFailedUpgradeShowsHelmsMessageAndTheRollback() async throws {
+        let site = try await site()
+        let unpacked = try ChartArchive.files(ofTgz: Array(try Data(contentsOf: URL(fileURLWithPath: site.dir.file("local-repo/spidernet-1.1.0.tgz")))), origin: "pkg")
+        for (name, bytes) in unpacked { _ = try site.dir.write("broken/spidernet/\(name)", bytes) }
+        _ = try site.dir.write("broken/spidernet/templates/broken.yaml", "value: {{ .Values.no.such.key }}\n")
+        let result = await site.ferry(["spidernet", "-n", "spidernet-system", "--chart", site.dir.file("broken/spidernet"),
+                                       "--image-registry", site.registry.host])
+        #expect(result.exitCode == 1)
+        #expect(result.stderr.contains("UPGRADE FAILED"), "\(result.stderr)")
+        #expect(result.stderr.contains("helm rollback spidernet 1 -n spidernet-system"))
+        // The backup was written before helm ran.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: site.dir.file("ferry-backups")).count == 3)
+    }
+
     @Test func refusalsChangeNothing() async throws {
         let site = try await site()
         func expectRefused(_ arguments: [String], _ fragments: [String], environment: [String: String]? = nil,

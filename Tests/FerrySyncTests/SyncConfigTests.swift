@@ -1,5 +1,6 @@
 import FerryCharts
 import FerrySync
+import FerryTestSupport
 import Testing
 
 @Suite struct SyncConfigTests {
@@ -146,6 +147,15 @@ import Testing
         let bare = try load("source: {intermediateBundlesPath: b}\ntarget: {containerRegistry: r.local, repo: {kind: LOCAL, path: o}}\n",
                             env: ["TARGET_CONTAINERS_AUTH_USERNAME": "u", "TARGET_CONTAINERS_AUTH_PASSWORD": "p"])
         #expect(bare.target.containers?.auth?.registry == "r.local")
+    }
+
+    @Test func defaultConfigLookupPrefersHome() throws {
+        let home = try TemporaryDirectory("home"), cwd = try TemporaryDirectory("cwd")
+        #expect(SyncConfig.defaultPath(environment: ["HOME": home.path], currentDirectory: cwd.path) == nil)
+        let local = try cwd.write("charts-syncer.yaml", "source: {}\n")
+        #expect(SyncConfig.defaultPath(environment: ["HOME": home.path], currentDirectory: cwd.path) == local)
+        let inHome = try home.write("charts-syncer.yml", "source: {}\n")
+        #expect(SyncConfig.defaultPath(environment: ["HOME": home.path], currentDirectory: cwd.path) == inHome)
     }
 
     @Test func bundleFileNames() {

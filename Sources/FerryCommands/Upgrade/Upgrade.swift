@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import FerryRegistry
 import FerryUpgrade
 import Foundation
@@ -106,7 +107,7 @@ extension Ferry {
             try await http.shutdown()
         }
 
-        func run(request: UpgradeRequest, driver: HelmCLIDriver, http: HTTPClientHandle) async throws {
+        func run(request: UpgradeRequest, driver: HelmCLIDriver, http: HTTPClient) async throws {
             let console = Console.current
             let upgradePlan = try await UpgradePlanner(driver: driver, http: http).plan(request)
             if plan || output.output == .text && !output.quiet {
@@ -162,6 +163,3 @@ extension Ferry {
         }
     }
 }
-
-import AsyncHTTPClient
-typealias HTTPClientHandle = HTTPClient
