@@ -54,6 +54,20 @@ import Testing
         """
     }
 
+    /// A config whose chart repository is `repo` (YAML of target.repo) and whose bundle is the egress module.
+    func egressSite(repo: String, registry mode: LiveRegistry.Mode = .plain) throws -> Site {
+        let site = try site(mode)
+        try site.bundle("egress-1.2.0.bundle.tar", modules().1)
+        _ = try site.write(config: """
+            source: {intermediateBundlesPath: offline}
+            target:
+              containerRegistry: \(site.registry.host)
+              containerRepository: release.example.io/mod
+              repo: \(repo)
+            """)
+        return site
+    }
+
     let shared = TestLayer.random(size: 20_000)
 
     func modules() -> (ChartFixture, ChartFixture) {
@@ -126,19 +140,11 @@ import Testing
     }
 
     @Test func ociTargetThatHelmPulls() async throws {
-        let site = try site()
-        let (_, egress) = modules()
-        try site.bundle("egress-1.2.0.bundle.tar", egress)
-        _ = try site.write(config: """
-            source: {intermediateBundlesPath: offline}
-            target:
-              containerRegistry: \(site.registry.host)
-              containerRepository: release.example.io/mod
-              repo: {kind: OCI, url: "http://\(site.registry.host)/charts"}
-            """)
+        let registry = try LiveRegistry.start(.plain)
+        let site = try egressSite(repo: "{kind: OCI, url: \"http://\(registry.host)/charts\"}")
         let result = await site.sync()
         #expect(result.exitCode == 0, "\(result.stdout)\(result.stderr)")
-        let pulled = try HelmEngine.pull("oci://\(site.registry.host)/charts/egress", version: "1.2.0", into: site.dir.file("pulled"))
+        let pulled = try HelmEngine.pull("oci://\(registry.host)/charts/egress", version: "1.2.0", into: site.dir.file("pulled"))
         try site.expectImagesInRegistry(chart: pulled, expectedCount: 1)
         let again = await site.sync()
         #expect(again.stdout.contains("1 already present"))
@@ -180,17 +186,8 @@ import Testing
     }
 
     @Test func harborWithoutChartRepositoryNamesTheOCIURL() async throws {
-        let site = try site()
         let museum = try FakeChartMuseum(.harbor28)
-        let (_, egress) = modules()
-        try site.bundle("egress-1.2.0.bundle.tar", egress)
-        _ = try site.write(config: """
-            source: {intermediateBundlesPath: offline}
-            target:
-              containerRegistry: \(site.registry.host)
-              containerRepository: release.example.io/mod
-              repo: {kind: HARBOR, url: "\(museum.url)"}
-            """)
+        let site = try egressSite(repo: "{kind: HARBOR, url: \"\(museum.url)\"}")
         let result = await site.sync()
         #expect(result.exitCode == 1)
         #expect(result.stdout.contains("Harbor 2.8"))
