@@ -176,6 +176,21 @@ public struct ChartSyncer: Sendable {
                                                  version: candidate.chart.metadata.version, status: .failed, error: "\(error)"))
             }
         }
+        // Two charts that would put different images under one name: the later one fails, alone.
+        var owners: [String: (digest: Digest, chart: String)] = [:]
+        charts = charts.filter { chart in
+            guard !chart.skipImages else { return true }
+            let clash = chart.entries.lazy.flatMap { entry in entry.targets.map { (entry, $0) } }.first { entry, target in
+                owners[target.description].map { $0.digest != entry.image.root.digest } ?? false
+            }
+            if let (entry, target) = clash {
+                failures.append(SyncReport.Chart(bundle: chart.bundle, name: chart.name, version: chart.version, status: .failed,
+                                                 error: "\(target) would name two different images: \(entry.image.origin) and one of \(owners[target.description]!.chart)"))
+                return false
+            }
+            for entry in chart.entries { for target in entry.targets { owners[target.description] = (entry.image.root.digest, chart.bundle) } }
+            return true
+        }
         let entries = charts.filter { !$0.skipImages }.flatMap(\.entries)
         let registries = Set(entries.flatMap { $0.targets.map(\.registry) })
         guard registries.count <= 1 else {

@@ -266,6 +266,17 @@ import Testing
         try site.expectImagesInRegistry(chart: site.dir.file("local-repo/egress-1.2.0.tgz"), expectedCount: 1)
     }
 
+    @Test func twoModulesClaimingOneNameFailOnlyTheLaterOne() async throws {
+        let site = try site()
+        try site.bundle("a-1.0.0.bundle.tar", ChartFixture(name: "a", version: "1.0.0", images: [("app", TestImage.make("r.io/one/app:1"))]))
+        try site.bundle("b-1.0.0.bundle.tar", ChartFixture(name: "b", version: "1.0.0", images: [("app", TestImage.make("r.io/two/app:1"))]))
+        _ = try site.write(config: localConfig(site))
+        let result = await site.sync()
+        #expect(result.exitCode == 1)
+        #expect(result.stdout.contains("published a 1.0.0"))
+        #expect(result.stdout.contains("failed    b 1.0.0") && result.stdout.contains("would name two different images"))
+    }
+
     @Test func configErrorsExitTwoWithTheLine() async throws {
         let site = try site()
         _ = try site.write(config: "source:\n  intermediateBundlesPath: offline\ntarget:\n  containerRegistry: r\n  repoo: {}\n")
