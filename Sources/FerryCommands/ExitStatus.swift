@@ -21,8 +21,8 @@ public enum ExitStatus {
     static let help = """
         Exit codes:
           0   success
-          1   the command ran, but some items failed (see the report)
-          2   the input cannot be used (unreadable, malformed or hostile archive)
+          1   the command ran, but some items failed (see the report), or helm refused
+          2   the input cannot be used (unreadable, malformed or hostile archive; invalid config)
           3   the registry cannot be used (unreachable, TLS, authentication, permission)
           64  wrong usage
         """

@@ -4,7 +4,7 @@ import ArgumentParser
 public struct Ferry: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ferry",
-        abstract: "Deliver Helm-packaged modules into air-gapped sites: push their images, inspect and verify bundles.",
+        abstract: "Deliver Helm-packaged modules into air-gapped sites: sync bundles, push images, load nodes, upgrade releases.",
         discussion: """
             SOURCE is a vendor bundle (<name>.bundle.tar), a directory of bundles, a docker-save archive, or an \
             OCI image layout (a directory or a tar). Ferry reads archives in place: nothing is extracted.
