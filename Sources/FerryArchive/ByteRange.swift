@@ -104,15 +104,9 @@ private final class StreamState: @unchecked Sendable {
     }
 
     func next() throws -> ByteBuffer? {
-        if finished { return nil }
-        if position >= range.length {
+        if finished || position >= range.length {
+            if !finished && range.length == 0 { try check() }
             finished = true
-            let actual = hasher.finalize()
-            guard actual == expected else {
-                throw ArchiveError(.digestMismatch,
-                                   "\(range.origin) does not match its digest: expected \(expected), read \(actual)",
-                                   hint: "the archive is corrupt or was modified; obtain a fresh copy")
-            }
             return nil
         }
         let want = Int(min(Int64(chunkSize), range.length - position))
@@ -125,6 +119,19 @@ private final class StreamState: @unchecked Sendable {
         }
         buffer.withUnsafeReadableBytes { hasher.update($0) }
         position += Int64(want)
+        // Check before handing over the last chunk: with its length known, the receiver may never
+        // ask again, and a wrong blob must not arrive complete.
+        if position == range.length { try check() }
         return buffer
+    }
+
+    private func check() throws {
+        let actual = hasher.finalize()
+        guard actual == expected else {
+            finished = true
+            throw ArchiveError(.digestMismatch,
+                               "\(range.origin) does not match its digest: expected \(expected), read \(actual)",
+                               hint: "the archive is corrupt or was modified; obtain a fresh copy")
+        }
     }
 }
