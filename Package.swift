@@ -46,7 +46,9 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        .target(name: "FerryNode", dependencies: ["FerryOCI", "FerryArchive"], swiftSettings: strict),
+        // One glibc call Swift's Glibc module does not expose: close inherited descriptors in children.
+        .target(name: "CSpawn"),
+        .target(name: "FerryNode", dependencies: ["FerryOCI", "FerryArchive", "CSpawn"], swiftSettings: strict),
         .target(name: "FerryUpgrade", dependencies: [
             "FerryOCI", "FerryArchive", "FerryCharts", "FerryRegistry", "FerryNode",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

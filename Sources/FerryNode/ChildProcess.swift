@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSpawn
 import FerryArchive
 import Foundation
 
@@ -37,6 +38,9 @@ public enum ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        // Nothing else this process has open (files being written, other children's pipes) leaks
+        // into the child: a script still open for writing elsewhere could not be executed.
+        ferry_spawn_file_actions_closefrom(&actions, 3)
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -45,7 +49,13 @@ public enum ChildProcess {
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        var spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        // ETXTBSY: the program was just written and a child started elsewhere (outside this lock)
+        // briefly holds it open for writing. It clears within milliseconds.
+        for _ in 0..<250 where spawned == ETXTBSY {
+            usleep(20_000)
+            spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        }
         close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
         spawnLock.unlock()
         locked = false

@@ -1,3 +1,4 @@
+import FerryArchive
 import Foundation
 
 /// A stand-in for the `helm` binary (none is packaged here), for tests of `ferry upgrade` and the
@@ -28,8 +29,13 @@ public final class FakeHelm: Sendable {
     public init(version: String = "v3.14.4") throws {
         _ = try Subprocess.require("python3")
         let directory = try TemporaryDirectory("fake-helm")
-        let helm = try directory.write("bin/helm", FakeHelm.script)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: helm)
+        // Written through a close-on-exec descriptor: a child started meanwhile by another test must
+        // not inherit it open for writing, or executing the script would fail with ETXTBSY.
+        try FileManager.default.createDirectory(atPath: directory.file("bin"), withIntermediateDirectories: true)
+        let helm = directory.file("bin/helm")
+        let sink = try AtomicFileSink(path: helm, mode: 0o755)
+        try sink.write(Array(FakeHelm.script.utf8))
+        try sink.commit()
         _ = try directory.write("state/version", version + "\n")
         self.directory = directory
         binDirectory = directory.file("bin")
