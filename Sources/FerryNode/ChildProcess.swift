@@ -19,8 +19,9 @@ public enum ChildProcess {
 
     /// Runs `executable` (a path) with `arguments`; `stdin` writes its input, or it gets none.
     /// Blocks until the program ends.
+    /// `started` learns the child's pid (so a caller with a deadline can kill it).
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String],
-                           stdin: ((any ByteSink) throws -> Void)? = nil) throws -> Output {
+                           stdin: ((any ByteSink) throws -> Void)? = nil, started: (pid_t) -> Void = { _ in }) throws -> Output {
         signal(SIGPIPE, SIG_IGN)
         // Pipes are made close-on-exec under a lock shared by every spawn, so a child started on
         // another thread at the same moment never inherits (and holds open) this child's pipes.
@@ -63,6 +64,7 @@ public enum ChildProcess {
             close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
             throw NodeError(.noRuntime, "cannot start \(executable): \(String(cString: strerror(spawned)))")
         }
+        started(pid)
         let readers = Readers(out: outPipe[0], err: errPipe[0])
         readers.start()
         var writeError: (any Error)?

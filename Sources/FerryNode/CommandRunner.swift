@@ -14,11 +14,7 @@ public struct CommandRunner: Sendable {
         case ssh(destination: String, configFile: String?)
     }
 
-    public struct Output: Sendable {
-        public var status: Int32
-        public var stdout: String
-        public var stderr: String
-    }
+    public typealias Output = ChildProcess.Output
 
     public let location: Location
     public let environment: [String: String]
@@ -76,8 +72,7 @@ public struct CommandRunner: Sendable {
         guard let executable = Self.find(argv[0], environment: environment) else {
             throw NodeError(.noRuntime, "\(argv[0]) is not installed on this machine (not found on PATH)")
         }
-        let output = try ChildProcess.run(executable, Array(argv.dropFirst()), environment: environment, stdin: stdin)
-        return Output(status: output.status, stdout: output.stdout, stderr: output.stderr)
+        return try ChildProcess.run(executable, Array(argv.dropFirst()), environment: environment, stdin: stdin)
     }
 
     public static func find(_ name: String, environment: [String: String]) -> String? {

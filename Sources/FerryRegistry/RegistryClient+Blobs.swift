@@ -79,13 +79,15 @@ extension RegistryClient {
         }
     }
 
-    /// Downloads a blob into memory (small blobs only: configs, test checks).
-    public func fetchBlob(_ digest: Digest, from repository: String) async throws -> [UInt8] {
+    /// Downloads a blob into memory: configs and chart packages, which Helm caps at 100 MiB.
+    public func fetchBlob(_ digest: Digest, from repository: String, limit: Int = 100 << 20) async throws -> [UInt8] {
         let url = "\(baseURL)/v2/\(repository)/blobs/\(digest)"
         let context = "fetching blob \(digest.short) from \(host)/\(repository)"
         let scopes = self.scopes(repository, .pull)
         let response = try await retry.run {
-            try await self.send(Request(method: .GET, url: url), scopes: scopes, context: context)
+            var request = Request(method: .GET, url: url)
+            request.responseLimit = limit
+            return try await self.send(request, scopes: scopes, context: context)
         }
         guard response.status == 200 else { throw try await error(from: response, context: context, scopes: scopes) }
         guard Digest.of(response.body) == digest else {

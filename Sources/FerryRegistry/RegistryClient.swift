@@ -64,6 +64,21 @@ public final class RegistryClient: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
+    /// Runs `body` with an HTTP client for `security`, shutting it down afterwards whatever happens.
+    public static func withHTTPClient<T: Sendable>(security: TransportSecurity, connectionsPerHost: Int = 8,
+                                                   _ body: (HTTPClient) async throws -> T) async throws -> T {
+        let http = try makeHTTPClient(security: security, connectionsPerHost: connectionsPerHost)
+        let result: T
+        do {
+            result = try await body(http)
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
+        return result
+    }
+
     // MARK: - Connecting
 
     /// Pings `host` and learns how to talk to it. With `allowsPrivateHTTPFallback`, a private host that
@@ -137,6 +152,8 @@ public final class RegistryClient: Sendable {
         var headers: [(String, String)] = []
         var body: Body = .none
         var timeout: TimeAmount = .seconds(120)
+        /// Most a response body may hold in memory: manifests and error bodies are small.
+        var responseLimit = ManifestDocument.maximumSize
     }
 
     struct Response: Sendable {
@@ -183,44 +200,38 @@ public final class RegistryClient: Sendable {
         }
         do {
             let response = try await http.execute(outgoing, timeout: request.timeout)
-            let limit = request.method == .GET && request.url.contains("/blobs/") ? 0 : 4 << 20
-            let body = request.method == .HEAD ? ByteBuffer() : try await response.body.collect(upTo: max(limit, 1 << 20))
+            let body = request.method == .HEAD ? ByteBuffer() : try await response.body.collect(upTo: request.responseLimit)
             var result = Response(status: Int(response.status.code), headers: response.headers, body: Array(buffer: body),
                                   url: request.url)
             if let last = response.history.last?.request.url { result.url = last }
             return result
         } catch let error as RegistryError {
             throw error
-        } catch let error as NIOSSLError {
-            throw tlsError(error)
-        } catch let error as BoringSSLError {
-            throw tlsError(error)
-        } catch let error as HTTPClientError {
-            if String(describing: error).contains("SSL") || String(describing: error).contains("TLS") {
-                throw tlsError(error)
-            }
-            if error == .cancelled || error == .requestStreamCancelled {
-                throw CancellationError()
-            }
-            throw RegistryError(.unreachable, "\(context): connection to \(host) failed (\(error))",
-                                hint: "check that the registry is running and reachable from here")
+        } catch let error as HTTPClientError where error == .cancelled || error == .requestStreamCancelled {
+            throw CancellationError()
         } catch is CancellationError {
             throw CancellationError()
         } catch {
+            // Errors thrown by our own body streams (a digest mismatch) pass through unchanged.
             guard Self.isTransportError(error) else { throw error }
-            let text = String(describing: error)
-            if text.contains("SSL") || text.contains("certificate") || text.contains("handshake") {
-                throw tlsError(error)
-            }
-            throw RegistryError(.unreachable, "\(context): connection to \(host) failed (\(text))",
+            if Self.isTLSFailure(error) { throw tlsError(error) }
+            throw RegistryError(.unreachable, "\(context): connection to \(host) failed (\(error))",
                                 hint: "check that the registry is running and reachable from here")
         }
+    }
+
+    /// A TLS failure (certificate, handshake, or TLS spoken to a plain-HTTP server), whichever layer reported it.
+    static func isTLSFailure(_ error: any Error) -> Bool {
+        if error is NIOSSLError || error is BoringSSLError { return true }
+        let text = String(describing: error)
+        return ["SSL", "TLS", "certificate", "handshake"].contains { text.contains($0) }
     }
 
     /// NIO and socket errors (as opposed to errors thrown by our own body streams, which pass through).
     static func isTransportError(_ error: any Error) -> Bool {
         let type = String(reflecting: Swift.type(of: error))
-        return type.hasPrefix("NIO") || type.hasPrefix("NIOCore") || type.hasPrefix("NIOPosix") || type.contains("IOError")
+        return error is NIOSSLError || error is BoringSSLError || error is HTTPClientError
+            || type.hasPrefix("NIO") || type.contains("IOError")
             || type.contains("ChannelError") || type.contains("NIOConnectionError") || type.contains("AsyncHTTPClient")
     }
 

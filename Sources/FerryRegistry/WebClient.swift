@@ -47,7 +47,7 @@ public final class WebClient: Sendable {
                 bytes = try await response.body.collect(upTo: 64 << 20)
             } catch {
                 let text = String(describing: error)
-                if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") || text.contains("handshake") {
+                if RegistryClient.isTLSFailure(error) {
                     throw RegistryError(.tls, "\(context): TLS with \(host) failed: \(text)",
                                         hint: "pass --insecure to skip certificate verification, or fix the CA trust of this machine")
                 }

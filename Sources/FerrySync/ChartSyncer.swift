@@ -59,16 +59,9 @@ public struct ChartSyncer: Sendable {
 
     /// Plans, then (unless a dry run) applies. The HTTP client lives for the whole run.
     public func run() async throws -> (plan: Plan, report: SyncReport) {
-        var tls = TransportSecurity(mode: options.insecure ? .httpsUnverified : .https, allowsPrivateHTTPFallback: true)
-        tls.caFile = nil
-        let http = try RegistryClient.makeHTTPClient(security: tls, connectionsPerHost: options.concurrency)
-        do {
-            let result = try await run(http: http, security: tls)
-            try await http.shutdown()
-            return result
-        } catch {
-            try? await http.shutdown()
-            throw error
+        let tls = TransportSecurity(mode: options.insecure ? .httpsUnverified : .https, allowsPrivateHTTPFallback: true)
+        return try await RegistryClient.withHTTPClient(security: tls, connectionsPerHost: options.concurrency) { http in
+            try await run(http: http, security: tls)
         }
     }
 

@@ -1,6 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import FerryCharts
 import FerryNode
 import Foundation
+import Synchronization
 
 /// The `helm` binary, run as a child process with a timeout; its standard error becomes the
 /// message of any failure. Passwords go through standard input, never the command line.
@@ -23,13 +27,15 @@ public struct HelmCLIDriver: HelmDriver {
     func call(_ command: HelmCommand) async throws -> ChildProcess.Output {
         let (executable, environment, timeout) = (self.executable, self.environment, self.timeout)
         let input = command.stdin.map { Array(($0 + "\n").utf8) }
+        let child = ChildPID()
         return try await withThrowingTaskGroup(of: ChildProcess.Output?.self) { group in
             group.addTask {
                 try await withCheckedThrowingContinuation { continuation in
                     Thread.detachNewThread {
                         continuation.resume(with: Result {
                             try ChildProcess.run(executable, command.arguments, environment: environment,
-                                                 stdin: input.map { bytes in { sink in try sink.write(bytes) } })
+                                                 stdin: input.map { bytes in { sink in try sink.write(bytes) } },
+                                                 started: { pid in child.pid.withLock { $0 = pid } })
                         })
                     }
                 }
@@ -41,7 +47,10 @@ public struct HelmCLIDriver: HelmDriver {
             let first = try await group.next()!
             group.cancelAll()
             guard let output = first else {
-                throw UpgradeError(.helmFailed, "\(command) did not finish within \(timeout)")
+                // Stop helm rather than leave it running unobserved.
+                if let pid = child.pid.withLock({ $0 }) { kill(pid, SIGTERM) }
+                throw UpgradeError(.helmFailed, "\(command) did not finish within \(timeout); it was stopped",
+                                   hint: "check the release with `helm status` and `helm history` before trying again")
             }
             return output
         }
@@ -105,4 +114,9 @@ public struct HelmCLIDriver: HelmDriver {
     public func run(_ command: HelmCommand) async throws -> String {
         try await checked(command)
     }
+}
+
+/// The pid of the helm child, known once it started.
+private final class ChildPID: Sendable {
+    let pid = Mutex<pid_t?>(nil)
 }

@@ -74,8 +74,7 @@ extension Ferry {
             }
 
             let credentials = try registryOptions.credentials(console: console).credentials(for: registry)
-            let http = try RegistryClient.makeHTTPClient(security: registryOptions.security, connectionsPerHost: concurrency)
-            do {
+            try await RegistryClient.withHTTPClient(security: registryOptions.security, connectionsPerHost: concurrency) { http in
                 let client = try await RegistryClient.connect(host: registry, security: registryOptions.security,
                                                               credentials: credentials, http: http)
                 let probe = try await PushProbe.run(plan, client: client, access: dryRun ? .pull : .push, concurrency: concurrency)
@@ -84,11 +83,7 @@ extension Ferry {
                 } else {
                     try await apply(plan, probe: probe, client: client, compressor: compressor, started: started)
                 }
-            } catch {
-                try? await http.shutdown()
-                throw error
             }
-            try await http.shutdown()
         }
 
         func apply(_ plan: PushPlan, probe: PushProbe, client: RegistryClient, compressor: LayerCompressor,

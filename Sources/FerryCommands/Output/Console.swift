@@ -33,10 +33,29 @@ public final class Console: Sendable {
     }
 
     /// Results: stdout.
-    public func out(_ text: String) { writeOut(text + "\n") }
+    public func out(_ text: String) { writeOut(Self.redact(text) + "\n") }
     /// Progress, notes and errors: stderr.
-    public func err(_ text: String) { writeErr(text + "\n") }
-    func errRaw(_ text: String) { writeErr(text) }
+    public func err(_ text: String) { writeErr(Self.redact(text) + "\n") }
+    func errRaw(_ text: String) { writeErr(Self.redact(text)) }
+
+    /// Hides credentials written into URLs (`https://user:password@host/…` → `https://***@host/…`).
+    /// Everything Ferry prints passes through here, so no message, plan or report can show one.
+    public static func redact(_ text: String) -> String {
+        guard text.contains("://") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let scheme = rest.range(of: "://") {
+            out += rest[..<scheme.upperBound]
+            rest = rest[scheme.upperBound...]
+            // The authority ends at the first '/', whitespace, quote or end of text.
+            let end = rest.firstIndex { "/ \t\n\"'".contains($0) } ?? rest.endIndex
+            if let at = rest[..<end].lastIndex(of: "@") {
+                out += "***"
+                rest = rest[at...]
+            }
+        }
+        return out + rest
+    }
     public func readLine() -> String? { readLineFunction() }
 }
 

@@ -97,14 +97,9 @@ extension Ferry {
             request.skipPreflight = skipPreflight
 
             let driver = try HelmCLIDriver(environment: environment)
-            let http = try RegistryClient.makeHTTPClient(security: registryOptions.security)
-            do {
+            try await RegistryClient.withHTTPClient(security: registryOptions.security) { http in
                 try await run(request: request, driver: driver, http: http)
-            } catch {
-                try? await http.shutdown()
-                throw error
             }
-            try await http.shutdown()
         }
 
         func run(request: UpgradeRequest, driver: HelmCLIDriver, http: HTTPClient) async throws {
