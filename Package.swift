@@ -24,8 +24,10 @@ let package = Package(
         ], swiftSettings: strict),
         // zlib directly: Ferry needs a fixed gzip header and streaming without copies.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // libzstd: verify checks zstd layers against their diff_id.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "FerryArchive", dependencies: [
-            "FerryOCI", "CZlib",
+            "FerryOCI", "CZlib", "CZstd",
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
         .target(name: "FerryRegistry", dependencies: [

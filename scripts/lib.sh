@@ -5,7 +5,7 @@
 FERRY_TEST_PACKAGES="docker-registry apache2-utils skopeo openssl curl"
 # The node runtimes `ferry load` is tested against, and sshd for loading over ssh. Debian's
 # docker.io starts no daemon at install here (policy-rc.d); the tests start their own.
-FERRY_NODE_PACKAGES="containerd docker.io podman openssh-server openssh-client"
+FERRY_NODE_PACKAGES="containerd docker.io podman openssh-server openssh-client busybox-static"
 
 # Installs any of the named Debian packages that are missing (needs root, as on CI).
 ensure_packages() {

@@ -41,6 +41,19 @@ public struct ArchivedImage: Sendable {
     public var origin: String
 
     public var totalBytes: Int64 { blobs.reduce(0) { $0 + $1.size } }
+
+    /// False for an image saved by id (`"RepoTags": null`) or an OCI layout entry without a name
+    /// annotation: it can be inspected and verified, but not pushed, retagged or loaded.
+    public var isNamed: Bool { !references.isEmpty }
+
+    /// How reports show the image: its first name, or `(no name) sha256:…`.
+    public var displayName: String { sourceNames.first ?? "(no name) \(root.digest)" }
+
+    /// Why an unnamed image is refused, and how to give it a name.
+    public var unnamedProblem: String {
+        "\(origin): image \(root.digest) has no name (saved by image id, or copied without a tag), so it has no target name; "
+            + "save it by name (docker save NAME:TAG, podman save NAME:TAG) or copy it with a tag (skopeo copy … oci:DIR:NAME:TAG)"
+    }
 }
 
 /// The images of one archive.
@@ -77,5 +90,38 @@ public struct ImageArchive: Sendable {
         throw ArchiveError(.invalidImage,
                            "\(container.origin) is not an image archive: it has neither manifest.json nor oci-layout + index.json",
                            hint: "pass a docker-save archive, an OCI image layout, or a .bundle.tar")
+    }
+}
+
+extension ArchivedImage {
+    /// One layer as stored in the archive.
+    public struct Layer: Sendable {
+        public var digest: Digest
+        public var size: Int64
+        public var mediaType: String
+        /// How the bytes are stored, found from the bytes themselves.
+        public var stored: Compression
+        /// True when the archive holds the layer uncompressed and Ferry gzips it for a push.
+        public var gzippedOnPush: Bool
+    }
+
+    /// Every layer of every manifest of the image, each digest once, in manifest order.
+    public func layers() throws -> [Layer] {
+        var seen = Set<Digest>()
+        var result: [Layer] = []
+        for document in [root] + children where !document.isIndex {
+            for layer in try document.manifest().layers where seen.insert(layer.digest).inserted {
+                guard let blob = blobs.first(where: { $0.digest == layer.digest }) else { continue }
+                switch blob.source {
+                case .stored(let range):
+                    result.append(Layer(digest: layer.digest, size: layer.size, mediaType: layer.mediaType,
+                                        stored: Compression.detect(try range.prefix(8)), gzippedOnPush: false))
+                case .gzipped:
+                    result.append(Layer(digest: layer.digest, size: layer.size, mediaType: layer.mediaType,
+                                        stored: .none, gzippedOnPush: true))
+                }
+            }
+        }
+        return result
     }
 }

@@ -10,8 +10,8 @@ struct DockerArchiveReader {
 
     struct Entry: Decodable {
         var Config: String
-        var RepoTags: [String]?
-        var Layers: [String]?
+        @GoList var RepoTags: [String]
+        @GoList var Layers: [String]
     }
 
     func read() throws -> ImageArchive {
@@ -19,7 +19,7 @@ struct DockerArchiveReader {
         let manifestRange = try container.member("manifest.json")
         let entries: [Entry]
         do {
-            entries = try JSONDecoder().decode([Entry].self, from: Data(try manifestRange.readAll()))
+            entries = try GoJSON.decode([Entry].self, from: try manifestRange.readAll())
         } catch let error as ArchiveError {
             throw error
         } catch {
@@ -27,21 +27,19 @@ struct DockerArchiveReader {
         }
         try compressUncompressedLayers(entries)
         var images: [ArchivedImage] = []
-        var notes = container.notes
+        let notes = container.notes
         for (index, entry) in entries.enumerated() {
             let where_ = "\(origin)!manifest.json[\(index)]"
             var references: [Reference] = []
-            for tag in entry.RepoTags ?? [] {
+            for tag in entry.RepoTags {
                 do {
                     references.append(try Reference(parsing: tag))
                 } catch {
                     throw ArchiveError(.invalidImage, "\(where_): RepoTag '\(tag)' is not a valid image reference: \(error)")
                 }
             }
-            if references.isEmpty {
-                notes.append("\(where_) has no RepoTags (saved by id); it cannot be named in a registry and is skipped")
-                continue
-            }
+            // An image saved by id has no RepoTags: it is still read, so inspect lists it and verify
+            // checks it; commands that need a name refuse it by name.
             images.append(try readImage(entry, at: where_, references: references))
         }
         return ImageArchive(origin: origin, format: .dockerArchive, images: images, notes: notes)
@@ -58,11 +56,11 @@ struct DockerArchiveReader {
         }
         let config: ImageConfiguration
         do {
-            config = try JSONDecoder().decode(ImageConfiguration.self, from: Data(configBytes))
+            config = try GoJSON.decode(ImageConfiguration.self, from: configBytes)
         } catch {
             throw ArchiveError(.invalidImage, "\(configRange.origin) is not a valid image config: \(error.shortDescription)")
         }
-        let layerPaths = entry.Layers ?? []
+        let layerPaths = entry.Layers
         let diffIDs = config.rootfs?.diffIDs ?? []
         guard diffIDs.count == layerPaths.count else {
             throw ArchiveError(.invalidImage,
@@ -92,7 +90,7 @@ struct DockerArchiveReader {
         let manifest = DockerManifestBuilder.build(
             config: Descriptor(mediaType: MediaType.dockerConfig, digest: configDigest, size: Int64(configBytes.count)),
             layers: layers)
-        return ArchivedImage(sourceNames: entry.RepoTags ?? [], references: references, root: manifest, children: [],
+        return ArchivedImage(sourceNames: entry.RepoTags, references: references, root: manifest, children: [],
                              blobs: blobs, platforms: config.platform.map { [$0] } ?? [], layerCount: layers.count,
                              origin: where_)
     }
@@ -100,13 +98,13 @@ struct DockerArchiveReader {
     /// Gzips, in parallel, every uncompressed layer the archive's images use.
     private func compressUncompressedLayers(_ entries: [Entry]) throws {
         var pending: [(range: ByteRange, diffID: Digest)] = []
-        for entry in entries where !(entry.RepoTags ?? []).isEmpty {
+        for entry in entries {
             guard let configBytes = try? container.member(entry.Config).readAll(),
-                  let config = try? JSONDecoder().decode(ImageConfiguration.self, from: Data(configBytes)),
-                  let diffIDs = config.rootfs?.diffIDs, diffIDs.count == (entry.Layers ?? []).count else {
+                  let config = try? GoJSON.decode(ImageConfiguration.self, from: configBytes),
+                  let diffIDs = config.rootfs?.diffIDs, diffIDs.count == entry.Layers.count else {
                 continue  // readImage reports what is wrong with this entry
             }
-            for (path, diffID) in zip(entry.Layers ?? [], diffIDs) {
+            for (path, diffID) in zip(entry.Layers, diffIDs) {
                 guard let range = try? container.member(path), Compression.detect(try range.prefix(8)) == .none else { continue }
                 pending.append((range, diffID))
             }

@@ -51,11 +51,15 @@ public struct ImageSource: Sendable {
 
     static func openFile(_ path: String, compressor: LayerCompressor) throws -> ImageSource {
         let file = try RandomAccessFile(path: path)
-        let head = try file.read(at: 0, count: 8)
+        let head = try file.read(at: 0, count: Int(min(file.size, 8)))
         let compression = Compression.detect(head)
         guard compression == .none else {
             throw ArchiveError(.unsupported, "\(path) is \(compression.rawValue)-compressed; Ferry reads tar archives in place",
                                hint: "decompress it first (for gzip: gunzip -k \(path))")
+        }
+        if let what = try FileSniff.notATar(ByteRange(wholeFile: file)) {
+            throw ArchiveError(.malformedTar, "\(path) is not a tar archive: it \(what)",
+                               hint: "pass a .bundle.tar, a docker-save archive or an OCI layout")
         }
         let index = try TarIndex(file: file)
         if ModuleBundle.looksLikeBundle(index) {

@@ -11,7 +11,12 @@ public struct ModuleBundle: Sendable {
         guard index.contains("images.tar") else {
             throw ArchiveError(.missingEntry, "\(path) has no images.tar", hint: "a bundle holds hints.yaml, original-chart/ and images.tar")
         }
-        let inner = try TarIndex(range: try index.member("images.tar"))
+        let innerRange = try index.member("images.tar")
+        if let what = try FileSniff.notATar(innerRange) {
+            throw ArchiveError(.malformedTar, "\(innerRange.origin) is not a tar archive: it \(what)",
+                               hint: "a bundle's images.tar is a docker-save archive or an OCI layout, stored uncompressed")
+        }
+        let inner = try TarIndex(range: innerRange)
         self.images = try ImageArchive.read(inner, compressor: compressor)
     }
 

@@ -34,10 +34,8 @@ struct OCILayoutReader {
                 notes.append("\(origin)!index.json: entry \(digest) has media type \(descriptor.mediaType), not an image; skipped")
                 continue
             }
-            guard !names.isEmpty else {
-                notes.append("\(origin)!index.json: image \(digest) has no name annotation; skipped")
-                continue
-            }
+            // An entry without a name annotation (`skopeo copy … oci:DIR` with no tag) is still read:
+            // inspect lists it, verify checks it, and commands that need a name refuse it by name.
             var references: [Reference] = []
             for name in names {
                 do {
@@ -134,7 +132,7 @@ struct OCILayoutReader {
                     platforms.append(platform)
                 } else if platform == nil, MediaType.isManifest(manifest.config.mediaType) == false,
                           let bytes = try? blob(manifest.config, referencedBy: "manifest").readAll(),
-                          let config = try? JSONDecoder().decode(ImageConfiguration.self, from: Data(bytes)),
+                          let config = try? GoJSON.decode(ImageConfiguration.self, from: bytes),
                           let p = config.platform {
                     platforms.append(p)
                 }

@@ -24,6 +24,7 @@ public struct ChartArtifact: Sendable {
         for field in Self.fieldOrder {
             guard let value = chart[field] ?? (field == "name" ? name : nil) else { continue }
             if let text = value as? String, text.isEmpty { continue }
+            if value is NSNull { continue }  // Go's null: Helm leaves the field out
             let json = try JSONSerialization.data(withJSONObject: Self.jsonSafe(value), options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
             parts.append("\"\(field)\":" + String(decoding: json, as: UTF8.self))
         }

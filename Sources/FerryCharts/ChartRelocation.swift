@@ -28,9 +28,17 @@ public struct ImageRelocation: Sendable {
     public var edits: [ValueEdit]
 }
 
-/// Relocates a chart: renders each hint against the chart's values (subchart values merged under
-/// the subchart's name, the parent's winning), computes the new registry and repository by the
-/// rule, and edits the values files as text. Tags are never changed.
+/// Relocates a chart by relok8s's rule (the library charts-syncer is built on):
+/// - each hint is rendered against the chart's values (subcharts at any depth, by chart name, a
+///   parent's non-empty value winning) and parsed into registry and repository;
+/// - the rule gives the new registry and repository; without a tag or digest placeholder the
+///   repository gets `@<digest>`, so the chart names the image immutably;
+/// - only the parts whose parsed value changed are written: a registry placeholder when the
+///   registry changed, a repository placeholder when the repository changed, a single combined
+///   placeholder (`registry/repository`) when either did;
+/// - the image is pushed where the chart now names it: the hint rendered again with the new
+///   values, with the original tag (or, without one, the digest).
+/// Values files are edited as text; tags and digests in values are never changed.
 public enum ChartRelocation {
     public struct Result: Sendable {
         public var images: [ImageRelocation]
@@ -41,80 +49,83 @@ public enum ChartRelocation {
     /// returns its manifest digest; it throws when the image is missing.
     public static func relocate(_ chart: ChartTree, hints: [ImageTemplate], rule: RelocationRule,
                                 imageDigest: (Reference, ImageTemplate) throws -> Digest) throws -> Result {
-        var files = ["values.yaml": try chart.values()]
-        var subchartFiles: [String: String] = [:]  // subchart name → values file path
-        for sub in chart.subcharts {
-            let path = "\(sub.directory)/values.yaml"
-            files[path] = try ValuesFile(text: String(decoding: chart.files[path] ?? [], as: UTF8.self),
-                                         origin: "\(chart.origin)/\(path)")
-            subchartFiles[sub.name] = path
-        }
-        // Where a values path lives: the parent's full path, and a subchart's path without its name.
-        func locations(_ path: [String]) -> [(file: String, path: [String])] {
-            var found: [(String, [String])] = []
-            if files["values.yaml"]!.contains(path) { found.append(("values.yaml", path)) }
-            if path.count > 1, let sub = subchartFiles[path[0]], files[sub]!.contains(Array(path.dropFirst())) {
-                found.append((sub, Array(path.dropFirst())))
-            }
-            return found
-        }
-        func lookup(_ path: [String]) -> String? {
-            for (file, inner) in locations(path) {
-                if let value = files[file]!.scalar(at: inner) { return value }
-            }
-            return nil
-        }
-
+        var values = try ChartValues(chart)
         var images: [ImageRelocation] = []
         var pending: [ValueEdit] = []
         for hint in hints {
-            let rendered = try hint.render(lookup)
-            let original: Reference
-            do {
-                original = try Reference(parsing: rendered)
-            } catch {
-                throw ChartsError(.hintNotRendered, "hint '\(hint.raw)' renders to '\(rendered)', which is not an image reference")
-            }
-            let digest = try imageDigest(original, hint)
-            let (registry, repository) = rule.relocate(original)
-            // Without a tag or digest placeholder the chart could only name the image by digest.
-            let valueRepository = hint.hasTagOrDigest ? repository : "\(repository)@\(digest)"
-            let target: Reference
-            do {
-                let parsed = try Reference(parsing: "\(registry)/\(repository)")
-                target = try Reference(registry: parsed.registry, repository: parsed.repository,
-                                       tag: original.tag, digest: original.tag == nil ? digest : nil)
-            } catch {
-                throw ChartsError(.hintNotRendered, "hint '\(hint.raw)': relocated name \(registry)/\(repository) is not valid: \(error)")
-            }
-            var wanted: [([String], String)] = []
-            if let path = hint.referencePath {
-                wanted.append((path, "\(registry)/\(valueRepository)"))
-            } else if let registryPath = hint.registryPath, let repositoryPath = hint.repositoryPath {
-                wanted.append((registryPath, registry))
-                wanted.append((repositoryPath, valueRepository))
-            }
-            var edits: [ValueEdit] = []
-            for (path, value) in wanted {
-                let places = locations(path)
-                guard !places.isEmpty else {
-                    throw ChartsError(.valuesKeyMissing, "hint '\(hint.raw)': the values have no '\(path.joined(separator: "."))'")
-                }
-                for (file, inner) in places {
-                    let old = files[file]!.scalar(at: inner) ?? ""
-                    guard old != value else { continue }
-                    edits.append(ValueEdit(file: file, path: inner, old: old, new: value))
-                }
-            }
-            pending += edits
-            images.append(ImageRelocation(hint: hint.raw, original: original, target: target, edits: edits))
+            let image = try relocate(hint, values: values, rule: rule, imageDigest: imageDigest)
+            pending += image.edits
+            images.append(image)
         }
         // Apply after every hint has been rendered from the original values.
         for edit in pending {
-            try files[edit.file]!.set(edit.path, to: edit.new)
+            try values.set(file: edit.file, path: edit.path, to: edit.new)
         }
         var relocated = chart
-        for (path, file) in files { relocated.files[path] = Array(file.text.utf8) }
+        for (directory, file) in values.files {
+            relocated.files[ChartValues.valuesPath(directory)] = Array(file.text.utf8)
+        }
         return Result(images: images, chart: relocated)
+    }
+
+    static func relocate(_ hint: ImageTemplate, values: ChartValues, rule: RelocationRule,
+                         imageDigest: (Reference, ImageTemplate) throws -> Digest) throws -> ImageRelocation {
+        let original = try reference(hint, rendered: try hint.render { values.lookup($0) })
+        let digest = try imageDigest(original, hint)
+        let actions = rewrites(hint, original: original, digest: digest, rule: rule)
+
+        // Where the chart will name the image once the values are edited.
+        let overlay = Dictionary(actions.map { ($0.path, $0.value) }, uniquingKeysWith: { _, last in last })
+        let rewritten = try reference(hint, rendered: try hint.render { overlay[$0] ?? values.lookup($0) })
+        let target: Reference
+        do {
+            target = try Reference(registry: rewritten.registry, repository: rewritten.repository,
+                                   tag: original.tag, digest: original.tag == nil ? digest : nil)
+        } catch {
+            throw ChartsError(.hintNotRendered, "hint '\(hint.raw)': relocated name \(rewritten.name) is not valid: \(error)")
+        }
+
+        var edits: [ValueEdit] = []
+        for action in actions {
+            let places = values.locations(action.path)
+            guard !places.isEmpty else {
+                throw ChartsError(.valuesKeyMissing, "hint '\(hint.raw)': the values have no '\(action.path.joined(separator: "."))'")
+            }
+            for (file, inner) in places {
+                let old = values.scalar(file: file, path: inner) ?? ""
+                guard old != action.value else { continue }
+                edits.append(ValueEdit(file: file, path: inner, old: old, new: action.value))
+            }
+        }
+        return ImageRelocation(hint: hint.raw, original: original, target: target, edits: edits)
+    }
+
+    /// The values paths the rule changes, with their new values; registry first, as relok8s emits them.
+    static func rewrites(_ hint: ImageTemplate, original: Reference, digest: Digest,
+                         rule: RelocationRule) -> [(path: [String], value: String)] {
+        var (registry, repository) = rule.relocate(original)
+        if !hint.hasTagOrDigest { repository += "@\(digest)" }
+        let registryChanged = registry != original.registry
+        let repositoryChanged = repository != original.repository
+        if let path = hint.referencePath {
+            guard registryChanged || repositoryChanged else { return [] }
+            // A combined value always carries the registry, named as relok8s's parser names it.
+            let written = registry == Reference.dockerHub ? "index.docker.io" : registry
+            return [(path, "\(written)/\(repository)")]
+        }
+        var result: [(path: [String], value: String)] = []
+        if registryChanged, let path = hint.registryPath { result.append((path, registry)) }
+        if repositoryChanged, let path = hint.repositoryPath { result.append((path, repository)) }
+        return result
+    }
+
+    static func reference(_ hint: ImageTemplate, rendered: String) throws -> Reference {
+        // An empty tag value (`tag: ""`, common in `helm create` charts) means `latest`, as for relok8s.
+        let text = rendered.hasSuffix(":") ? String(rendered.dropLast()) : rendered
+        do {
+            return try Reference(parsing: text)
+        } catch {
+            throw ChartsError(.hintNotRendered, "hint '\(hint.raw)' renders to '\(rendered)', which is not an image reference")
+        }
     }
 }

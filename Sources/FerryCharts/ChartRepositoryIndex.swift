@@ -32,7 +32,9 @@ public struct ChartRepositoryIndex {
             throw ChartsError(.invalidIndex, "\(origin) has an unknown key '\(key)'")
         }
         var entries: [String: [[String: Any]]] = [:]
+        // Helm is written in Go: an empty list or map may be `null`.
         for (name, list) in (map["entries"] as? [String: Any]) ?? [:] {
+            if list is NSNull { entries[name] = []; continue }
             guard let versions = list as? [[String: Any]] else {
                 throw ChartsError(.invalidIndex, "\(origin): entries.\(name) is not a list of chart versions")
             }
@@ -52,7 +54,7 @@ public struct ChartRepositoryIndex {
             throw ChartsError(.invalidChart, "Chart.yaml of \(url) has no name or version")
         }
         var entry: [String: Any] = [:]
-        for field in Self.chartFields { if let value = chart[field] { entry[field] = value } }
+        for field in Self.chartFields { if let value = chart[field], !(value is NSNull) { entry[field] = value } }
         entry["name"] = name
         entry["version"] = version
         entry["apiVersion"] = entry["apiVersion"] ?? "v1"

@@ -36,18 +36,21 @@ public struct ChartTree: Sendable {
     }
 
     /// The vendored subcharts: directories `charts/<dir>/` holding a Chart.yaml, by chart name.
-    public var subcharts: [(name: String, directory: String)] {
+    public var subcharts: [(name: String, directory: String)] { subcharts(in: "") }
+
+    /// The direct subcharts of the chart at `directory` ("" for this chart): `<directory>/charts/<dir>/`
+    /// holding a Chart.yaml, by chart name. Directories starting with `_` or `.` are not charts.
+    public func subcharts(in directory: String) -> [(name: String, directory: String)] {
+        let lead = directory.isEmpty ? "charts/" : "\(directory)/charts/"
         var result: [(String, String)] = []
-        for path in files.keys where path.hasPrefix("charts/") && path.hasSuffix("/Chart.yaml") {
-            let directory = String(path.dropLast("/Chart.yaml".count))
-            // Only direct children of charts/ (a subchart's own subcharts belong to it).
-            guard !directory.dropFirst("charts/".count).contains("/"),
+        for path in files.keys where path.hasPrefix(lead) && path.hasSuffix("/Chart.yaml") {
+            let base = path.dropFirst(lead.count).dropLast("/Chart.yaml".count)
+            // Only direct children (a subchart's own subcharts belong to it).
+            guard !base.isEmpty, !base.contains("/"), !base.hasPrefix("_"), !base.hasPrefix("."),
                   let name = try? ChartMetadata(yaml: files[path]!, origin: path).name else { continue }
-            let base = directory.dropFirst("charts/".count)
-            if base.hasPrefix("_") || base.hasPrefix(".") { continue }
-            result.append((name, directory))
+            result.append((name, lead + base))
         }
-        return result.sorted { $0.0 < $1.0 }
+        return result.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
     }
 
     /// The chart rooted at `directory` (a subchart).

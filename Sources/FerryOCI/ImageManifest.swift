@@ -3,21 +3,21 @@ public struct ImageManifest: Sendable, Codable {
     public var schemaVersion: Int
     public var mediaType: String?
     public var config: Descriptor
-    public var layers: [Descriptor]
+    @GoList public var layers: [Descriptor]
 }
 
 /// An image index or Docker manifest list.
 public struct ImageIndex: Sendable, Codable {
     public var schemaVersion: Int
     public var mediaType: String?
-    public var manifests: [Descriptor]
+    @GoList public var manifests: [Descriptor]
 }
 
 /// The parts of an image configuration Ferry needs.
 public struct ImageConfiguration: Sendable, Codable {
     public struct RootFS: Sendable, Codable {
         public var type: String
-        public var diffIDs: [Digest]
+        @GoList public var diffIDs: [Digest]
         enum CodingKeys: String, CodingKey {
             case type
             case diffIDs = "diff_ids"

@@ -25,7 +25,7 @@ public struct ManifestDocument: Sendable {
         }
         let probe: Probe
         do {
-            probe = try JSONDecoder().decode(Probe.self, from: Data(bytes))
+            probe = try GoJSON.decode(Probe.self, from: bytes)
         } catch {
             throw OCIError(.invalidDocument, "\(origin) is not a valid manifest: \(error.shortDescription)")
         }
@@ -40,7 +40,7 @@ public struct ManifestDocument: Sendable {
 
     public func manifest() throws -> ImageManifest {
         do {
-            return try JSONDecoder().decode(ImageManifest.self, from: Data(bytes))
+            return try GoJSON.decode(ImageManifest.self, from: bytes)
         } catch {
             throw OCIError(.invalidDocument, "manifest \(digest) is malformed: \(error.shortDescription)")
         }
@@ -48,7 +48,7 @@ public struct ManifestDocument: Sendable {
 
     public func index() throws -> ImageIndex {
         do {
-            return try JSONDecoder().decode(ImageIndex.self, from: Data(bytes))
+            return try GoJSON.decode(ImageIndex.self, from: bytes)
         } catch {
             throw OCIError(.invalidDocument, "index \(digest) is malformed: \(error.shortDescription)")
         }

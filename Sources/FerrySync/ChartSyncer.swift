@@ -90,8 +90,9 @@ public struct ChartSyncer: Sendable {
         if let client = imageClient, let probe = plan.probe {
             let compressor = LayerCompressor(cacheDirectory: options.cacheDirectory)
             let pusher = ImagePusher(client: client, compressor: compressor, concurrency: options.concurrency, events: events)
-            let images = await pusher.push(plan.push, probe: probe)
-            for image in images.images where image.status == "failed" {
+            let images = await pusher.push(plan.push, probe: probe,
+                                           tagMoves: options.force ? .allow : .refuse(hint: "sync --force moves it"))
+            for image in images.images where image.status == .failed {
                 failedImages[image.reference] = image.error ?? "failed"
             }
             report.images = images

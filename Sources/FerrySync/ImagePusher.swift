@@ -20,12 +20,27 @@ public struct ImagePusher: Sendable {
         self.events = events
     }
 
+    /// What to do when a target tag already points at other bytes.
+    public enum TagMovePolicy: Sendable {
+        /// Refuse the image; `hint` says how to allow it (the command's own flag).
+        case refuse(hint: String)
+        case allow
+    }
+
     public struct Report: Sendable, Codable {
         public struct Image: Sendable, Codable {
+            public enum Status: String, Sendable, Codable {
+                case pushed, unchanged, failed
+                /// Pushed over a tag that pointed at another digest (allowed by the policy).
+                case moved
+            }
+
             public var reference: String
             public var source: String
             public var digest: String
-            public var status: String
+            public var status: Status
+            /// For `moved`, and for a refused move: the digest the tag pointed at before.
+            public var previousDigest: String?
             public var error: String?
         }
 
@@ -37,13 +52,41 @@ public struct ImagePusher: Sendable {
         public var failures: [String] = []
 
         public var succeeded: Bool { failures.isEmpty }
+
+        public func count(_ status: Image.Status) -> Int { images.filter { $0.status == status }.count }
     }
 
-    public func push(_ plan: PushPlan, probe: PushProbe) async -> Report {
+    public func push(_ plan: PushPlan, probe: PushProbe, tagMoves: TagMovePolicy) async -> Report {
         let report = Mutex(Report())
         let failedBlobs = Mutex<[Digest: String]>([:])
 
-        await forEachConcurrently(plan.blobs, limit: concurrency) { planned in
+        // Images that are refused before anything is sent: no name, or a tag that would move.
+        var refused: [String: Report.Image] = [:]
+        for planned in plan.unnamed {
+            let message = planned.image.unnamedProblem
+            events(.imageFailed(reference: planned.image.displayName, message: message))
+            report.withLock {
+                $0.images.append(.init(reference: planned.image.displayName, source: planned.source,
+                                       digest: planned.image.root.digest.string, status: .failed, error: message))
+                $0.failures.append(message)
+            }
+        }
+        if case .refuse(let hint) = tagMoves {
+            for planned in plan.images {
+                for target in planned.targets {
+                    guard let current = probe.tagMove(target, to: planned.image) else { continue }
+                    let message = "\(target) points at \(current) in the registry, but \(planned.image.displayName) from \(planned.source) is \(planned.image.root.digest); "
+                        + "pushing would move the tag to other bytes (anything deployed from it would change), so it was left as it is; \(hint)"
+                    refused[target.description] = .init(reference: target.description, source: planned.source,
+                                                        digest: planned.image.root.digest.string, status: .failed,
+                                                        previousDigest: current.string, error: message)
+                }
+            }
+        }
+        let blobs = Self.blobsNeeded(plan, excluding: Set(refused.keys))
+        let refusals = refused
+
+        await forEachConcurrently(blobs, limit: concurrency) { planned in
             do {
                 let outcome = try await self.place(planned, present: probe.blobsPresent[planned.blob.digest] ?? [])
                 report.withLock {
@@ -61,46 +104,81 @@ public struct ImagePusher: Sendable {
 
         let broken = failedBlobs.withLock { $0 }
         await forEachConcurrently(plan.images, limit: concurrency) { planned in
-            let image = planned.image
-            // Never publish a manifest whose blobs are not all in place.
-            let missing = image.blobs.first { broken[$0.digest] != nil }
             for target in planned.targets {
                 let entry: Report.Image
-                if let missing {
-                    let message = "not pushed: blob \(missing.digest.short) (\(missing.origin)) failed"
-                    self.events(.imageFailed(reference: target.description, message: message))
-                    entry = .init(reference: target.description, source: planned.source, digest: image.root.digest.string,
-                                  status: "failed", error: message)
-                } else if probe.manifests[target.description] == image.root.digest {
-                    self.events(.imageFinished(reference: target.description, digest: image.root.digest, outcome: .unchanged))
-                    entry = .init(reference: target.description, source: planned.source, digest: image.root.digest.string,
-                                  status: "unchanged")
+                if let refusal = refusals[target.description] {
+                    self.events(.imageFailed(reference: target.description, message: refusal.error ?? ""))
+                    entry = refusal
                 } else {
-                    do {
-                        for child in image.children {
-                            try await self.client.putManifest(child, as: child.digest.string, in: target.repository)
-                        }
-                        try await self.client.putManifest(image.root, as: target.tag ?? image.root.digest.string,
-                                                          in: target.repository)
-                        self.events(.imageFinished(reference: target.description, digest: image.root.digest, outcome: .pushed))
-                        entry = .init(reference: target.description, source: planned.source, digest: image.root.digest.string,
-                                      status: "pushed")
-                    } catch {
-                        let message = String(describing: error)
-                        self.events(.imageFailed(reference: target.description, message: message))
-                        entry = .init(reference: target.description, source: planned.source, digest: image.root.digest.string,
-                                      status: "failed", error: message)
-                    }
+                    entry = await self.publish(planned, as: target, probe: probe, broken: broken)
                 }
                 report.withLock {
                     $0.images.append(entry)
-                    if let error = entry.error, missing == nil { $0.failures.append(error) }
+                    // A blob failure is already listed once; everything else is listed here.
+                    if let error = entry.error, !error.hasPrefix(Self.blobFailurePrefix) { $0.failures.append(error) }
                 }
             }
         }
         return report.withLock { report in
             report.images.sort { $0.reference < $1.reference }
             return report
+        }
+    }
+
+    static let blobFailurePrefix = "not pushed: blob "
+
+    /// Pushes one image's manifests under `target`, unless one of its blobs failed or it is there already.
+    private func publish(_ planned: PlannedImage, as target: Reference, probe: PushProbe, broken: [Digest: String]) async -> Report.Image {
+        let image = planned.image
+        var entry = Report.Image(reference: target.description, source: planned.source, digest: image.root.digest.string,
+                                 status: .pushed)
+        // Never publish a manifest whose blobs are not all in place.
+        if let missing = image.blobs.first(where: { broken[$0.digest] != nil }) {
+            entry.status = .failed
+            entry.error = "\(Self.blobFailurePrefix)\(missing.digest.short) (\(missing.origin)) failed"
+            events(.imageFailed(reference: target.description, message: entry.error!))
+            return entry
+        }
+        if probe.manifests[target.description] == image.root.digest {
+            entry.status = .unchanged
+            events(.imageFinished(reference: target.description, digest: image.root.digest, outcome: .unchanged))
+            return entry
+        }
+        do {
+            for child in image.children {
+                try await client.putManifest(child, as: child.digest.string, in: target.repository)
+            }
+            try await client.putManifest(image.root, as: target.tag ?? image.root.digest.string, in: target.repository)
+        } catch {
+            entry.status = .failed
+            entry.error = String(describing: error)
+            events(.imageFailed(reference: target.description, message: entry.error!))
+            return entry
+        }
+        if let previous = probe.tagMove(target, to: image) {
+            entry.status = .moved
+            entry.previousDigest = previous.string
+            events(.imageFinished(reference: target.description, digest: image.root.digest, outcome: .moved(from: previous)))
+        } else {
+            events(.imageFinished(reference: target.description, digest: image.root.digest, outcome: .pushed))
+        }
+        return entry
+    }
+
+    /// The plan's blobs, each with only the repositories of targets that will be pushed.
+    static func blobsNeeded(_ plan: PushPlan, excluding refused: Set<String>) -> [PlannedBlob] {
+        guard !refused.isEmpty else { return plan.blobs }
+        var wanted: [Digest: Set<String>] = [:]
+        for planned in plan.images {
+            let repositories = planned.targets.filter { !refused.contains($0.description) }.map(\.repository)
+            guard !repositories.isEmpty else { continue }
+            for blob in planned.image.blobs { wanted[blob.digest, default: []].formUnion(repositories) }
+        }
+        return plan.blobs.compactMap { planned in
+            guard let repositories = wanted[planned.blob.digest] else { return nil }
+            var copy = planned
+            copy.repositories = planned.repositories.filter(repositories.contains)
+            return copy
         }
     }
 

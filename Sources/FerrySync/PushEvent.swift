@@ -7,8 +7,18 @@ public enum PushEvent: Sendable {
         case uploaded, mounted, present
     }
 
-    public enum ImageOutcome: String, Sendable {
+    public enum ImageOutcome: Sendable, Equatable {
         case pushed, unchanged
+        /// Pushed over a tag that pointed at `from`.
+        case moved(from: Digest)
+
+        public var name: String {
+            switch self {
+            case .pushed: "pushed"
+            case .unchanged: "unchanged"
+            case .moved: "moved"
+            }
+        }
     }
 
     /// The registry was asked what it already has.

@@ -32,6 +32,8 @@ public struct PushPlan: Sendable {
     public var registry: String
     public var images: [PlannedImage]
     public var blobs: [PlannedBlob]
+    /// Images that cannot be pushed because they have no name; each fails on its own.
+    public var unnamed: [PlannedImage] = []
 
     public var totalBytes: Int64 { blobs.reduce(0) { $0 + $1.blob.size } }
 
@@ -51,8 +53,13 @@ public struct PushPlan: Sendable {
     /// Every image of every source, named by the relocation rule.
     public init(sources: [ImageSource], target: PushTarget) throws {
         var entries: [Entry] = []
+        var unnamed: [PlannedImage] = []
         for source in sources {
             for image in source.archive.images {
+                guard image.isNamed else {
+                    unnamed.append(PlannedImage(image: image, source: source.path, targets: []))
+                    continue
+                }
                 let targets = try image.references.map { reference in
                     do {
                         return try reference.relocated(registry: target.registry, repositoryPrefix: target.repositoryPrefix)
@@ -64,6 +71,7 @@ public struct PushPlan: Sendable {
             }
         }
         try self.init(registry: target.registry, entries: entries)
+        self.unnamed = unnamed
     }
 
     /// Explicit images and names; a name given to two different images is an error.

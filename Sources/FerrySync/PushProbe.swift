@@ -1,3 +1,4 @@
+import FerryArchive
 import FerryOCI
 import FerryRegistry
 import Synchronization
@@ -14,6 +15,8 @@ public struct PushProbe: Sendable {
         public var bytesPresent: Int64
         /// Blobs that are in some target repository already and only need linking into another.
         public var blobsToMount: Int
+        /// Target tags that point at another digest now: pushing would move them.
+        public var tagMoves: Int
     }
 
     /// `digest → repositories that have it`.
@@ -60,10 +63,11 @@ public struct PushProbe: Sendable {
         let present = found.withLock { $0 }
         let current = manifests.withLock { $0 }
         var summary = Summary(images: references.count, imagesPresent: 0, blobs: plan.blobs.count, blobsPresent: 0,
-                              blobsToSend: 0, bytesToSend: 0, bytesPresent: 0, blobsToMount: 0)
+                              blobsToSend: 0, bytesToSend: 0, bytesPresent: 0, blobsToMount: 0, tagMoves: 0)
         for image in plan.images {
-            for target in image.targets where current[target.description] == image.image.root.digest {
-                summary.imagesPresent += 1
+            for target in image.targets {
+                if current[target.description] == image.image.root.digest { summary.imagesPresent += 1 }
+                if target.tag != nil, let now = current[target.description], now != image.image.root.digest { summary.tagMoves += 1 }
             }
         }
         for blob in plan.blobs {
@@ -82,5 +86,11 @@ public struct PushProbe: Sendable {
             }
         }
         return PushProbe(blobsPresent: present, manifests: current, summary: summary)
+    }
+
+    /// The digest `target`'s tag points at now when that is not `image`: pushing would move the tag.
+    public func tagMove(_ target: Reference, to image: ArchivedImage) -> Digest? {
+        guard target.tag != nil, let now = manifests[target.description], now != image.root.digest else { return nil }
+        return now
     }
 }

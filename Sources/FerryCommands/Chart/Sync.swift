@@ -41,7 +41,7 @@ extension Ferry {
         @Flag(name: .long, help: "Relocate and publish the charts without pushing images.")
         public var skipImages = false
 
-        @Flag(name: .long, help: "Publish charts even when the target already has the version (ChartMuseum and LOCAL overwrite).")
+        @Flag(name: .long, help: "Publish charts even when the target already has the version (ChartMuseum and LOCAL overwrite), and push images over tags that point at other digests.")
         public var force = false
 
         @Option(name: [.long, .customLong("workers")], help: "Blobs transferred at once, across all images of all bundles.")
@@ -102,8 +102,16 @@ extension Ferry {
                 return image.image.blobs.filter { !(present[$0.digest]?.contains(reference.repository) ?? false) }
                     .reduce(0) { $0 + $1.size }
             }
+            func tagMove(_ target: Reference) -> (from: FerryOCI.Digest, to: FerryOCI.Digest)? {
+                guard let image = plan.push.images.first(where: { $0.targets.contains(target) }),
+                      let from = plan.probe?.tagMove(target, to: image.image) else { return nil }
+                return (from, image.image.root.digest)
+            }
             if output.output == .json {
-                struct ImagePlan: Encodable { var source: String; var target: String; var bytesToSend: Int64 }
+                struct ImagePlan: Encodable {
+                    var source: String; var target: String; var bytesToSend: Int64
+                    var tagMovesFrom: String?
+                }
                 struct ChartEntry: Encodable {
                     var bundle: String; var name: String; var version: String; var destination: String
                     var alreadyPresent: Bool; var images: [ImagePlan]; var edits: [ValueEdit]; var packageDigest: String
@@ -116,7 +124,8 @@ extension Ferry {
                     ChartEntry(bundle: chart.bundle, name: chart.name, version: chart.version, destination: chart.destination,
                                alreadyPresent: chart.alreadyPresent,
                                images: chart.skipImages ? [] : chart.images.map {
-                                   ImagePlan(source: $0.original.description, target: $0.target.description, bytesToSend: toSend($0.target.description))
+                                   ImagePlan(source: $0.original.description, target: $0.target.description, bytesToSend: toSend($0.target.description),
+                                             tagMovesFrom: tagMove($0.target)?.from.string)
                                },
                                edits: chart.edits, packageDigest: FerryOCI.Digest.of(chart.package).string)
                 }
@@ -132,6 +141,9 @@ extension Ferry {
                 } else {
                     for image in chart.images {
                         console.out("  image \(image.original) → \(image.target)  (\(ByteCount.format(toSend(image.target.description))) to send)")
+                        if let move = tagMove(image.target) {
+                            console.out("      tag moves: \(move.from) → \(move.to)" + (force ? "  [--force: moved]" : "  [refused without --force]"))
+                        }
                     }
                 }
                 for edit in chart.edits { console.out("  value \(edit.description)") }
@@ -165,9 +177,9 @@ extension Ferry {
             let count = { (status: SyncReport.Status) in report.charts.filter { $0.status == status }.count }
             var line = "Done: \(count(.published)) published, \(count(.present)) already present, \(count(.failed)) failed"
             if let images = report.images {
-                let pushed = images.images.filter { $0.status == "pushed" }.count
+                let pushed = images.count(.pushed) + images.count(.moved)
                 line += String(format: "; images: %d pushed, %d unchanged; %d blob(s) uploaded (%@), %d mounted; %.1f s",
-                               pushed, images.images.count - pushed - images.images.filter { $0.status == "failed" }.count,
+                               pushed, images.images.count - pushed - images.count(.failed),
                                images.blobsUploaded, ByteCount.format(images.bytesUploaded), images.blobsMounted, seconds)
             }
             console.out(line)

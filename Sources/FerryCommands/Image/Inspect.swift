@@ -22,12 +22,25 @@ extension Ferry {
 
         public init() {}
 
+        struct LayerInfo: Encodable {
+            var digest: String
+            var size: Int64
+            var mediaType: String
+            /// How the archive stores it: gzip, zstd, none…
+            var compression: String
+            /// Stored uncompressed and gzipped by Ferry when pushed.
+            var gzippedOnPush: Bool
+        }
+
         struct ImageInfo: Encodable {
             var names: [String]
+            /// False for an image saved by id or copied without a tag: it cannot be pushed as it is.
+            var named: Bool
             var digest: String
             var mediaType: String
             var platforms: [String]
             var layers: Int
+            var layerDetails: [LayerInfo]
             var size: Int64
         }
 
@@ -58,9 +71,15 @@ extension Ferry {
                         let range = try bundle.chartFile("Chart.yaml")
                         chart = try ChartMetadata(yaml: try range.readAll(), origin: range.origin)
                     }
-                    let images = source.archive.images.map { image in
-                        ImageInfo(names: image.sourceNames, digest: image.root.digest.string, mediaType: image.root.mediaType,
-                                  platforms: image.platforms.map(\.description), layers: image.layerCount, size: image.totalBytes)
+                    let images = try source.archive.images.map { image in
+                        let layers = try image.layers().map {
+                            LayerInfo(digest: $0.digest.string, size: $0.size, mediaType: $0.mediaType,
+                                      compression: $0.stored.rawValue, gzippedOnPush: $0.gzippedOnPush)
+                        }
+                        return ImageInfo(names: image.isNamed ? image.sourceNames : [image.displayName], named: image.isNamed,
+                                         digest: image.root.digest.string, mediaType: image.root.mediaType,
+                                         platforms: image.platforms.map(\.description), layers: image.layerCount,
+                                         layerDetails: layers, size: image.totalBytes)
                     }
                     for image in source.archive.images {
                         for blob in image.blobs { unique[blob.digest] = blob.size }
@@ -81,11 +100,32 @@ extension Ferry {
                     for image in info.images {
                         console.out("  \(image.names.joined(separator: ", "))")
                         let platforms = image.platforms.isEmpty ? "unknown platform" : image.platforms.joined(separator: ", ")
-                        console.out("      \(image.digest)  \(platforms)  \(image.layers) layer(s)  \(ByteCount.format(image.size))")
+                        console.out("      \(image.digest)  \(platforms)  \(image.layers) layer(s) \(Self.compressionSummary(image.layerDetails))  \(ByteCount.format(image.size))")
+                        if output.verbose {
+                            for layer in image.layerDetails {
+                                console.out("        layer \(layer.digest)  \(layer.compression)\(layer.gzippedOnPush ? " (gzipped on push)" : "")  \(ByteCount.format(layer.size))")
+                            }
+                        }
+                    }
+                }
+                for info in infos {
+                    for image in info.images where !image.named {
+                        console.err("note: \(image.names[0]) in \(info.path) has no name; push, sync, retag and load refuse it")
                     }
                 }
                 console.out("Total: \(summary.images) image(s), \(summary.uniqueBlobs) unique blob(s), \(ByteCount.format(summary.uniqueBytes))")
             }
+        }
+
+        /// `(gzip)`, `(gzip ×2, zstd ×1)`: how the image's layers are stored.
+        static func compressionSummary(_ layers: [LayerInfo]) -> String {
+            guard !layers.isEmpty else { return "" }
+            var counts: [(String, Int)] = []
+            for layer in layers {
+                let name = layer.gzippedOnPush ? "uncompressed" : layer.compression
+                if let i = counts.firstIndex(where: { $0.0 == name }) { counts[i].1 += 1 } else { counts.append((name, 1)) }
+            }
+            return "(" + counts.map { counts.count == 1 ? $0.0 : "\($0.0) ×\($0.1)" }.joined(separator: ", ") + ")"
         }
     }
 }

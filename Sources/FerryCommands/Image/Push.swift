@@ -35,6 +35,9 @@ extension Ferry {
         @Flag(name: .long, help: "Print the plan (images, target names, blobs to send and already present) and send nothing but HEAD requests.")
         public var dryRun = false
 
+        @Flag(name: .long, help: "Push an image even when its target tag points at another digest (the tag moves; without this such an image is refused).")
+        public var force = false
+
         @Option(name: .long, help: "Blobs transferred at once, across all images.")
         public var concurrency: Int = 4
 
@@ -97,13 +100,13 @@ extension Ferry {
                 console.err("Registry has \(s.blobsPresent) of \(s.blobs) blob(s); sending \(s.blobsToSend) (\(ByteCount.format(s.bytesToSend))), mounting \(s.blobsToMount)")
             }
             let pusher = ImagePusher(client: client, compressor: compressor, concurrency: concurrency, events: renderer.sink)
-            let report = await pusher.push(plan, probe: probe)
+            let report = await pusher.push(plan, probe: probe, tagMoves: force ? .allow : .refuse(hint: "push --force moves it"))
             renderer.end()
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            let pushed = report.images.filter { $0.status == "pushed" }.count
-            let unchanged = report.images.filter { $0.status == "unchanged" }.count
-            let failed = report.images.filter { $0.status == "failed" }.count
+            let pushed = report.count(.pushed) + report.count(.moved)
+            let unchanged = report.count(.unchanged)
+            let failed = report.count(.failed)
             if output.output == .json {
                 struct Summary: Encodable {
                     var event = "summary"
@@ -138,6 +141,8 @@ extension Ferry {
                     var digest: String
                     var mediaType: String
                     var status: String
+                    /// The digest a target tag points at now when pushing would move it.
+                    var tagMovesFrom: [String: String]
                     var blobs: Int
                     var blobsToSend: Int
                     var bytesToSend: Int64
@@ -146,6 +151,7 @@ extension Ferry {
                     var event = "plan"
                     var registry: String
                     var images: [Image]
+                    var unnamed: [String]
                     var summary: PushProbe.Summary
                 }
                 let images = plan.images.map { planned -> Image in
@@ -153,13 +159,18 @@ extension Ferry {
                         planned.targets.contains { !(present[blob.digest]?.contains($0.repository) ?? false) }
                     }
                     let upToDate = planned.targets.allSatisfy { probe.manifests[$0.description] == planned.image.root.digest }
+                    var moves: [String: String] = [:]
+                    for target in planned.targets { moves[target.description] = probe.tagMove(target, to: planned.image)?.string }
                     return Image(source: planned.source, sourceNames: planned.image.sourceNames,
                                  targets: planned.targets.map(\.description), digest: planned.image.root.digest.string,
-                                 mediaType: planned.image.root.mediaType, status: upToDate ? "present" : "push",
+                                 mediaType: planned.image.root.mediaType,
+                                 status: upToDate ? "present" : (!moves.isEmpty && !force ? "refused" : "push"),
+                                 tagMovesFrom: moves,
                                  blobs: planned.image.blobs.count, blobsToSend: missing.count,
                                  bytesToSend: missing.reduce(0) { $0 + $1.size })
                 }
-                console.out(JSONLines.encode(DryRun(registry: registry, images: images, summary: probe.summary)))
+                console.out(JSONLines.encode(DryRun(registry: registry, images: images,
+                                                    unnamed: plan.unnamed.map(\.image.unnamedProblem), summary: probe.summary)))
                 return
             }
             console.out("Dry run: nothing was sent. The push would do this:")
@@ -168,10 +179,16 @@ extension Ferry {
                     planned.targets.contains { !(present[blob.digest]?.contains($0.repository) ?? false) }
                 }
                 for target in planned.targets {
-                    let state = probe.manifests[target.description] == planned.image.root.digest ? "already present" : "push"
+                    var state = probe.manifests[target.description] == planned.image.root.digest ? "already present" : "push"
+                    if let from = probe.tagMove(target, to: planned.image) {
+                        state = "tag moves: \(from) → \(planned.image.root.digest)" + (force ? " (--force)" : "; refused without --force")
+                    }
                     console.out("  \(target)  ← \(planned.image.sourceNames.first ?? planned.image.origin)")
                     console.out("      \(state); digest \(planned.image.root.digest); \(missing.count) of \(planned.image.blobs.count) blob(s) to send (\(ByteCount.format(missing.reduce(0) { $0 + $1.size })))")
                 }
+            }
+            for unnamed in plan.unnamed {
+                console.out("  cannot push \(unnamed.image.displayName): \(unnamed.image.unnamedProblem)")
             }
             let s = probe.summary
             console.out("Total: \(s.images) image(s), \(s.imagesPresent) already present; \(s.blobs) unique blob(s): \(s.blobsToSend) to send (\(ByteCount.format(s.bytesToSend))), \(s.blobsToMount) to mount, \(s.blobsPresent) present (\(ByteCount.format(s.bytesPresent)))")

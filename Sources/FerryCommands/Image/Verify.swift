@@ -38,7 +38,6 @@ extension Ferry {
         public func run() async throws {
             try await reportingErrors(output) {
                 let console = Console.current
-                // Opening computes the digest of every uncompressed layer and checks it against its diff_id.
                 let opened = try openSources(sources, compressor: makeCompressor(writesCache: false), output: output)
                 var checks: [(ArchivedBlob, Digest?)] = []
                 var seen = Set<Digest>()
@@ -59,7 +58,8 @@ extension Ferry {
                     }
                     bytes.withLock { $0 += item.blob.size }
                 }
-                let found = problems.withLock { $0.sorted() }
+                var found = problems.withLock { $0.sorted() }
+                if checks.isEmpty { found.append("\(sources.joined(separator: ", ")): no image found, so nothing was verified") }
                 let result = Result(blobs: checks.count, bytes: bytes.withLock { $0 }, problems: found, ok: found.isEmpty)
                 if output.output == .json {
                     console.out(JSONLines.pretty(result))
@@ -87,48 +87,74 @@ extension Ferry {
                       let config = image.blobs.first(where: { $0.digest == manifest.config.digest }),
                       case .stored(let range) = config.source,
                       let bytes = try? range.readAll(),
-                      let parsed = try? JSONDecoder().decode(ImageConfiguration.self, from: Data(bytes)),
+                      let parsed = try? GoJSON.decode(ImageConfiguration.self, from: bytes),
                       let diffIDs = parsed.rootfs?.diffIDs, diffIDs.count == manifest.layers.count else { continue }
                 for (layer, diffID) in zip(manifest.layers, diffIDs) { result[layer.digest] = diffID }
             }
             return result
         }
 
-        /// Nil when the blob is sound, else what is wrong with it.
+        /// Nil when the blob is sound, else what is wrong with it. The bytes are always read and
+        /// hashed: the compression cache may speed up a push, but never vouches for content.
         static func check(_ blob: ArchivedBlob, diffID: Digest?) -> String? {
-            switch blob.source {
-            case .gzipped:
-                // Checked against its diff_id while the archive was opened.
-                return nil
-            case .stored(let range):
-                guard range.length == blob.size else {
-                    return "\(range.origin): size \(range.length), expected \(blob.size)"
-                }
-                do {
+            do {
+                switch blob.source {
+                case .gzipped(let range, let layerDiffID):
+                    // Stored uncompressed: the bytes must hash to the diff_id.
                     let hash = DigestingSink()
-                    var gunzip: GzipDecompressor?
-                    let uncompressed = DigestingSink()
-                    if diffID != nil, Compression.detect(try range.prefix(4)) == .gzip {
-                        gunzip = try GzipDecompressor(writingTo: uncompressed, origin: range.origin)
-                    }
-                    try range.forEachChunk { chunk in
-                        try hash.write(chunk)
-                        try gunzip?.write(chunk)
-                    }
-                    guard hash.digest == blob.digest else {
-                        return "\(range.origin): digest \(hash.digest), expected \(blob.digest)"
-                    }
-                    if let gunzip, let diffID {
-                        try gunzip.finish()
-                        guard uncompressed.digest == diffID else {
-                            return "\(range.origin): uncompressed digest \(uncompressed.digest), but the config's diff_id is \(diffID)"
-                        }
+                    try range.forEachChunk { try hash.write($0) }
+                    guard hash.digest == layerDiffID else {
+                        return "\(range.origin): the uncompressed layer hashes to \(hash.digest), but the config's diff_id is \(layerDiffID)"
                     }
                     return nil
-                } catch {
-                    return "\(range.origin): \(error)"
+                case .stored(let range):
+                    guard range.length == blob.size else {
+                        return "\(range.origin): size \(range.length), expected \(blob.size)"
+                    }
+                    return try checkStored(range, digest: blob.digest, diffID: diffID)
+                }
+            } catch let error as any FerryError where error.message.hasPrefix(blob.origin) {
+                return error.message  // already names the blob
+            } catch {
+                return "\(blob.origin): \(error)"
+            }
+        }
+
+        private static func checkStored(_ range: ByteRange, digest: Digest, diffID: Digest?) throws -> String? {
+            let hash = DigestingSink()
+            let uncompressed = DigestingSink()
+            var decompressor: (any ByteSink)?
+            var finish: (() throws -> Void)?
+            if diffID != nil {
+                switch Compression.detect(try range.prefix(4)) {
+                case .gzip:
+                    let gunzip = try GzipDecompressor(writingTo: uncompressed, origin: range.origin)
+                    decompressor = gunzip
+                    finish = gunzip.finish
+                case .zstd:
+                    let unzstd = try ZstdDecompressor(writingTo: uncompressed, origin: range.origin)
+                    decompressor = unzstd
+                    finish = unzstd.finish
+                case .none:
+                    decompressor = uncompressed
+                default:
+                    break
                 }
             }
+            try range.forEachChunk { chunk in
+                try hash.write(chunk)
+                try decompressor?.write(chunk)
+            }
+            guard hash.digest == digest else {
+                return "\(range.origin): digest \(hash.digest), expected \(digest)"
+            }
+            if decompressor != nil, let diffID {
+                try finish?()
+                guard uncompressed.digest == diffID else {
+                    return "\(range.origin): uncompressed digest \(uncompressed.digest), but the config's diff_id is \(diffID)"
+                }
+            }
+            return nil
         }
     }
 }

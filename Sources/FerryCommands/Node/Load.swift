@@ -69,7 +69,7 @@ extension Ferry {
                 let console = Console.current
                 let compressor = makeCompressor(writesCache: true)
                 let opened = try openSources(sources, compressor: compressor, output: output)
-                let images = try NodeImageSelection(registry: registry, repository: repository, keepOriginalNames: keepOriginalNames,
+                let (images, refused) = try NodeImageSelection(registry: registry, repository: repository, keepOriginalNames: keepOriginalNames,
                                                     platform: platform).images(opened)
                 let loader = NodeLoader(images: images, writer: NodeArchiveWriter(compressor: compressor))
                 let preferred = ContainerRuntime.Kind(rawValue: runtime)
@@ -106,7 +106,15 @@ extension Ferry {
                         }
                     }
                 }
-                if reports.contains(where: { !$0.succeeded }) { throw ExitCode(ExitStatus.partialFailure) }
+                for problem in refused {
+                    if output.output == .json {
+                        struct Refused: Encodable { var event = "image-failed"; var message: String }
+                        console.out(JSONLines.encode(Refused(message: problem)))
+                    } else {
+                        console.out("failed  \(problem)")
+                    }
+                }
+                if !refused.isEmpty || reports.contains(where: { !$0.succeeded }) { throw ExitCode(ExitStatus.partialFailure) }
             }
         }
     }

@@ -11,12 +11,18 @@ struct NodeImageSelection {
     var keepOriginalNames: Bool
     var platform: Platform?
 
-    /// The images of the sources with the names they get on nodes.
-    func images(_ sources: [ImageSource]) throws -> [NodeImage] {
+    /// The images of the sources with the names they get on nodes, and why each unnamed image
+    /// (saved by id, copied without a tag) was refused: a node could only list it by digest.
+    func images(_ sources: [ImageSource]) throws -> (images: [NodeImage], refused: [String]) {
         var owners: [String: Digest] = [:]
         var result: [NodeImage] = []
+        var refused: [String] = []
         for source in sources {
             for image in source.archive.images {
+                guard image.isNamed else {
+                    refused.append(image.unnamedProblem)
+                    continue
+                }
                 var names: [Reference] = []
                 if let registry {
                     names = try image.references.map { try $0.relocated(registry: registry, repositoryPrefix: repository) }
@@ -34,7 +40,7 @@ struct NodeImageSelection {
                 result.append(try NodeImage(image: image, names: unique, platform: platform, selectPlatform: platform != nil))
             }
         }
-        return result
+        return (result, refused)
     }
 }
 

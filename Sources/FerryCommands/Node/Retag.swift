@@ -47,7 +47,7 @@ extension Ferry {
                 let console = Console.current
                 let compressor = makeCompressor(writesCache: true)
                 let opened = try openSources(sources, compressor: compressor, output: outputOptions)
-                let images = try NodeImageSelection(registry: registry, repository: repository, keepOriginalNames: keepOriginalNames,
+                let (images, refused) = try NodeImageSelection(registry: registry, repository: repository, keepOriginalNames: keepOriginalNames,
                                                     platform: platform).images(opened)
                 let writer = NodeArchiveWriter(compressor: compressor)
                 if output == "-" {
@@ -57,14 +57,20 @@ extension Ferry {
                     try writer.write(images, to: sink)
                     try sink.commit()
                 }
-                guard output != "-" else { return }
-                if outputOptions.output == .json {
-                    struct Written: Encodable { var event = "retag"; var archive: String; var images: [[String]] }
-                    console.out(JSONLines.encode(Written(archive: output, images: images.map { $0.names.map(\.description) })))
-                } else if !outputOptions.quiet {
-                    for image in images { console.out("\(image.names.map(\.description).joined(separator: ", "))  \(image.root.digest.short)") }
-                    console.out("Wrote \(output): \(images.count) image(s)")
+                for problem in refused where outputOptions.output == .text || output == "-" { console.err("failed: \(problem)") }
+                if output != "-" {
+                    if outputOptions.output == .json {
+                        struct Written: Encodable {
+                            var event = "retag"; var archive: String; var images: [[String]]; var refused: [String]
+                        }
+                        console.out(JSONLines.encode(Written(archive: output, images: images.map { $0.names.map(\.description) },
+                                                             refused: refused)))
+                    } else if !outputOptions.quiet {
+                        for image in images { console.out("\(image.names.map(\.description).joined(separator: ", "))  \(image.root.digest.short)") }
+                        console.out("Wrote \(output): \(images.count) image(s)" + (refused.isEmpty ? "" : ", \(refused.count) refused"))
+                    }
                 }
+                if !refused.isEmpty { throw ExitCode(ExitStatus.partialFailure) }
             }
         }
     }

@@ -63,7 +63,13 @@ final class PushRenderer: Sendable {
             if !options.quiet { line("retrying \(what) (attempt \(attempt + 1)): \(message)") }
         case .imageFinished(let reference, let digest, let outcome):
             state.withLock { $0.imagesDone += 1 }
-            if !options.quiet { line("\(outcome.rawValue) \(reference)@\(digest)") }
+            if !options.quiet {
+                if case .moved(let previous) = outcome {
+                    line("moved \(reference): \(previous) → \(digest)")
+                } else {
+                    line("\(outcome.name) \(reference)@\(digest)")
+                }
+            }
         case .imageFailed(let reference, let message):
             state.withLock { $0.imagesDone += 1 }
             line("failed: \(reference): \(message)", always: true)
@@ -115,6 +121,7 @@ struct EventRecord: Encodable {
     var repository: String?
     var reference: String?
     var outcome: String?
+    var previousDigest: String?
     var attempt: Int?
     var message: String?
     var summary: PushProbe.Summary?
@@ -135,7 +142,8 @@ struct EventRecord: Encodable {
         case .retrying(let what, let attempt, let message):
             self.event = "retry"; self.message = "\(what): \(message)"; self.attempt = attempt
         case .imageFinished(let reference, let digest, let outcome):
-            self.event = "image"; self.reference = reference; self.digest = digest.string; self.outcome = outcome.rawValue
+            self.event = "image"; self.reference = reference; self.digest = digest.string; self.outcome = outcome.name
+            if case .moved(let previous) = outcome { self.previousDigest = previous.string }
         case .imageFailed(let reference, let message):
             self.event = "image-failed"; self.reference = reference; self.message = message
         }
