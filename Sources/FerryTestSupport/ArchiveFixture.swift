@@ -56,8 +56,8 @@ public enum ArchiveFixture {
             for image in images {
                 try add("sha256:\(image.configDigest.hex)", image.config)
                 for layer in image.layers { try add("\(layer.digest.hex).tar.gz", layer.gzipped) }
-                let layers = image.layers.map { "\"\($0.digest.hex).tar.gz\"" }.joined(separator: ",")
-                entries.append("{\"Config\":\"sha256:\(image.configDigest.hex)\",\"RepoTags\":[\"\(image.name)\"],\"Layers\":[\(layers)]}")
+                let layers = image.layers.map { "\"\($0.digest.hex).tar.gz\"" }
+                entries.append("{\"Config\":\"sha256:\(image.configDigest.hex)\",\"RepoTags\":\(repoTags(image, image.name)),\"Layers\":\(list(image, layers))}")
             }
             try add("manifest.json", Array("[\(entries.joined(separator: ","))]".utf8))
         case .legacyDockerSave:
@@ -81,7 +81,8 @@ public enum ArchiveFixture {
                     }
                     paths.append("\"\(id)/layer.tar\"")
                 }
-                entries.append("{\"Config\":\"\(image.configDigest.hex).json\",\"RepoTags\":[\"\(familiar(image.name))\"],\"Layers\":[\(paths.joined(separator: ","))]}")
+                entries.append("{\"Config\":\"\(image.configDigest.hex).json\",\"RepoTags\":\(repoTags(image, familiar(image.name))),\"Layers\":\(list(image, paths))}")
+                guard !image.unnamed else { continue }
                 let reference = try Reference(parsing: image.name)
                 repositories.append("\"\(familiar(reference.name))\":{\"\(reference.tag ?? "latest")\":\"\(image.configDigest.hex)\"}")
             }
@@ -92,15 +93,15 @@ public enum ArchiveFixture {
             for image in images {
                 try add("\(image.configDigest.hex).json", image.config)
                 for layer in image.layers { try add("\(layer.diffID.hex).tar", layer.uncompressed) }
-                let layers = image.layers.map { "\"\($0.diffID.hex).tar\"" }.joined(separator: ",")
-                entries.append("{\"Config\":\"\(image.configDigest.hex).json\",\"RepoTags\":[\"\(image.name)\"],\"Layers\":[\(layers)]}")
+                let layers = image.layers.map { "\"\($0.diffID.hex).tar\"" }
+                entries.append("{\"Config\":\"\(image.configDigest.hex).json\",\"RepoTags\":\(repoTags(image, image.name)),\"Layers\":\(list(image, layers))}")
             }
             try add("manifest.json", Array("[\(entries.joined(separator: ","))]".utf8))
         case .docker25:
             for (name, bytes) in ociLayoutFiles(images, uncompressed: true) { try add(name, bytes) }
             let entries = images.map { image in
-                let layers = image.layers.map { "\"blobs/sha256/\($0.diffID.hex)\"" }.joined(separator: ",")
-                return "{\"Config\":\"blobs/sha256/\(image.configDigest.hex)\",\"RepoTags\":[\"\(familiar(image.name))\"],\"Layers\":[\(layers)]}"
+                let layers = image.layers.map { "\"blobs/sha256/\($0.diffID.hex)\"" }
+                return "{\"Config\":\"blobs/sha256/\(image.configDigest.hex)\",\"RepoTags\":\(repoTags(image, familiar(image.name))),\"Layers\":\(list(image, layers))}"
             }
             try add("manifest.json", Array("[\(entries.joined(separator: ","))]".utf8))
         case .ociTar:
@@ -122,14 +123,16 @@ public enum ArchiveFixture {
         var descriptors: [String] = []
         for image in images {
             blob(image.config)
-            for layer in image.layers { blob(uncompressed ? layer.uncompressed : layer.gzipped) }
+            for layer in image.layers { blob(uncompressed ? layer.uncompressed : layer.stored) }
             let manifest = uncompressed ? image.ociUncompressedManifest : image.ociManifest
             blob(manifest)
             let reference = try! Reference(parsing: image.name)
             let annotations = uncompressed
                 ? "{\"io.containerd.image.name\":\"\(reference)\",\"org.opencontainers.image.ref.name\":\"\(reference.tag ?? "latest")\"}"
                 : "{\"org.opencontainers.image.ref.name\":\"\(image.name)\"}"
-            descriptors.append("{\"mediaType\":\"\(MediaType.ociManifest)\",\"digest\":\"\(Digest.of(manifest))\",\"size\":\(manifest.count),\"annotations\":\(annotations)}")
+            // An unnamed entry has no annotations: Go writes a nil map as null.
+            let annotationsField = image.unnamed ? (image.goNulls ? ",\"annotations\":null" : "") : ",\"annotations\":\(annotations)"
+            descriptors.append("{\"mediaType\":\"\(MediaType.ociManifest)\",\"digest\":\"\(Digest.of(manifest))\",\"size\":\(manifest.count)\(annotationsField)}")
         }
         files.append(("index.json", Array("{\"schemaVersion\":2,\"mediaType\":\"\(MediaType.ociIndex)\",\"manifests\":[\(descriptors.joined(separator: ","))]}".utf8)))
         return files
@@ -142,7 +145,7 @@ public enum ArchiveFixture {
         var children: [String] = []
         for image in images {
             files.append(("blobs/sha256/\(image.configDigest.hex)", image.config))
-            for layer in image.layers { files.append(("blobs/sha256/\(layer.digest.hex)", layer.gzipped)) }
+            for layer in image.layers { files.append(("blobs/sha256/\(layer.digest.hex)", layer.stored)) }
             let manifest = image.ociManifest
             files.append(("blobs/sha256/\(Digest.of(manifest).hex)", manifest))
             let variant = image.platform.variant.map { ",\"variant\":\"\($0)\"" } ?? ""
@@ -157,6 +160,16 @@ public enum ArchiveFixture {
         try tar.finish()
         try sink.commit()
         return (index, images)
+    }
+
+    /// manifest.json's `RepoTags`: the name, or none for an unnamed image (`null` as Go writes it).
+    static func repoTags(_ image: TestImage, _ name: String) -> String {
+        image.unnamed ? (image.goNulls ? "null" : "[]") : "[\"\(name)\"]"
+    }
+
+    /// A manifest.json list (`Layers`): `null` for an empty list of a Go-written image.
+    static func list(_ image: TestImage, _ items: [String]) -> String {
+        image.goNulls && items.isEmpty ? "null" : "[" + items.joined(separator: ",") + "]"
     }
 
     /// The name as `docker save` writes it: Docker Hub images lose `docker.io/` and `library/`.

@@ -3,9 +3,13 @@ import Foundation
 
 /// Writes a vendor bundle (`<name>.bundle.tar`) as charts-syncer does: `hints.yaml`, the chart files
 /// under `original-chart/`, then `images.tar` (a go-containerregistry archive), all plain ustar.
+/// Images made with `goNulls` are written with Go's `null` lists (see `TestImage.goNulls`).
 public enum BundleFixture {
+    /// `imagesTar`, when given, is stored as `images.tar` instead of the archive of `images` (for
+    /// bundles whose images.tar is not an archive at all); the hints and values still name `images`.
     public static func write(to path: String, chartName: String = "demo", version: String = "1.2.3",
-                             images: [TestImage], extraChartFiles: [(String, String)] = []) throws {
+                             images: [TestImage], extraChartFiles: [(String, String)] = [],
+                             imagesTar: [UInt8]? = nil) throws {
         let hints = images.enumerated().map { "- \"{{ .image\($0.offset).registry }}/{{ .image\($0.offset).repository }}:{{ .image\($0.offset).tag }}\"" }
             .joined(separator: "\n") + "\n"
         var values = ""
@@ -21,7 +25,7 @@ public enum BundleFixture {
         try tar.addFile("original-chart/Chart.yaml", bytes: Array(chart.utf8))
         for (name, text) in extraChartFiles { try tar.addFile("original-chart/\(name)", bytes: Array(text.utf8)) }
         try tar.addFile("original-chart/values.yaml", bytes: Array(values.utf8))
-        try tar.addFile("images.tar", bytes: try ArchiveFixture.bytes(images, style: .ggcr))
+        try tar.addFile("images.tar", bytes: try imagesTar ?? ArchiveFixture.bytes(images, style: .ggcr))
         try tar.finish()
         try sink.commit()
     }

@@ -74,7 +74,11 @@ public final class LiveDockerd: Sendable {
     }
 
     deinit {
-        process.withLock { $0?.stopForTest() }
+        // dockerd bind-mounts its --data-root onto itself and unmounts it only when it shuts down:
+        // SIGTERM and a bounded wait, SIGKILL only if it hangs; whatever is still mounted under the
+        // directory is then detached, so the directory can be removed and no mount is left behind.
+        process.withLock { if let running = $0 { stopGracefully(running, seconds: 10) } }
+        unmountEverything(under: directory.path)
     }
 
     /// `docker image inspect` of a name: its image id, or nil when absent.
@@ -183,6 +187,49 @@ func startDaemon(_ binary: String, _ arguments: [String], log: String) throws ->
     process.standardError = handle
     try process.run()
     return process
+}
+
+/// SIGTERM, then up to `seconds` for the daemon to shut down on its own; SIGKILL (`stopForTest`) if
+/// it is still running then.
+private func stopGracefully(_ process: Process, seconds: Int) {
+    guard process.isRunning else { return }
+    kill(process.processIdentifier, SIGTERM)
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while process.isRunning && ContinuousClock.now < deadline {
+        usleep(50_000)
+    }
+    if process.isRunning { process.stopForTest() }
+}
+
+/// Detaches (`umount -l`) every mount at or under `directory`, deepest first; a few rounds at most,
+/// for mounts stacked on one point. Silent: a mount that cannot be detached is left.
+private func unmountEverything(under directory: String) {
+    var roots = [directory]
+    let resolved = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+    if resolved != directory { roots.append(resolved) }
+    guard let umount = try? Subprocess.require("umount") else { return }
+    for _ in 0..<4 {
+        let points = mountPoints().filter { point in roots.contains { point == $0 || point.hasPrefix($0 + "/") } }
+        guard !points.isEmpty else { return }
+        for point in Set(points).sorted(by: { $0.count > $1.count }) {
+            _ = try? Subprocess.run(umount, ["-l", point])
+        }
+    }
+}
+
+/// The mount points of this process's mount namespace (`/proc/self/mountinfo`, field 5, with the
+/// kernel's octal escapes for space, tab, newline and backslash decoded).
+private func mountPoints() -> [String] {
+    guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+    return table.split(separator: "\n").compactMap { line in
+        let fields = line.split(separator: " ", omittingEmptySubsequences: false)
+        guard fields.count > 4 else { return nil }
+        var point = String(fields[4])
+        for (escape, character) in [("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")] {
+            point = point.replacingOccurrences(of: escape, with: character)
+        }
+        return point
+    }
 }
 
 func waitFor(socket: String, what: String, log: String, seconds: Int = 20) throws {

@@ -7,7 +7,15 @@ public struct TestLayer: Sendable {
     public var uncompressed: [UInt8]
     public var gzipped: [UInt8]
     public var diffID: Digest
+    /// The digest of the compressed bytes the archive stores: the gzip, or the zstd when `zstd` is set.
     public var digest: Digest
+    /// The zstd-compressed layer, when the layer is stored that way (OCI layouts only; see `zstdCompressed()`).
+    public var zstd: [UInt8]? = nil
+
+    /// The compressed bytes an OCI layout stores for the layer: the zstd when set, else the gzip.
+    public var stored: [UInt8] { zstd ?? gzipped }
+    /// The media type of `stored`.
+    public var storedMediaType: String { zstd == nil ? MediaType.ociLayerGzip : MediaType.ociLayerZstd }
 
     public static func random(size: Int, name: String = "data.bin") -> TestLayer {
         var generator = SystemRandomNumberGenerator()
@@ -39,6 +47,21 @@ public struct TestLayer: Sendable {
         diffID = Digest.of(uncompressed)
         digest = Digest.of(gzipped)
     }
+
+    /// The same layer stored zstd-compressed, by the `zstd` CLI (Debian's `zstd`), not by Ferry's
+    /// code: `zstd` holds the bytes and `digest` is theirs; `diffID` is unchanged.
+    public func zstdCompressed() throws -> TestLayer {
+        let zstdTool = try Subprocess.require("zstd")
+        let scratch = try TemporaryDirectory("zstd")
+        let input = try scratch.write("layer.tar", uncompressed)
+        let output = scratch.file("layer.tar.zst")
+        try Subprocess.check(zstdTool, ["-q", "-f", "-19", input, "-o", output])
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: output)))
+        var layer = self
+        layer.zstd = bytes
+        layer.digest = Digest.of(bytes)
+        return layer
+    }
 }
 
 /// An image made for a test, with the name an archive gives it.
@@ -47,43 +70,61 @@ public struct TestImage: Sendable {
     public var layers: [TestLayer]
     public var config: [UInt8]
     public var platform: Platform
+    /// Written as Go programs (go-containerregistry, Docker, containerd) write empty lists: `null`.
+    /// The config has `"history":null` and, with no layers, `"diff_ids":null`; archive writers then
+    /// write `"Layers":null` in manifest.json and `"layers":null` in the OCI manifest of a zero-layer
+    /// image, and `"RepoTags":null` / `"annotations":null` for an `unnamed` image.
+    public var goNulls: Bool = false
+    /// Written without a name, as `docker save <image id>` or `skopeo copy … oci:DIR` (no tag) do:
+    /// manifest.json `RepoTags` empty (`null` with `goNulls`), no `repositories` entry, and an
+    /// index.json entry without a name annotation (`"annotations":null` with `goNulls`). `name`
+    /// still labels the config, so the image's bytes stay distinct.
+    public var unnamed: Bool = false
 
     public var configDigest: Digest { Digest.of(config) }
 
     public static func make(_ name: String, layerSizes: [Int] = [2048, 4096], shared: [TestLayer] = [],
-                            platform: Platform = Platform(os: "linux", architecture: "amd64")) -> TestImage {
+                            platform: Platform = Platform(os: "linux", architecture: "amd64"), goNulls: Bool = false) -> TestImage {
         let layers = shared + layerSizes.enumerated().map { TestLayer.random(size: $0.element, name: "layer\($0.offset).bin") }
-        return TestImage(name: name, layers: layers, platform: platform)
+        return TestImage(name: name, layers: layers, platform: platform, goNulls: goNulls)
     }
 
-    public init(name: String, layers: [TestLayer], platform: Platform = Platform(os: "linux", architecture: "amd64")) {
+    public init(name: String, layers: [TestLayer], platform: Platform = Platform(os: "linux", architecture: "amd64"),
+                goNulls: Bool = false) {
         self.name = name
         self.layers = layers
         self.platform = platform
-        let diffIDs = layers.map { "\"\($0.diffID)\"" }.joined(separator: ",")
+        self.goNulls = goNulls
+        let diffIDs = goNulls && layers.isEmpty ? "null" : "[" + layers.map { "\"\($0.diffID)\"" }.joined(separator: ",") + "]"
         let variant = platform.variant.map { ",\"variant\":\"\($0)\"" } ?? ""
+        let history = goNulls ? ",\"history\":null" : ""
         config = Array("""
-            {"architecture":"\(platform.architecture)","os":"\(platform.os)"\(variant),"config":{"Cmd":["/bin/true"],"Labels":{"test.name":"\(name)"}},"rootfs":{"type":"layers","diff_ids":[\(diffIDs)]}}
+            {"architecture":"\(platform.architecture)","os":"\(platform.os)"\(variant),"config":{"Cmd":["/bin/true"],"Labels":{"test.name":"\(name)"}}\(history),"rootfs":{"type":"layers","diff_ids":\(diffIDs)}}
             """.utf8)
+    }
+
+    /// An OCI manifest's `layers` value: `null` for a zero-layer Go-written image.
+    func layerList(_ entries: [String]) -> String {
+        goNulls && entries.isEmpty ? "null" : "[" + entries.joined(separator: ",") + "]"
     }
 
     /// The OCI manifest of the image with gzip layers (what an OCI layout holds).
     public var ociManifest: [UInt8] {
-        let layerList = layers.map {
-            "{\"mediaType\":\"\(MediaType.ociLayerGzip)\",\"digest\":\"\($0.digest)\",\"size\":\($0.gzipped.count)}"
-        }.joined(separator: ",")
+        let list = layerList(layers.map {
+            "{\"mediaType\":\"\($0.storedMediaType)\",\"digest\":\"\($0.digest)\",\"size\":\($0.stored.count)}"
+        })
         return Array("""
-            {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)","config":{"mediaType":"\(MediaType.ociConfig)","digest":"\(configDigest)","size":\(config.count)},"layers":[\(layerList)]}
+            {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)","config":{"mediaType":"\(MediaType.ociConfig)","digest":"\(configDigest)","size":\(config.count)},"layers":\(list)}
             """.utf8)
     }
 
     /// The OCI manifest with uncompressed layers, as Docker ≥ 25 writes into its save archives.
     public var ociUncompressedManifest: [UInt8] {
-        let layerList = layers.map {
+        let list = layerList(layers.map {
             "{\"mediaType\":\"\(MediaType.ociLayer)\",\"digest\":\"\($0.diffID)\",\"size\":\($0.uncompressed.count)}"
-        }.joined(separator: ",")
+        })
         return Array("""
-            {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)","config":{"mediaType":"\(MediaType.ociConfig)","digest":"\(configDigest)","size":\(config.count)},"layers":[\(layerList)]}
+            {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)","config":{"mediaType":"\(MediaType.ociConfig)","digest":"\(configDigest)","size":\(config.count)},"layers":\(list)}
             """.utf8)
     }
 

@@ -18,14 +18,7 @@ struct RegistryRewrite {
         values = try ValuesFile(text: text, origin: origin)
         let defaults = try chart.values()
         var wanted: [([String], String)] = []
-        func defaultValue(_ path: [String]) -> String? {
-            if let value = defaults.scalar(at: path) { return value }
-            if path.count > 1, let sub = chart.subcharts.first(where: { $0.name == path[0] }),
-               let subValues = try? chart.subtree(sub.directory).values() {
-                return subValues.scalar(at: Array(path.dropFirst()))
-            }
-            return nil
-        }
+        func defaultValue(_ path: [String]) -> String? { chart.defaultValue(at: path) }
         for hint in hints {
             if let path = hint.registryPath {
                 wanted.append((path, registry))

@@ -212,16 +212,10 @@ public struct UpgradePlanner: Sendable {
     /// Values as the upgraded release sees them: --set, then the new user values, then the chart's
     /// defaults (a subchart's under its name).
     static func lookup(sets: [([String], String)], values: ValuesFile, chart: ChartTree) -> ([String]) -> String? {
-        let defaults = try? chart.values()
-        let subcharts = Dictionary(chart.subcharts.map { ($0.name, $0.directory) }, uniquingKeysWith: { a, _ in a })
         return { path in
             if let set = sets.last(where: { $0.0 == path }) { return set.1 }
             if let value = values.scalar(at: path) { return value }
-            if let value = defaults?.scalar(at: path) { return value }
-            if path.count > 1, let directory = subcharts[path[0]], let sub = try? chart.subtree(directory).values() {
-                return sub.scalar(at: Array(path.dropFirst()))
-            }
-            return nil
+            return chart.defaultValue(at: path)
         }
     }
 
