@@ -16,7 +16,7 @@ public struct ChartArtifact: Sendable {
                              "dependencies", "type"]
 
     public init(chartYAML: [UInt8], package: [UInt8], origin: String) throws {
-        guard let chart = try? Yams.load(yaml: String(decoding: chartYAML, as: UTF8.self)) as? [String: Any],
+        guard let chart = try SafeYAML.load(String(decoding: chartYAML, as: UTF8.self), origin: "\(origin)/Chart.yaml", code: .invalidChart) as? [String: Any],
               let name = chart["name"].map({ "\($0)" }), let version = chart["version"].map({ "\($0)" }) else {
             throw ChartsError(.invalidChart, "\(origin)/Chart.yaml has no name or version")
         }

@@ -17,12 +17,7 @@ public struct ChartMetadata: Sendable, Equatable, Codable {
 
     /// Parses `Chart.yaml`; `origin` names the file in messages.
     public init(yaml bytes: [UInt8], origin: String) throws {
-        let node: Any?
-        do {
-            node = try Yams.load(yaml: String(decoding: bytes, as: UTF8.self))
-        } catch {
-            throw ChartsError(.invalidChart, "\(origin) is not valid YAML: \(error)")
-        }
+        let node = try SafeYAML.load(String(decoding: bytes, as: UTF8.self), origin: origin, code: .invalidChart)
         guard let map = node as? [String: Any] else {
             throw ChartsError(.invalidChart, "\(origin) is not a YAML mapping")
         }

@@ -58,9 +58,7 @@ public enum ChartRelocation {
             images.append(image)
         }
         // Apply after every hint has been rendered from the original values.
-        for edit in pending {
-            try values.set(file: edit.file, path: edit.path, to: edit.new)
-        }
+        try values.apply(pending)
         var relocated = chart
         for (directory, file) in values.files {
             relocated.files[ChartValues.valuesPath(directory)] = Array(file.text.utf8)

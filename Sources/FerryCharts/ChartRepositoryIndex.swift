@@ -22,9 +22,7 @@ public struct ChartRepositoryIndex {
     public init(yaml bytes: [UInt8], origin: String) throws {
         self.origin = origin
         let loaded: Any?
-        do { loaded = try Yams.load(yaml: String(decoding: bytes, as: UTF8.self)) } catch {
-            throw ChartsError(.invalidIndex, "\(origin) is not valid YAML: \(error)")
-        }
+        loaded = try SafeYAML.load(String(decoding: bytes, as: UTF8.self), origin: origin, code: .invalidIndex)
         guard let map = loaded as? [String: Any], map["apiVersion"] != nil else {
             throw ChartsError(.invalidIndex, "\(origin) is not a chart repository index (no apiVersion)")
         }
@@ -49,7 +47,7 @@ public struct ChartRepositoryIndex {
 
     /// Adds (or replaces) the entry for a chart package.
     public mutating func add(chartYAML: [UInt8], package: [UInt8], url: String, created: Date) throws {
-        guard let chart = try Yams.load(yaml: String(decoding: chartYAML, as: UTF8.self)) as? [String: Any],
+        guard let chart = try SafeYAML.load(String(decoding: chartYAML, as: UTF8.self), origin: "Chart.yaml of \(url)", code: .invalidChart) as? [String: Any],
               let name = chart["name"].map({ "\($0)" }), let version = chart["version"].map({ "\($0)" }) else {
             throw ChartsError(.invalidChart, "Chart.yaml of \(url) has no name or version")
         }

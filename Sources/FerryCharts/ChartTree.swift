@@ -95,19 +95,37 @@ public struct ChartTree: Sendable {
     }
 
     /// Deletes a top-level key and its block from a YAML document, leaving every other line as it was.
+    /// A document where that cannot be done line by line (flow style, `{name: demo, dependencies: […]}`)
+    /// is written out again without the key. The result is checked to hold every other key.
     static func removingTopLevelKey(_ key: String, from bytes: [UInt8], origin: String) throws -> [UInt8] {
         let text = String(decoding: bytes, as: UTF8.self)
-        let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch {
-            throw ChartsError(.invalidChart, "\(origin) is not valid YAML: \(error)")
+        guard let mapping = try SafeYAML.compose(text, origin: origin, code: .invalidChart)?.mapping,
+              let keyNode = mapping.keys.first(where: { $0.string == key }) else { return bytes }
+        let others = Set(mapping.keys.compactMap(\.string).filter { $0 != key })
+        func keeps(_ candidate: [UInt8]) -> Bool {
+            guard let check = try? SafeYAML.compose(String(decoding: candidate, as: UTF8.self), origin: origin)?.mapping else { return false }
+            return Set(check.keys.compactMap(\.string)) == others
         }
-        guard let mapping = node?.mapping else { return bytes }
-        let keyLines = mapping.keys.compactMap { $0.mark?.line }.sorted()
-        guard let keyNode = mapping.keys.first(where: { $0.string == key }), let start = keyNode.mark?.line else { return bytes }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let end = (keyLines.first { $0 > start } ?? lines.count + 1) - 1
-        lines.removeSubrange((start - 1)..<min(end, lines.count))
-        return Array(lines.joined(separator: "\n").utf8)
+        if let start = keyNode.mark?.line {
+            let keyLines = mapping.keys.compactMap { $0.mark?.line }.sorted()
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let end = (keyLines.first { $0 > start } ?? lines.count + 1) - 1
+            if start - 1 < min(end, lines.count) {
+                lines.removeSubrange((start - 1)..<min(end, lines.count))
+                let edited = Array(lines.joined(separator: "\n").utf8)
+                if keeps(edited) { return edited }
+            }
+        }
+        let kept = Node.Mapping(mapping.filter { $0.key.string != key })
+        let written: String
+        do { written = try Yams.serialize(node: .mapping(kept)) } catch {
+            throw ChartsError(.invalidChart, "\(origin): cannot write it without '\(key)': \(SafeYAML.describe(error))")
+        }
+        let rewritten = Array(written.utf8)
+        guard keeps(rewritten) else {
+            throw ChartsError(.invalidChart, "\(origin): removing '\(key)' would lose other keys; the chart was left as it was")
+        }
+        return rewritten
     }
 
     /// Expands `charts/*.tgz` into `charts/<chart name>/…`.

@@ -53,9 +53,13 @@ struct ChartValues {
         files[Self.directory(ofValuesPath: file)]?.scalar(at: path)
     }
 
-    mutating func set(file: String, path: [String], to value: String) throws {
-        let directory = Self.directory(ofValuesPath: file)
-        try files[directory]?.set(path, to: value)
+    /// Applies edits, each file rewritten in one pass.
+    mutating func apply(_ edits: [ValueEdit]) throws {
+        var byFile: [String: [(path: [String], value: String)]] = [:]
+        for edit in edits { byFile[edit.file, default: []].append((edit.path, edit.new)) }
+        for (file, changes) in byFile {
+            try files[Self.directory(ofValuesPath: file)]?.set(changes)
+        }
     }
 
     static func directory(ofValuesPath file: String) -> String {

@@ -99,12 +99,7 @@ public struct ImageTemplate: Sendable, Equatable {
 /// `hints.yaml` (or a chart's `.relok8s-images.yaml`): a YAML list of image templates.
 public enum ImageHints {
     public static func parse(_ bytes: [UInt8], origin: String) throws -> [ImageTemplate] {
-        let loaded: Any?
-        do {
-            loaded = try Yams.load(yaml: String(decoding: bytes, as: UTF8.self))
-        } catch {
-            throw ChartsError(.invalidHints, "\(origin) is not valid YAML: \(error)")
-        }
+        let loaded = try SafeYAML.load(String(decoding: bytes, as: UTF8.self), origin: origin, code: .invalidHints)
         guard let list = loaded as? [Any] else {
             throw ChartsError(.invalidHints, "\(origin) must be a YAML list of image templates")
         }

@@ -7,31 +7,21 @@ public struct ValuesFile: Sendable {
     public private(set) var text: String
     /// The file, for messages (e.g. `demo-1.0.0.bundle.tar!original-chart/values.yaml`).
     public let origin: String
+    /// The parsed document, made once per version of the text: lookups never parse again.
+    private var parsed: ParsedYAML
 
     public init(text: String, origin: String) throws {
-        self.text = text
+        self.text = SafeYAML.stripBOM(text)
         self.origin = origin
-        _ = try root()
+        self.parsed = try ParsedYAML(self.text, origin: origin)
     }
 
     /// The document's root mapping (an empty file is an empty mapping).
-    func root() throws -> Node? {
-        let node: Node?
-        do {
-            node = try Yams.compose(yaml: text)
-        } catch {
-            throw ChartsError(.invalidValues, "\(origin) is not valid YAML: \(error)")
-        }
-        guard let node else { return nil }
-        guard node.mapping != nil else {
-            throw ChartsError(.invalidValues, "\(origin) is not a YAML mapping")
-        }
-        return node
-    }
+    func root() -> Node? { parsed.root }
 
     /// The node at `path`, if every key along it exists.
     func node(at path: [String]) -> Node? {
-        guard var current = try? root() else { return nil }
+        guard var current = parsed.root else { return nil }
         for key in path {
             guard let mapping = current.mapping, let next = mapping[key] else { return nil }
             current = next
@@ -47,41 +37,65 @@ public struct ValuesFile: Sendable {
 
     public func contains(_ path: [String]) -> Bool { node(at: path) != nil }
 
-    /// The value at `path` as YAML types resolve it (a plain `1.2` is a number, not a string).
-    func loadedValue(at path: [String]) -> Any? {
-        var current: Any? = try? Yams.load(yaml: text)
-        for key in path {
-            current = (current as? [String: Any])?[key]
-        }
-        return current
-    }
-
     /// Sets the string scalar at `path` to `value`, keeping its quoting style.
     public mutating func set(_ path: [String], to value: String) throws {
+        try set([(path, value)])
+    }
+
+    /// Sets several string scalars at once: the text is parsed once before and once after, however
+    /// many values change, so a large values file relocates in one pass.
+    public mutating func set(_ changes: [(path: [String], value: String)]) throws {
+        var replacements: [(line: Int, start: Int, end: Int, text: String)] = []
+        var wanted: [([String], String)] = []
+        for (path, value) in changes {
+            guard let replacement = try replacement(path, value) else { continue }
+            replacements.removeAll { $0.line == replacement.line && $0.start == replacement.start }
+            replacements.append(replacement)
+            wanted.append((path, value))
+        }
+        guard !replacements.isEmpty else { return }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array(String($0).unicodeScalars) }
+        // From the end backwards, so earlier columns stay valid.
+        for r in replacements.sorted(by: { ($0.line, $0.start) > ($1.line, $1.start) }) {
+            lines[r.line].replaceSubrange(r.start..<r.end, with: r.text.unicodeScalars)
+        }
+        let edited = lines.map { String(String.UnicodeScalarView($0)) }.joined(separator: "\n")
+        let check = try ParsedYAML(edited, origin: origin)
+        var after = self
+        after.text = edited
+        after.parsed = check
+        for (path, value) in wanted where after.scalar(at: path) != value {
+            throw ChartsError(.invalidValues, "\(origin): rewriting '\(path.joined(separator: "."))' did not give the expected value; the file was left as it was")
+        }
+        self = after
+    }
+
+    /// Where the scalar at `path` stands in the text and what replaces it; nil when it has the value already.
+    private func replacement(_ path: [String], _ value: String) throws -> (line: Int, start: Int, end: Int, text: String)? {
         let dotted = path.joined(separator: ".")
-        guard let parentPath = path.dropLast().isEmpty ? [] : Optional(Array(path.dropLast())),
-              let parent = parentPath.isEmpty ? try root() : node(at: parentPath), let mapping = parent.mapping else {
-            throw ChartsError(.valuesKeyMissing, "\(origin) has no map '\(path.dropLast().joined(separator: "."))' for '\(dotted)'")
+        let parentPath = Array(path.dropLast())
+        guard let parent = parentPath.isEmpty ? root() : node(at: parentPath), let mapping = parent.mapping else {
+            throw ChartsError(.valuesKeyMissing, "\(origin) has no map '\(parentPath.joined(separator: "."))' for '\(dotted)'")
         }
         guard let target = mapping[path.last!] else {
             throw ChartsError(.valuesKeyMissing, "\(origin) has no key '\(dotted)'")
         }
-        guard let scalar = target.scalar, loadedValue(at: path) is String else {
+        guard let scalar = target.scalar, target.any is String else {
             throw ChartsError(.invalidValues, "\(origin): '\(dotted)' is not a string value, so Ferry will not rewrite it")
         }
+        if scalar.string == value { return nil }
         guard let mark = target.mark else {
             throw ChartsError(.invalidValues, "\(origin): cannot locate '\(dotted)' in the text")
         }
-        if scalar.string == value { return }
         // Yams does not report a mapping's style: a flow mapping is one whose text starts with '{'.
         let flow = parent.mark.map { Self.character(in: text, line: $0.line, column: $0.column) == "{" } ?? false
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard mark.line - 1 < lines.count else {
             throw ChartsError(.invalidValues, "\(origin): cannot locate '\(dotted)' in the text")
         }
-        var scalars = Array(lines[mark.line - 1].unicodeScalars)
+        let scalars = Array(lines[mark.line - 1].unicodeScalars)
         let start = mark.column - 1
-        guard start <= scalars.count else {
+        guard start >= 0, start <= scalars.count else {
             throw ChartsError(.invalidValues, "\(origin): cannot locate '\(dotted)' in the text")
         }
         let end: Int
@@ -101,19 +115,10 @@ public struct ValuesFile: Sendable {
         }
         // The text found must be the whole value: a value spread over several lines is refused.
         let found = String(String.UnicodeScalarView(scalars[start..<end]))
-        let unquoted = try? Yams.load(yaml: "k: " + found) as? [String: Any]
-        guard let unquotedValue = unquoted?["k"].map({ "\($0)" }), unquotedValue == scalar.string else {
+        guard let unquoted = (try? Yams.compose(yaml: "k: " + found))?.mapping?["k"]?.scalar?.string, unquoted == scalar.string else {
             throw ChartsError(.invalidValues, "\(origin): '\(dotted)' spans several lines; Ferry rewrites only one-line values")
         }
-        scalars.replaceSubrange(start..<end, with: replacement.unicodeScalars)
-        lines[mark.line - 1] = String(String.UnicodeScalarView(scalars))
-        let edited = lines.joined(separator: "\n")
-        var check = self
-        check.text = edited
-        guard check.scalar(at: path) == value else {
-            throw ChartsError(.invalidValues, "\(origin): rewriting '\(dotted)' did not give the expected value; the file was left as it was")
-        }
-        text = edited
+        return (mark.line - 1, start, end, replacement)
     }
 
     static func character(in text: String, line: Int, column: Int) -> Unicode.Scalar? {
@@ -143,7 +148,7 @@ public struct ValuesFile: Sendable {
             if flow && (s[i] == "," || s[i] == "}" || s[i] == "]") { break }
             i += 1
         }
-        while i > start && (s[i - 1] == " " || s[i - 1] == "\t") { i -= 1 }
+        while i > start && (s[i - 1] == " " || s[i - 1] == "\t" || s[i - 1] == "\r") { i -= 1 }
         return i
     }
 
@@ -151,6 +156,21 @@ public struct ValuesFile: Sendable {
     static func isPlainSafe(_ value: String) -> Bool {
         guard !value.isEmpty, value.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "._/:@-".unicodeScalars.contains($0) }),
               let first = value.unicodeScalars.first, !"-:@".unicodeScalars.contains(first) else { return false }
-        return (try? Yams.load(yaml: value)) as? String == value
+        guard let node = try? Yams.compose(yaml: value), let scalar = node.scalar else { return false }
+        return node.any is String && scalar.string == value
+    }
+}
+
+/// A parsed YAML document, shared between copies of a `ValuesFile`. Yams's nodes are immutable
+/// values once composed, so sharing them across tasks is safe.
+final class ParsedYAML: @unchecked Sendable {
+    let root: Node?
+
+    init(_ text: String, origin: String) throws {
+        let node = try SafeYAML.compose(text, origin: origin)
+        if let node, node.mapping == nil {
+            throw ChartsError(.invalidValues, "\(origin) is not a YAML mapping")
+        }
+        root = node
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FerryCharts
 import Yams
 
 extension SyncConfig {
@@ -9,11 +10,10 @@ extension SyncConfig {
         self.origin = origin
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw SyncError(.invalidConfig, "\(origin) is not valid YAML: \(error)")
-        } catch {
-            throw SyncError(.invalidConfig, "\(origin) is not valid YAML: \(error)")
+            root = try SafeYAML.compose(text, origin: origin)
+        } catch let error as ChartsError {
+            // SafeYAML's messages name the line and never quote it: a config line may hold a password.
+            throw SyncError(.invalidConfig, error.message)
         }
         guard let root else { throw SyncError(.invalidConfig, "\(origin) is empty") }
         let reader = NodeReader(origin: origin)

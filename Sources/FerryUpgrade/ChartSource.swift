@@ -74,7 +74,7 @@ struct ChartFetcher {
         guard response.status == 200 else {
             throw UpgradeError(.chartUnreadable, "\(base)/index.yaml answered \(response.status): \(WebClient.summary(response.body))")
         }
-        guard let index = try? Yams.load(yaml: String(decoding: response.body, as: UTF8.self)) as? [String: Any],
+        guard let index = try? SafeYAML.load(String(decoding: response.body, as: UTF8.self), origin: "\(base)/index.yaml") as? [String: Any],
               let entries = (index["entries"] as? [String: Any])?[chart] as? [[String: Any]] else {
             throw UpgradeError(.chartUnreadable, "\(base)/index.yaml has no chart '\(chart)'")
         }

@@ -59,7 +59,7 @@ struct RegistryRewrite {
                 walk(map[key], next)
             }
         }
-        walk(try? Yams.load(yaml: text), [])
+        walk(try? SafeYAML.load(text, origin: "values"), [])
         return found
     }
 }

@@ -1,0 +1,82 @@
+import Yams
+
+/// YAML from outside the site (hints, values, Chart.yaml, index.yaml) read with limits: composing
+/// keeps an alias as a reference to its anchor, and the document as aliases would expand it is
+/// counted against a budget before anything walks it, so a "billion laughs" is refused by name
+/// instead of expanding for ever.
+public enum SafeYAML {
+    /// Far above any real chart file (values files run to a few hundred KiB).
+    public static let maximumBytes = 32 << 20
+    /// Nodes of the expanded document; a 10 MiB values file has about a million.
+    public static let maximumNodes = 4_000_000
+    public static let maximumDepth = 256
+
+    /// The document's root node, checked against the limits.
+    public static func compose(_ text: String, origin: String, code: ChartsError.Code = .invalidValues) throws -> Node? {
+        guard text.utf8.count <= maximumBytes else {
+            throw ChartsError(code, "\(origin) is \(text.utf8.count) bytes, more than the \(maximumBytes >> 20) MiB Ferry reads as YAML")
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: stripBOM(text))
+        } catch {
+            throw ChartsError(code, "\(origin) is not valid YAML: \(describe(error))")
+        }
+        if let root {
+            var budget = maximumNodes
+            guard count(root, budget: &budget, depth: 0) else {
+                throw ChartsError(code,
+                                  "\(origin) expands to more than \(maximumNodes) YAML nodes or nests deeper than \(maximumDepth) (aliases that multiply, a \"billion laughs\"); Ferry refuses it")
+            }
+        }
+        return root
+    }
+
+    /// The document as Swift values (`[String: Any]`, `[Any]`, scalars), checked against the limits.
+    public static func load(_ text: String, origin: String, code: ChartsError.Code = .invalidValues) throws -> Any? {
+        try compose(text, origin: origin, code: code)?.any
+    }
+
+    /// False once the budget or the depth is exceeded.
+    static func count(_ node: Node, budget: inout Int, depth: Int) -> Bool {
+        budget -= 1
+        guard budget >= 0, depth <= maximumDepth else { return false }
+        switch node {
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                guard count(key, budget: &budget, depth: depth + 1), count(value, budget: &budget, depth: depth + 1) else { return false }
+            }
+        case .sequence(let sequence):
+            for item in sequence {
+                guard count(item, budget: &budget, depth: depth + 1) else { return false }
+            }
+        default:
+            break
+        }
+        return true
+    }
+
+    /// A UTF-8 byte order mark is not part of the document.
+    public static func stripBOM(_ text: String) -> String {
+        text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+    }
+
+    /// A YAML error as one line: what is wrong and where, never the offending line's text (which
+    /// may hold a secret).
+    public static func describe(_ error: any Error) -> String {
+        guard let yaml = error as? YamlError else { return "\(error)" }
+        switch yaml {
+        case let .reader(problem, offset, _, _):
+            return "byte \(offset ?? 0): \(problem)"
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _):
+            let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            return "line \(mark.line), column \(mark.column): \(what)"
+        case let .composer(context, problem, mark, _):
+            let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            return "line \(mark.line), column \(mark.column): \(what)"
+        default:
+            // Other cases carry no excerpt of the document.
+            return "\(yaml)"
+        }
+    }
+}
