@@ -63,10 +63,12 @@ let package = Package(
         ], swiftSettings: strict),
         .executableTarget(name: "ferry", dependencies: ["FerryCommands"], swiftSettings: strict),
         .target(name: "FerryTestSupport", dependencies: [
-            "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCommands", "FerryNode",
+            "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCharts", "FerrySync", "FerryCommands", "FerryNode",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
+        // scripts/fuzz: a deterministic mutation loop over the readers (not shipped).
+        .executableTarget(name: "ferry-fuzz", dependencies: ["FerryTestSupport"], path: "Sources/FerryFuzz", swiftSettings: strict),
         .testTarget(name: "FerryOCITests", dependencies: ["FerryOCI"], swiftSettings: strict),
         .testTarget(name: "FerryArchiveTests", dependencies: ["FerryArchive", "FerryTestSupport"], swiftSettings: strict),
         .testTarget(name: "FerryRegistryTests", dependencies: ["FerryRegistry", "FerryArchive", "FerryTestSupport"], swiftSettings: strict),

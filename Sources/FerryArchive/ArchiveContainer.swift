@@ -33,25 +33,52 @@ public struct DirectoryContainer: ArchiveContainer {
         self.root = String(cString: real)
     }
 
+    /// True when something is at `path`, whatever it is: a symbolic link that leaves the directory
+    /// or leads nowhere is "there", and `member` then says what is wrong with it, so it is never
+    /// reported as missing.
     public func contains(_ path: String) -> Bool {
-        (try? resolve(path)) != nil
+        guard let clean = try? TarIndex.normalise(path, origin: root) else { return false }
+        var info = stat()
+        return lstat(root + "/" + clean, &info) == 0
     }
 
     public func member(_ path: String) throws -> ByteRange {
-        let resolved = try resolve(path)
+        let clean = try TarIndex.normalise(path, origin: root)
+        let resolved = try resolve(clean)
+        let origin = "\(root)/\(clean)"
+        var link = stat()
+        let viaLink = lstat(origin, &link) == 0 && (link.st_mode & S_IFMT) == S_IFLNK
+        var info = stat()
+        if stat(resolved, &info) == 0, let what = FileKind.problem(mode: info.st_mode) {
+            let subject = viaLink ? "\(origin) is a symbolic link to \(FileKind.target(origin)), which" : origin
+            let code: ArchiveError.Code = (info.st_mode & S_IFMT) == S_IFDIR ? .invalidImage : .unsafeEntry
+            throw ArchiveError(code, "\(subject) \(what)", hint: code == .unsafeEntry ? "Ferry reads only regular files" : nil)
+        }
         let file = try RandomAccessFile(path: resolved)
-        return ByteRange(file: file, offset: 0, length: file.size, origin: "\(root)/\(path)")
+        return ByteRange(file: file, offset: 0, length: file.size, origin: origin)
     }
 
-    private func resolve(_ path: String) throws -> String {
-        let clean = try TarIndex.normalise(path, origin: root)
-        guard let real = realpath(root + "/" + clean, nil) else {
-            throw ArchiveError(.missingEntry, "\(root) has no file '\(clean)'")
+    private func resolve(_ clean: String) throws -> String {
+        let full = root + "/" + clean
+        guard let real = realpath(full, nil) else {
+            let failure = errno
+            var info = stat()
+            guard lstat(full, &info) == 0 else {
+                throw ArchiveError(.missingEntry, "\(root) has no file '\(clean)'")
+            }
+            if (info.st_mode & S_IFMT) == S_IFLNK {
+                if failure == ELOOP {
+                    throw ArchiveError(.unsafeEntry, "\(full) is a symbolic link that loops")
+                }
+                throw ArchiveError(.invalidImage, "\(full) is a symbolic link to \(FileKind.target(full)), which does not exist",
+                                   hint: "the layout is incomplete or was copied without the files its links point to")
+            }
+            throw ArchiveError(.io, "cannot open \(full): \(String(cString: strerror(failure)))")
         }
         defer { free(real) }
         let resolved = String(cString: real)
         guard resolved.hasPrefix(root + "/") else {
-            throw ArchiveError(.unsafeEntry, "\(root)/\(clean) leads outside \(root) through a symbolic link")
+            throw ArchiveError(.unsafeEntry, "\(full) leads outside \(root) through a symbolic link")
         }
         return resolved
     }

@@ -109,9 +109,11 @@ extension ArchivedImage {
     public func layers() throws -> [Layer] {
         var seen = Set<Digest>()
         var result: [Layer] = []
+        var byDigest: [Digest: ArchivedBlob] = [:]
+        for blob in blobs where byDigest[blob.digest] == nil { byDigest[blob.digest] = blob }
         for document in [root] + children where !document.isIndex {
             for layer in try document.manifest().layers where seen.insert(layer.digest).inserted {
-                guard let blob = blobs.first(where: { $0.digest == layer.digest }) else { continue }
+                guard let blob = byDigest[layer.digest] else { continue }
                 switch blob.source {
                 case .stored(let range):
                     result.append(Layer(digest: layer.digest, size: layer.size, mediaType: layer.mediaType,

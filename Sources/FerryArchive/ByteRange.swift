@@ -23,7 +23,10 @@ public struct ByteRange: Sendable {
 
     /// Reads `count` bytes starting `at` bytes into the range.
     public func read(at position: Int64, count: Int) throws -> [UInt8] {
-        let count = Int(max(0, min(Int64(count), length - position)))
+        guard position >= 0, position <= length, count >= 0 else {
+            throw ArchiveError(.io, "\(origin): cannot read \(count) bytes at \(position), outside its \(length) bytes")
+        }
+        let count = Int(min(Int64(count), length - position))
         let bytes = try file.read(at: offset + position, count: count)
         guard bytes.count == count else {
             throw ArchiveError(.truncated, "\(origin) is truncated: the file ends before the entry does")

@@ -68,6 +68,7 @@ struct DockerArchiveReader {
         }
 
         var blobs = [ArchivedBlob(digest: configDigest, size: Int64(configBytes.count), source: .stored(configRange))]
+        var blobDigests: Set<Digest> = [configDigest]
         var layers: [Descriptor] = []
         for (i, path) in layerPaths.enumerated() {
             let range = try container.member(path)
@@ -85,7 +86,7 @@ struct DockerArchiveReader {
                                    hint: "re-save the image with gzip or uncompressed layers")
             }
             layers.append(Descriptor(mediaType: MediaType.dockerLayerGzip, digest: blob.digest, size: blob.size))
-            if !blobs.contains(where: { $0.digest == blob.digest }) { blobs.append(blob) }
+            if blobDigests.insert(blob.digest).inserted { blobs.append(blob) }
         }
         let manifest = DockerManifestBuilder.build(
             config: Descriptor(mediaType: MediaType.dockerConfig, digest: configDigest, size: Int64(configBytes.count)),

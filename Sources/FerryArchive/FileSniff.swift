@@ -10,8 +10,13 @@ enum FileSniff {
         case .xz: return "is xz data; decompress it first (unxz)"
         case .none: break
         }
-        let text = head.prefix(256)
-        let printable = text.allSatisfy { $0 == 9 || $0 == 10 || $0 == 13 || ($0 >= 32 && $0 != 127) }
+        let text = Array(head.prefix(256))
+        // Text is valid UTF-8 (a character cut off at the end of the sample allowed) without control bytes.
+        var valid = String(validating: text, as: UTF8.self) != nil
+        for cut in 1...3 where !valid && text.count > cut {
+            valid = String(validating: text.dropLast(cut), as: UTF8.self) != nil
+        }
+        let printable = valid && text.allSatisfy { $0 == 9 || $0 == 10 || $0 == 13 || ($0 >= 32 && $0 != 127) }
         guard printable, !text.isEmpty else { return "starts with binary data that is not a tar header (\(size) bytes)" }
         let start = String(decoding: text, as: UTF8.self).drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }
         if start.hasPrefix("{") || start.hasPrefix("[") { return "starts with JSON, not a tar header" }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// What `ferry push`, `inspect` and `verify` accept as SOURCE: a bundle, a directory of bundles, a
@@ -17,17 +20,19 @@ public struct ImageSource: Sendable {
     /// Opens `path`. A directory of bundles yields one source per `*.bundle.tar`; other files there
     /// are passed over and listed in `notes`.
     public static func open(_ path: String, compressor: LayerCompressor) throws -> (sources: [ImageSource], notes: [String]) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if let what = FileKind.problem(at: path) { throw ArchiveError(.io, "\(path) \(what)") }
             throw ArchiveError(.io, "\(path) does not exist")
         }
-        if isDirectory.boolValue {
-            if FileManager.default.fileExists(atPath: path + "/oci-layout") {
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            var layout = stat()
+            if lstat(path + "/oci-layout", &layout) == 0 {
                 let container = try DirectoryContainer(root: path)
                 let archive = try ImageArchive.read(container, compressor: compressor)
                 return ([ImageSource(path: path, kind: .ociLayout, archive: archive)], archive.notes)
             }
-            let names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+            let names = try listDirectory(path)
             var sources: [ImageSource] = []
             var notes: [String] = []
             for name in names {
@@ -35,6 +40,11 @@ public struct ImageSource: Sendable {
                 guard name.hasSuffix(".bundle.tar") else {
                     notes.append("\(full): not a .bundle.tar; skipped")
                     continue
+                }
+                // A FIFO, socket or device named like a bundle is named as what it is, and never
+                // opened for reading (a FIFO would block forever).
+                if let what = FileKind.problem(at: full) {
+                    throw ArchiveError(.io, "\(full) \(what)", hint: "a bundle is a regular .bundle.tar file")
                 }
                 let source = try openFile(full, compressor: compressor)
                 notes += source.archive.notes
@@ -45,8 +55,27 @@ public struct ImageSource: Sendable {
             }
             return (sources, notes)
         }
+        if let what = FileKind.problem(mode: info.st_mode) {
+            throw ArchiveError(.io, "\(path) \(what)", hint: "pass a .bundle.tar, a docker-save archive, an OCI layout or a directory of bundles")
+        }
         let source = try openFile(path, compressor: compressor)
         return ([source], source.archive.notes)
+    }
+
+    /// The names in a directory, sorted, without `.` and `..`.
+    static func listDirectory(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else {
+            throw ArchiveError(.io, "cannot list directory \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
     }
 
     static func openFile(_ path: String, compressor: LayerCompressor) throws -> ImageSource {

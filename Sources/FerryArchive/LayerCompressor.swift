@@ -15,6 +15,23 @@ public final class LayerCompressor: Sendable {
 
     /// Results of this run, so a dry run (which writes no cache) does not compress a layer twice.
     private let memo = Mutex<[Digest: Compressed]>([:])
+    /// Source ranges this run has read in full and found to hash to their diff_id, so a layer
+    /// pushed to several repositories is checked once.
+    private let verified = Mutex<Set<SourceKey>>([])
+
+    struct SourceKey: Hashable, Sendable {
+        var path: String
+        var offset: Int64
+        var length: Int64
+        var diffID: Digest
+
+        init(_ range: ByteRange, _ diffID: Digest) {
+            path = range.file.path
+            offset = range.offset
+            length = range.length
+            self.diffID = diffID
+        }
+    }
 
     struct Compressed: Sendable {
         var digest: Digest
@@ -87,6 +104,10 @@ public final class LayerCompressor: Sendable {
         }
         let path = blobPath(cacheDirectory, expected)
         if let file = try? RandomAccessFile(path: path) {
+            // The cache vouches for the compressed bytes, never for the source: the archive must
+            // still hold the layer the cache was filled from, or a corrupt copy would be pushed
+            // as if it were sound.
+            try checkSource(range, diffID: diffID, cached: expected, in: cacheDirectory)
             return ByteRange(wholeFile: file)
         }
         let result = try compressIntoCache(range, diffID: diffID)
@@ -96,6 +117,26 @@ public final class LayerCompressor: Sendable {
                                hint: "the zlib library changed since the last run; delete \(cacheDirectory) and run again")
         }
         return ByteRange(wholeFile: try RandomAccessFile(path: blobPath(cacheDirectory, result.digest)))
+    }
+
+    /// Reads `range` in full (once per run) and fails unless it hashes to `diffID`. On a mismatch
+    /// the cache entry made from the sound layer is discarded with this run's record of it, so
+    /// nothing about the corrupt source is remembered.
+    private func checkSource(_ range: ByteRange, diffID: Digest, cached: Digest, in cacheDirectory: String) throws {
+        let key = SourceKey(range, diffID)
+        if verified.withLock({ $0.contains(key) }) { return }
+        let hash = DigestingSink()
+        try range.forEachChunk { try hash.write($0) }
+        guard hash.digest == diffID else {
+            memo.withLock { _ = $0.removeValue(forKey: diffID) }
+            unlink(mappingPath(cacheDirectory, diffID))
+            unlink(blobPath(cacheDirectory, cached))
+            throw ArchiveError(.digestMismatch,
+                               "\(range.origin) does not match its diff_id: the config says \(diffID), the bytes hash to \(hash.digest); "
+                                   + "the gzipped copy cached from an earlier run was discarded and is not pushed",
+                               hint: "the archive is corrupt or was modified; obtain a fresh copy")
+        }
+        verified.withLock { _ = $0.insert(key) }
     }
 
     // MARK: - Work
@@ -113,12 +154,19 @@ public final class LayerCompressor: Sendable {
                                "\(range.origin) does not match its diff_id: the config says \(diffID), the bytes hash to \(uncompressed.digest)",
                                hint: "the archive is corrupt or was modified; obtain a fresh copy")
         }
+        verified.withLock { _ = $0.insert(SourceKey(range, diffID)) }
     }
 
     private func compressIntoCache(_ range: ByteRange, diffID: Digest) throws -> (digest: Digest, size: Int64) {
         guard let cacheDirectory else { preconditionFailure("compressIntoCache without a cache directory") }
-        try FileManager.default.createDirectory(atPath: cacheDirectory + "/blobs/sha256", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: cacheDirectory + "/gzip", withIntermediateDirectories: true)
+        for directory in [cacheDirectory + "/blobs/sha256", cacheDirectory + "/gzip"] {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw ArchiveError(.io, "cannot create the cache directory \(directory)",
+                                   hint: "set FERRY_CACHE_DIR to a writable directory")
+            }
+        }
         let scratch = cacheDirectory + "/blobs/sha256/incoming-\(diffID.hex)"
         let file = try AtomicFileSink(path: scratch)
         let hash = DigestingSink(forwardingTo: file)

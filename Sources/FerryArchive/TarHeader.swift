@@ -38,10 +38,10 @@ struct TarHeader {
             if !prefix.isEmpty { name = prefix + "/" + name }
         }
         guard let size = Self.number(block[124..<136]) else {
-            throw ArchiveError(.malformedTar, "\(origin): entry '\(name)' has an unreadable size field")
+            throw ArchiveError(.malformedTar, "\(origin): entry '\(name)' at offset \(offset) has an unreadable size field")
         }
         guard size >= 0 else {
-            throw ArchiveError(.malformedTar, "\(origin): entry '\(name)' has a negative size")
+            throw ArchiveError(.malformedTar, "\(origin): entry '\(name)' at offset \(offset) has a negative size")
         }
         self.name = name
         self.mode = Int(Self.octal(block[100..<108]) ?? 0)

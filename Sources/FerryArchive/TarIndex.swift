@@ -28,31 +28,52 @@ public struct TarIndex: Sendable {
 
     public func contains(_ path: String) -> Bool { byPath[path] != nil }
 
+    /// How many links `member` follows before it calls a chain too long (the kernel's own limit
+    /// for symbolic links in one path is 40; archives that need more than a few are hostile).
+    public static let maximumLinkHops = 16
+
     /// The bytes of a regular file member. A link is followed when its target is another member of
     /// the same archive (legacy `docker save` stores a repeated layer as a link); a link that points
-    /// outside the archive, a device or a directory is an error that names the entry.
+    /// outside the archive, a device or a directory is an error that names the entry. A chain that
+    /// comes back to a member already passed is a loop; one longer than `maximumLinkHops` is refused
+    /// as too long.
     public func member(_ path: String) throws -> ByteRange {
         var current = path
-        for _ in 0..<16 {
+        var chain = [path]
+        var seen: Set<String> = [path]
+        while true {
             guard let entry = entry(current) else {
                 let via = current == path ? "" : " (reached through a link from '\(path)')"
                 throw ArchiveError(.missingEntry, "\(origin) has no entry '\(current)'\(via)")
             }
+            let next: String
             switch entry.kind {
             case .file:
                 return range.slice(offset: entry.dataOffset, length: entry.size, origin: "\(origin)!\(path)")
             case .hardlink(let target):
-                current = try Self.resolve(link: target, relativeTo: nil, entry: path, origin: origin)
+                next = try Self.resolve(link: target, relativeTo: nil, entry: path, origin: origin)
             case .symlink(let target):
-                current = try Self.resolve(link: target, relativeTo: current, entry: path, origin: origin)
+                next = try Self.resolve(link: target, relativeTo: current, entry: path, origin: origin)
             case .directory:
                 throw ArchiveError(.invalidImage, "\(origin): entry '\(path)' is a directory, but a file is needed there")
             case .special(let flag):
                 throw ArchiveError(.unsafeEntry,
-                                   "\(origin): entry '\(path)' is a device or special file (type '\(Character(UnicodeScalar(flag)))'), which Ferry never reads")
+                                   "\(origin): entry '\(path)' is a \(Self.describe(typeflag: flag)), which Ferry never reads")
             }
+            chain.append(next)
+            guard seen.insert(next).inserted else {
+                throw ArchiveError(.unsafeEntry,
+                                   "\(origin): entry '\(path)' is part of a link loop: \(chain.map { "'\($0)'" }.joined(separator: " → "))",
+                                   hint: "the archive is hostile or was made wrongly")
+            }
+            guard chain.count - 1 <= Self.maximumLinkHops else {
+                throw ArchiveError(.unsafeEntry,
+                                   "\(origin): entry '\(path)' is a chain of more than \(Self.maximumLinkHops) links "
+                                       + "('\(path)' → '\(chain[1])' → … → '\(next)'); Ferry follows at most \(Self.maximumLinkHops)",
+                                   hint: "the archive is hostile or was made wrongly")
+            }
+            current = next
         }
-        throw ArchiveError(.unsafeEntry, "\(origin): entry '\(path)' is part of a link loop")
     }
 
     /// The archive's members below `prefix/`, as (path relative to the prefix, entry).
@@ -66,6 +87,9 @@ public struct TarIndex: Sendable {
 
     // MARK: - Scanning
 
+    /// Every size and offset a header or pax record gives is checked against the archive's real
+    /// length before it is used, and every sum an input controls is checked for overflow, so no
+    /// archive, however hostile, can make the scan trap or read outside the range.
     private mutating func scan() throws {
         var offset: Int64 = 0
         var longName: String?
@@ -73,37 +97,46 @@ public struct TarIndex: Sendable {
         var paxPath: String?
         var paxLink: String?
         var paxSize: Int64?
-        let block = TarHeader.blockSize
+        let block = Int64(TarHeader.blockSize)
+        let length = range.length
 
         while true {
-            guard offset + Int64(block) <= range.length else {
-                throw ArchiveError(.truncated, "\(origin) is truncated: it ends at byte \(range.length) without the end-of-archive marker",
+            // Invariant: 0 <= offset; `length - offset` cannot overflow.
+            guard offset <= length, length - offset >= block else {
+                throw ArchiveError(.truncated, "\(origin) is truncated: it ends at byte \(length) without the end-of-archive marker",
                                    hint: "the file was cut short (an interrupted copy or download?); obtain a complete copy")
             }
-            let bytes = try range.read(at: offset, count: block)
-            guard let header = try TarHeader(block: bytes, origin: origin, offset: range.offset + offset) else {
+            let headerAt = absolute(offset)
+            let bytes = try range.read(at: offset, count: Int(block))
+            guard let header = try TarHeader(block: bytes, origin: origin, offset: headerAt) else {
                 break
             }
-            let dataOffset = offset + Int64(block)
+            let dataOffset = offset + block          // <= length, by the guard above
+            let remaining = length - dataOffset      // bytes left after this header, >= 0
             var size = header.size
             let flag = header.typeflag
             // Metadata entries (pax, GNU long names) describe the next header.
             if flag == UInt8(ascii: "x") || flag == UInt8(ascii: "g") || flag == UInt8(ascii: "L") || flag == UInt8(ascii: "K") {
-                guard dataOffset + size <= range.length else {
-                    throw ArchiveError(.truncated, "\(origin) is truncated inside the extended header at offset \(range.offset + offset)")
+                let what = flag == UInt8(ascii: "x") || flag == UInt8(ascii: "g") ? "pax extended header" : "GNU long-name header"
+                guard size <= remaining else {
+                    throw ArchiveError(.truncated,
+                                       "\(origin) is truncated inside the \(what) '\(header.name)' at offset \(headerAt): "
+                                           + "it claims \(size) bytes, but only \(remaining) remain in the archive",
+                                       hint: "the file was cut short or its header lies about the size; obtain a complete copy")
                 }
                 guard size <= 1 << 20 else {
-                    throw ArchiveError(.malformedTar, "\(origin): extended header at offset \(range.offset + offset) is \(size) bytes, more than any real path needs")
+                    throw ArchiveError(.malformedTar,
+                                       "\(origin): the \(what) '\(header.name)' at offset \(headerAt) is \(size) bytes, more than any real path needs")
                 }
                 let data = try range.read(at: dataOffset, count: Int(size))
                 switch flag {
                 case UInt8(ascii: "x"):
-                    let records = try Self.paxRecords(data, origin: origin, offset: range.offset + offset)
+                    let records = try Self.paxRecords(data, origin: origin, offset: headerAt)
                     paxPath = records["path"] ?? paxPath
                     paxLink = records["linkpath"] ?? paxLink
                     if let text = records["size"] {
                         guard let value = Int64(text), value >= 0 else {
-                            throw ArchiveError(.malformedTar, "\(origin): pax header at offset \(range.offset + offset) has an invalid size '\(text)'")
+                            throw ArchiveError(.malformedTar, "\(origin): pax header at offset \(headerAt) has an invalid size '\(text.prefix(40))'")
                         }
                         paxSize = value
                     }
@@ -114,19 +147,23 @@ public struct TarIndex: Sendable {
                 default:
                     break  // global pax headers carry nothing Ferry needs
                 }
-                offset = dataOffset + Self.padded(size)
+                offset = try next(dataOffset, plus: size, entry: header.name, at: headerAt)
                 continue
             }
 
             let rawName = paxPath ?? longName ?? header.name
             let link = paxLink ?? longLink ?? header.linkname
+            let sizeSource = paxSize == nil ? "" : " (from its pax header)"
             if let paxSize { size = paxSize }
             paxPath = nil; paxLink = nil; paxSize = nil; longName = nil; longLink = nil
 
             let hasData = flag == UInt8(ascii: "0") || flag == 0 || flag == UInt8(ascii: "7")
-            if hasData && dataOffset + size > range.length {
+            // Some writers give devices and other special entries a size; their data blocks follow.
+            let skipsData = !hasData && size > 0 && flag != UInt8(ascii: "1") && flag != UInt8(ascii: "2") && flag != UInt8(ascii: "5")
+            if (hasData || skipsData) && size > remaining {
                 throw ArchiveError(.truncated,
-                                   "\(origin) is truncated: entry '\(rawName)' claims \(size) bytes but the archive ends first",
+                                   "\(origin) is truncated: entry '\(rawName)' at offset \(headerAt) claims \(size) bytes\(sizeSource), "
+                                       + "but only \(remaining) remain in the archive",
                                    hint: "the file was cut short or its header lies about the size; obtain a complete copy")
             }
             let path = try Self.normalise(rawName, origin: origin)
@@ -142,7 +179,7 @@ public struct TarIndex: Sendable {
             let finalKind: TarEntry.Kind = (kind == .file && rawName.hasSuffix("/")) ? .directory : kind
             switch finalKind {
             case .special(let flag):
-                skipped.append("\(origin): '\(path)' is a device or special file (type \(flag)); ignored unless something needs it")
+                skipped.append("\(origin): '\(path)' is a \(Self.describe(typeflag: flag)); ignored unless something needs it")
             case .symlink(let target), .hardlink(let target):
                 if (try? Self.resolve(link: target, relativeTo: flag == UInt8(ascii: "2") ? path : nil, entry: path, origin: origin)) == nil {
                     skipped.append("\(origin): '\(path)' links to '\(target)', outside the archive; ignored unless something needs it")
@@ -162,16 +199,48 @@ public struct TarIndex: Sendable {
                                             size: hasData ? size : 0, mode: header.mode))
                 }
             }
-            offset = dataOffset + (hasData ? Self.padded(size) : 0)
-            // Some writers give links and directories a size; their data blocks follow anyway.
-            if !hasData && size > 0 && flag != UInt8(ascii: "1") && flag != UInt8(ascii: "2") && flag != UInt8(ascii: "5") {
-                offset += Self.padded(size)
-            }
+            offset = (hasData || skipsData) ? try next(dataOffset, plus: size, entry: rawName, at: headerAt) : dataOffset
         }
     }
 
-    static func padded(_ size: Int64) -> Int64 {
-        (size + 511) / 512 * 512
+    /// The offset after `size` bytes of data starting at `dataOffset`, padded to whole blocks.
+    /// `size` was checked against the bytes that remain; the sums are still checked, so a range
+    /// whose own length is absurd cannot make them wrap.
+    private func next(_ dataOffset: Int64, plus size: Int64, entry: String, at headerAt: Int64) throws -> Int64 {
+        guard let padded = Self.padded(size) else {
+            throw ArchiveError(.malformedTar, "\(origin): entry '\(entry)' at offset \(headerAt) has an impossible size \(size)")
+        }
+        let (sum, overflow) = dataOffset.addingReportingOverflow(padded)
+        guard !overflow else {
+            throw ArchiveError(.malformedTar, "\(origin): entry '\(entry)' at offset \(headerAt) has an impossible size \(size)")
+        }
+        return sum
+    }
+
+    /// An offset in the range as an offset in the file, for messages.
+    private func absolute(_ offset: Int64) -> Int64 {
+        let (sum, overflow) = range.offset.addingReportingOverflow(offset)
+        return overflow ? offset : sum
+    }
+
+    /// `size` rounded up to whole 512-byte blocks; nil when that does not fit in 64 bits.
+    static func padded(_ size: Int64) -> Int64? {
+        guard size >= 0 else { return nil }
+        let remainder = size % 512
+        if remainder == 0 { return size }
+        let (sum, overflow) = size.addingReportingOverflow(512 - remainder)
+        return overflow ? nil : sum
+    }
+
+    /// What a typeflag Ferry does not read is, for messages.
+    static func describe(typeflag flag: UInt8) -> String {
+        let shown = (32..<127).contains(flag) ? "'\(Character(UnicodeScalar(flag)))'" : "\(flag)"
+        switch flag {
+        case UInt8(ascii: "3"): return "character device (type \(shown))"
+        case UInt8(ascii: "4"): return "block device (type \(shown))"
+        case UInt8(ascii: "6"): return "FIFO (type \(shown))"
+        default: return "device or special file (type \(shown))"
+        }
     }
 
     /// Cleans a member name and refuses names that could escape a target directory.
@@ -222,17 +291,27 @@ public struct TarIndex: Sendable {
         var i = 0
         while i < data.count {
             if data[i] == 0 { break }
-            guard let space = data[i...].firstIndex(of: UInt8(ascii: " ")),
-                  let length = Int(String(decoding: data[i..<space], as: UTF8.self)),
-                  length > 0, i + length <= data.count, data[i + length - 1] == UInt8(ascii: "\n") else {
-                throw ArchiveError(.malformedTar, "\(origin): malformed pax record in the header at offset \(offset)")
+            // "<length> <key>=<value>\n", where length counts the whole record. The length is
+            // compared with what is left before it is added to anything.
+            let malformed = ArchiveError(.malformedTar, "\(origin): malformed pax record at byte \(i) of the pax header at offset \(offset)")
+            guard let space = data[i...].prefix(20).firstIndex(of: UInt8(ascii: " ")), space > i,
+                  data[i..<space].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+                  let length = Int(String(decoding: data[i..<space], as: UTF8.self)) else {
+                throw malformed
             }
-            let record = data[(space + 1)..<(i + length - 1)]
+            guard length > space - i + 1, length <= data.count - i else {
+                throw ArchiveError(.malformedTar,
+                                   "\(origin): pax record at byte \(i) of the pax header at offset \(offset) claims \(length) bytes, "
+                                       + "but the header has \(data.count - i) left")
+            }
+            let end = i + length
+            guard data[end - 1] == UInt8(ascii: "\n") else { throw malformed }
+            let record = data[(space + 1)..<(end - 1)]
             if let eq = record.firstIndex(of: UInt8(ascii: "=")) {
                 records[String(decoding: record[record.startIndex..<eq], as: UTF8.self)] =
                     String(decoding: record[(eq + 1)...], as: UTF8.self)
             }
-            i += length
+            i = end
         }
         return records
     }

@@ -14,6 +14,11 @@ public enum ChartArchive {
         let gzip = try GzipCompressor(writingTo: out, level: 9)
         let tar = TarWriter(writingTo: gzip)
         for path in chart.files.keys.sorted() {
+            // Every entry stays under the chart's top directory.
+            let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+            guard !path.hasPrefix("/"), !parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }), !path.utf8.contains(0) else {
+                throw ChartsError(.invalidChart, "\(chart.origin): file '\(ChartMetadata.printable(path))' would leave the chart's directory in the package")
+            }
             try tar.addFile("\(chart.metadata.name)/\(path)", bytes: chart.files[path]!)
         }
         try tar.finish()

@@ -35,6 +35,28 @@ public struct ChartMetadata: Sendable, Equatable, Codable {
         guard let version = text("version"), !version.isEmpty else {
             throw ChartsError(.invalidChart, "\(origin) has no 'version'")
         }
+        try Self.validate(name: name, version: version, origin: origin)
         self.init(name: name, version: version, appVersion: text("appVersion"), description: text("description"))
+    }
+
+    /// At least as strict as Helm's `Metadata.Validate`: the name and version become file names
+    /// (`<name>-<version>.tgz`, `charts/<name>/`), so neither may hold a path separator, `..`, a
+    /// control character or white space, and the version must be semantic.
+    public static func validate(name: String, version: String, origin: String) throws {
+        func unsafe(_ text: String) -> Bool {
+            text.contains("/") || text.contains("\\") || text == "." || text == ".." || text.hasPrefix(".")
+                || text.unicodeScalars.contains { $0.properties.generalCategory == .control || $0.properties.isWhitespace }
+        }
+        guard !unsafe(name) else {
+            throw ChartsError(.invalidChart, "\(origin): chart name '\(printable(name))' is not valid: a chart name may not hold '/', '\\', control characters or spaces, nor start with '.'")
+        }
+        guard !unsafe(version), SemanticVersion(version) != nil else {
+            throw ChartsError(.invalidChart, "\(origin): chart version '\(printable(version))' is not a semantic version (e.g. 1.2.3)")
+        }
+    }
+
+    /// A name as it may be printed: control characters shown escaped.
+    static func printable(_ text: String) -> String {
+        String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined())
     }
 }

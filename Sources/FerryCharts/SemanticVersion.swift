@@ -16,11 +16,14 @@ public struct SemanticVersion: Sendable, Comparable, Hashable, CustomStringConve
         if let plus = rest.firstIndex(of: "+") {
             build = String(rest[rest.index(after: plus)...])
             rest = rest[..<plus]
+            // Build metadata: dot-separated ASCII alphanumerics and hyphens.
+            guard let build, build.split(separator: ".", omittingEmptySubsequences: false)
+                .allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } }) else { return nil }
         }
         var prerelease: [String] = []
         if let dash = rest.firstIndex(of: "-") {
             prerelease = rest[rest.index(after: dash)...].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-            guard prerelease.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } }) else { return nil }
+            guard prerelease.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } }) else { return nil }
             rest = rest[..<dash]
         }
         let numbers = rest.split(separator: ".", omittingEmptySubsequences: false)

@@ -4,16 +4,22 @@ import Yams
 /// A YAML values file that can be edited as text: a scalar is replaced where it stands, so
 /// comments, key order, indentation and the quoting style of the value all stay as they were.
 public struct ValuesFile: Sendable {
-    public private(set) var text: String
+    /// The text as edited, with line feeds; `text` gives it back with the file's own line ends.
+    private var body: String
+    /// The file used CR LF line ends (edited as LF, written back as CR LF).
+    private let crlf: Bool
+    public var text: String { crlf ? body.replacingOccurrences(of: "\n", with: "\r\n") : body }
     /// The file, for messages (e.g. `demo-1.0.0.bundle.tar!original-chart/values.yaml`).
     public let origin: String
     /// The parsed document, made once per version of the text: lookups never parse again.
     private var parsed: ParsedYAML
 
     public init(text: String, origin: String) throws {
-        self.text = SafeYAML.stripBOM(text)
+        let plain = SafeYAML.stripBOM(text)
+        crlf = plain.contains("\r\n")
+        body = crlf ? plain.replacingOccurrences(of: "\r\n", with: "\n") : plain
         self.origin = origin
-        self.parsed = try ParsedYAML(self.text, origin: origin)
+        self.parsed = try ParsedYAML(body, origin: origin)
     }
 
     /// The document's root mapping (an empty file is an empty mapping).
@@ -47,22 +53,25 @@ public struct ValuesFile: Sendable {
     public mutating func set(_ changes: [(path: [String], value: String)]) throws {
         var replacements: [(line: Int, start: Int, end: Int, text: String)] = []
         var wanted: [([String], String)] = []
+        let original = body.split(separator: "\n", omittingEmptySubsequences: false)
         for (path, value) in changes {
-            guard let replacement = try replacement(path, value) else { continue }
+            guard let replacement = try replacement(path, value, lines: original) else { continue }
             replacements.removeAll { $0.line == replacement.line && $0.start == replacement.start }
             replacements.append(replacement)
             wanted.append((path, value))
         }
         guard !replacements.isEmpty else { return }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array(String($0).unicodeScalars) }
+        var lines = original.map(String.init)
         // From the end backwards, so earlier columns stay valid.
         for r in replacements.sorted(by: { ($0.line, $0.start) > ($1.line, $1.start) }) {
-            lines[r.line].replaceSubrange(r.start..<r.end, with: r.text.unicodeScalars)
+            var scalars = Array(lines[r.line].unicodeScalars)
+            scalars.replaceSubrange(r.start..<r.end, with: r.text.unicodeScalars)
+            lines[r.line] = String(String.UnicodeScalarView(scalars))
         }
-        let edited = lines.map { String(String.UnicodeScalarView($0)) }.joined(separator: "\n")
+        let edited = lines.joined(separator: "\n")
         let check = try ParsedYAML(edited, origin: origin)
         var after = self
-        after.text = edited
+        after.body = edited
         after.parsed = check
         for (path, value) in wanted where after.scalar(at: path) != value {
             throw ChartsError(.invalidValues, "\(origin): rewriting '\(path.joined(separator: "."))' did not give the expected value; the file was left as it was")
@@ -71,7 +80,8 @@ public struct ValuesFile: Sendable {
     }
 
     /// Where the scalar at `path` stands in the text and what replaces it; nil when it has the value already.
-    private func replacement(_ path: [String], _ value: String) throws -> (line: Int, start: Int, end: Int, text: String)? {
+    private func replacement(_ path: [String], _ value: String,
+                             lines: [Substring]) throws -> (line: Int, start: Int, end: Int, text: String)? {
         let dotted = path.joined(separator: ".")
         let parentPath = Array(path.dropLast())
         guard let parent = parentPath.isEmpty ? root() : node(at: parentPath), let mapping = parent.mapping else {
@@ -88,8 +98,7 @@ public struct ValuesFile: Sendable {
             throw ChartsError(.invalidValues, "\(origin): cannot locate '\(dotted)' in the text")
         }
         // Yams does not report a mapping's style: a flow mapping is one whose text starts with '{'.
-        let flow = parent.mark.map { Self.character(in: text, line: $0.line, column: $0.column) == "{" } ?? false
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let flow = parent.mark.map { Self.character(in: lines, line: $0.line, column: $0.column) == "{" } ?? false
         guard mark.line - 1 < lines.count else {
             throw ChartsError(.invalidValues, "\(origin): cannot locate '\(dotted)' in the text")
         }
@@ -121,8 +130,7 @@ public struct ValuesFile: Sendable {
         return (mark.line - 1, start, end, replacement)
     }
 
-    static func character(in text: String, line: Int, column: Int) -> Unicode.Scalar? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    static func character(in lines: [Substring], line: Int, column: Int) -> Unicode.Scalar? {
         guard line - 1 < lines.count else { return nil }
         let scalars = Array(lines[line - 1].unicodeScalars)
         return column - 1 < scalars.count && column >= 1 ? scalars[column - 1] : nil

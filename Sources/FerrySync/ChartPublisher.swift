@@ -13,6 +13,12 @@ public protocol ChartPublisher: Sendable {
     func contains(name: String, version: String) async throws -> Bool
     /// Publishes a package; `force` replaces an existing version.
     func publish(name: String, version: String, package: [UInt8], chartYAML: [UInt8], force: Bool) async throws
+    /// Checks, before any image is pushed, that publishing can work at all (a dry run too).
+    func checkUsable() async throws
+}
+
+extension ChartPublisher {
+    public func checkUsable() async throws {}
 }
 
 /// A chart publish that failed, as a person can act on it.

@@ -67,6 +67,7 @@ public struct ChartSyncer: Sendable {
 
     func run(http: HTTPClient, security: TransportSecurity) async throws -> (plan: Plan, report: SyncReport) {
         let publisher = try await makePublisher(http: http, security: security)
+        try await publisher.checkUsable()
         var plan = try await makePlan(publisher: publisher)
         var report = SyncReport(charts: plan.failures, warnings: plan.warnings)
 

@@ -20,9 +20,32 @@ public actor LocalChartPublisher: ChartPublisher {
         FileManager.default.fileExists(atPath: location(name: name, version: version))
     }
 
+    /// The package's path, checked to lie directly in the repository directory.
+    func packagePath(name: String, version: String) throws -> String {
+        try ChartMetadata.validate(name: name, version: version, origin: "chart \(name) \(version)")
+        let path = (location(name: name, version: version) as NSString).standardizingPath
+        guard (path as NSString).deletingLastPathComponent == (directory as NSString).standardizingPath else {
+            throw PublishError("\(path) is not inside the repository directory \(directory)")
+        }
+        return path
+    }
+
+    /// A dry run's check that publishing could work: the directory exists and is writable, or can be made.
+    public func checkUsable() async throws {
+        var existing = (directory as NSString).standardizingPath
+        while !FileManager.default.fileExists(atPath: existing) && existing != "/" {
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: existing, isDirectory: &isDirectory), isDirectory.boolValue,
+              FileManager.default.isWritableFile(atPath: existing) else {
+            throw PublishError("target.repo.path \(directory) cannot be written: \(existing) is not a writable directory")
+        }
+    }
+
     public func publish(name: String, version: String, package: [UInt8], chartYAML: [UInt8], force: Bool) async throws {
+        let path = try packagePath(name: name, version: version)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = location(name: name, version: version)
         if FileManager.default.fileExists(atPath: path) && !force {
             throw PublishError("\(path) already exists", hint: "pass --force to replace it")
         }

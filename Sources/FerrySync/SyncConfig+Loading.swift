@@ -18,10 +18,21 @@ extension SyncConfig {
 
     /// Reads, applies the environment, and validates.
     public static func load(path: String, environment: [String: String]) throws -> SyncConfig {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw SyncError(.invalidConfig, "cannot read the config file \(path): \(String(cString: strerror(errno)))")
+        }
+        // A FIFO or device would block the read for ever.
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw SyncError(.invalidConfig, "the config \(path) is not a regular file")
+        }
+        guard status.st_size <= 4 << 20 else {
+            throw SyncError(.invalidConfig, "the config \(path) is \(status.st_size) bytes; a config is a few hundred")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SyncError(.invalidConfig, "cannot read the config file \(path)")
         }
-        var config = try SyncConfig(yaml: String(decoding: data, as: UTF8.self), origin: path)
+        var config = try SyncConfig(yaml: SafeYAML.stripBOM(String(decoding: data, as: UTF8.self)), origin: path)
         config.applyEnvironment(environment)
         try config.validate()
         return config
@@ -84,6 +95,9 @@ extension SyncConfig {
         if let auth = target.containers?.auth, auth.username.isEmpty || auth.password.isEmpty {
             throw SyncError(.invalidConfig, "\(origin): target.containers.auth needs username and password")
         }
+        if let path = source.intermediateBundlesPath, path.utf8.contains(0) {
+            throw SyncError(.invalidConfig, "\(origin): source.intermediateBundlesPath holds a NUL character")
+        }
         guard source.intermediateBundlesPath != nil else {
             throw SyncError(.unsupported, "\(origin): Ferry syncs from vendor bundles: set source.intermediateBundlesPath",
                             hint: "syncing straight from a chart repository (source.repo) is not supported")
@@ -98,6 +112,9 @@ extension SyncConfig {
         case .local:
             guard !repo.path.isEmpty else {
                 throw SyncError(.invalidConfig, "\(origin): target.repo.path is required for kind LOCAL")
+            }
+            guard !repo.path.utf8.contains(0), !repo.path.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw SyncError(.invalidConfig, "\(origin): target.repo.path holds a NUL or control character")
             }
         case .helm:
             throw SyncError(.unsupported, "\(origin): target.repo.kind HELM cannot be uploaded to (a plain Helm repository has no upload API)",
@@ -127,7 +144,7 @@ extension SyncConfig {
 
     /// What Go's `url.ParseRequestURI` accepts for these configs: an absolute URL with a scheme and host.
     static func isRequestURI(_ text: String) -> Bool {
-        guard let url = URL(string: text), let scheme = url.scheme, !scheme.isEmpty, url.host != nil else { return false }
+        guard let url = URL(string: text), let scheme = url.scheme, !scheme.isEmpty, let host = url.host, !host.isEmpty else { return false }
         return true
     }
 

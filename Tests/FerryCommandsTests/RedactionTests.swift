@@ -29,3 +29,13 @@ import Testing
         #expect(!(result.stdout + result.stderr).contains("Sup3r-Secret"))
     }
 }
+
+@Suite struct BareCredentialRedactionTests {
+    @Test func credentialsWithoutASchemeAreHiddenAndImageReferencesAreNot() {
+        #expect(Console.redact("url admin:S3CRET@host/charts is not valid") == "url ***@host/charts is not valid")
+        #expect(Console.redact("'admin:S3CRET@10.0.0.1:8080'") == "'***@10.0.0.1:8080'")
+        let digest = "sha256:" + String(repeating: "a", count: 64)
+        #expect(Console.redact("nginx:1.0@\(digest) and r.io/a/b:1@\(digest)") == "nginx:1.0@\(digest) and r.io/a/b:1@\(digest)")
+        #expect(Console.redact("root@node1:22 failed") == "root@node1:22 failed")
+    }
+}

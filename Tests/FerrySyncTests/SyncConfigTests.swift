@@ -1,4 +1,5 @@
 import FerryCharts
+import Foundation
 import FerrySync
 import FerryTestSupport
 import Testing
@@ -163,5 +164,44 @@ import Testing
         #expect(BundleDiscovery.nameAndVersion(fileName: "foo-bar-1.2.3.bundle.tar")! == ("foo-bar", "1.2.3"))
         #expect(BundleDiscovery.nameAndVersion(fileName: "spidernet_0.8.0-rc1.bundle.tar")! == ("spidernet", "0.8.0-rc1"))
         #expect(BundleDiscovery.nameAndVersion(fileName: "spidernet.bundle.tar") == nil)
+    }
+}
+
+/// Configs from outside: secrets never quoted, files that are not files, and paths that are not paths.
+@Suite struct HostileConfigTests {
+    @Test func aYAMLErrorNeverQuotesTheLineWithThePassword() {
+        let text = "target:\n  repo:\n    auth: {username: admin, password: \"S3cret-Value\n"
+        let error = #expect(throws: SyncError.self) { try SyncConfig(yaml: text, origin: "load-image.yaml") }
+        #expect(error?.message.contains("load-image.yaml") == true)
+        #expect(error?.message.contains("line") == true)
+        #expect(error.map { "\($0)" }?.contains("S3cret") == false)
+    }
+
+    @Test func aConfigWithAByteOrderMarkIsRead() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("c.yaml", "\u{FEFF}source: {intermediateBundlesPath: b}\ntarget: {containerRegistry: r.local, repo: {kind: LOCAL, path: out}}\n")
+        let config = try SyncConfig.load(path: path, environment: [:])
+        #expect(config.target.containerRegistry == "r.local")
+    }
+
+    @Test func aFIFOIsRefusedInsteadOfBlocking() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("fifo.yaml")
+        #expect(mkfifo(path, 0o600) == 0)
+        let error = #expect(throws: SyncError.self) { try SyncConfig.load(path: path, environment: [:]) }
+        #expect(error?.message.contains("not a regular file") == true)
+    }
+
+    @Test func pathsWithNULAndURLsWithoutAHostAreNamed() {
+        let nul = #expect(throws: SyncError.self) {
+            try SyncConfig(yaml: "source: {intermediateBundlesPath: b}\ntarget: {containerRegistry: r, repo: {kind: LOCAL, path: \"a\\0b\"}}\n",
+                           origin: "c.yaml").validate()
+        }
+        #expect(nul?.message.contains("target.repo.path") == true)
+        let host = #expect(throws: SyncError.self) {
+            try SyncConfig(yaml: "source: {intermediateBundlesPath: b}\ntarget: {containerRegistry: r, repo: {kind: CHARTMUSEUM, url: \"http:///charts\"}}\n",
+                           origin: "c.yaml").validate()
+        }
+        #expect(host?.message.contains("target.repo.url") == true)
     }
 }

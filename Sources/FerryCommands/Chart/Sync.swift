@@ -61,8 +61,7 @@ extension Ferry {
 
         func execute() async throws {
             let console = Console.current
-            let cwd = console.environment["PWD"].flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
-                ?? FileManager.default.currentDirectoryPath
+            let cwd = console.workingDirectory
             guard let path = config ?? SyncConfig.defaultPath(environment: console.environment, currentDirectory: cwd) else {
                 throw ValidationError("no config: pass --config load-image.yaml (or put charts-syncer.yaml in $HOME or here)")
             }

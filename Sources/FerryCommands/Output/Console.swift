@@ -14,7 +14,8 @@ public final class Console: Sendable {
         writeErr: { text in FileHandle.standardError.write(Data(text.utf8)) },
         readLine: { Swift.readLine(strippingNewline: true) },
         environment: ProcessInfo.processInfo.environment,
-        errIsTerminal: isatty(2) == 1)
+        errIsTerminal: isatty(2) == 1,
+        workingDirectory: FileManager.default.currentDirectoryPath)
 
     let writeOut: @Sendable (String) -> Void
     let writeErr: @Sendable (String) -> Void
@@ -22,14 +23,19 @@ public final class Console: Sendable {
     public let environment: [String: String]
     /// Progress bars are drawn only when stderr is a terminal.
     public let errIsTerminal: Bool
+    /// Where relative paths resolve: the process's real working directory (getcwd), never a
+    /// possibly stale `$PWD`; an in-process run gives its own.
+    public let workingDirectory: String
 
     public init(writeOut: @escaping @Sendable (String) -> Void, writeErr: @escaping @Sendable (String) -> Void,
-                readLine: @escaping @Sendable () -> String?, environment: [String: String], errIsTerminal: Bool) {
+                readLine: @escaping @Sendable () -> String?, environment: [String: String], errIsTerminal: Bool,
+                workingDirectory: String) {
         self.writeOut = writeOut
         self.writeErr = writeErr
         self.readLineFunction = readLine
         self.environment = environment
         self.errIsTerminal = errIsTerminal
+        self.workingDirectory = workingDirectory
     }
 
     /// Results: stdout.
@@ -41,11 +47,11 @@ public final class Console: Sendable {
     /// Hides credentials written into URLs (`https://user:password@host/…` → `https://***@host/…`).
     /// Everything Ferry prints passes through here, so no message, plan or report can show one.
     public static func redact(_ text: String) -> String {
-        guard text.contains("://") else { return text }
+        guard text.contains("@") else { return text }
         var out = ""
         var rest = Substring(text)
         while let scheme = rest.range(of: "://") {
-            out += rest[..<scheme.upperBound]
+            out += redactBare(rest[..<scheme.upperBound])
             rest = rest[scheme.upperBound...]
             // The authority ends at the first '/', whitespace, quote or end of text.
             let end = rest.firstIndex { "/ \t\n\"'".contains($0) } ?? rest.endIndex
@@ -54,8 +60,38 @@ public final class Console: Sendable {
                 rest = rest[at...]
             }
         }
-        return out + rest
+        return out + redactBare(rest)
     }
+
+    /// `user:secret@host` without a scheme (a URL typed without `http://`). An image reference's
+    /// `name:tag@sha256:…` is left alone: what follows its `@` is a digest, not a host.
+    static func redactBare(_ text: Substring) -> String {
+        guard text.contains("@") else { return String(text) }
+        var out = ""
+        var token = ""
+        func flush() {
+            if let at = token.lastIndex(of: "@"), let colon = token[..<at].firstIndex(of: ":"),
+               !token[..<at].contains("/"), colon > token.startIndex,
+               !token[token.index(after: at)...].hasPrefix("sha256:"), !token[token.index(after: at)...].hasPrefix("sha512:") {
+                let start = token[..<colon].lastIndex(where: { "=(<[{,;".contains($0) }).map { token.index(after: $0) } ?? token.startIndex
+                out += token[..<start] + "***" + token[at...]
+            } else {
+                out += token
+            }
+            token = ""
+        }
+        for character in text {
+            if " \t\n\"'".contains(character) {
+                flush()
+                out.append(character)
+            } else {
+                token.append(character)
+            }
+        }
+        flush()
+        return out
+    }
+
     public func readLine() -> String? { readLineFunction() }
 }
 
@@ -68,7 +104,8 @@ public final class CapturingConsole: Sendable {
     private let buffers = Buffers()
     public let console: Console
 
-    public init(environment: [String: String], stdin: String? = nil) {
+    /// `workingDirectory` defaults to the environment's `PWD` (tests run commands "in" a directory that way).
+    public init(environment: [String: String], stdin: String? = nil, workingDirectory: String? = nil) {
         let buffers = self.buffers
         let lines = Mutex<[String]>(stdin.map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? [])
         console = Console(
@@ -76,7 +113,8 @@ public final class CapturingConsole: Sendable {
             writeErr: { text in buffers.state.withLock { $0.err += text } },
             readLine: { lines.withLock { $0.isEmpty ? nil : $0.removeFirst() } },
             environment: environment,
-            errIsTerminal: false)
+            errIsTerminal: false,
+            workingDirectory: workingDirectory ?? environment["PWD"] ?? FileManager.default.currentDirectoryPath)
     }
 
     public var stdout: String { buffers.state.withLock { $0.out } }

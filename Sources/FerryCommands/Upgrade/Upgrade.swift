@@ -83,8 +83,7 @@ extension Ferry {
             if let repoName, !chart.contains("/"), !FileManager.default.fileExists(atPath: chart) {
                 chartArgument = "\(repoName)/\(chart)"
             }
-            let cwd = environment["PWD"].flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
-                ?? FileManager.default.currentDirectoryPath
+            let cwd = Console.current.workingDirectory
             var request = UpgradeRequest(release: release, namespace: namespace, chart: chartArgument, imageRegistry: imageRegistry,
                                          backupDirectory: ((backupDir.hasPrefix("/") ? backupDir : cwd + "/" + backupDir) as NSString).standardizingPath,
                                          security: registryOptions.security, environment: environment)

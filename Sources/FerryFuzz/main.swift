@@ -1,0 +1,63 @@
+// ferry-fuzz TARGET --seconds N --out DIR [--seed S]: a deterministic mutation loop over one of
+// Ferry's readers (see FuzzTarget). A trap kills the process and leaves DIR/current.bin, the input
+// that did it; an input that runs longer than the watchdog allows is saved as a hang. Inputs that
+// end in a new kind of error join the pool, so the loop reaches past the first checks.
+import FerryTestSupport
+import Foundation
+import Synchronization
+
+let arguments = CommandLine.arguments
+func option(_ name: String) -> String? {
+    arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+}
+guard arguments.count > 1, let target = FuzzTarget(rawValue: arguments[1]) else {
+    print("usage: ferry-fuzz TARGET --seconds N --out DIR [--seed S]; targets: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: " "))")
+    exit(64)
+}
+let seconds = Double(option("--seconds") ?? "60") ?? 60
+let out = option("--out") ?? "fuzz-out"
+let seed = UInt64(option("--seed") ?? "1") ?? 1
+try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+let scratch = out + "/scratch-\(target.rawValue)"
+try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+let current = out + "/current-\(target.rawValue).bin"
+
+// The watchdog: an input that makes no progress for this long is a hang.
+let hangSeconds = 10.0
+let lastStart = Atomic<Int64>(0)
+let watchdog = Thread {
+    while true {
+        Thread.sleep(forTimeInterval: 1)
+        let started = lastStart.load(ordering: .relaxed)
+        if started > 0, Double(DispatchTime.now().uptimeNanoseconds - UInt64(started)) / 1e9 > hangSeconds {
+            let name = "\(out)/hang-\(target.rawValue)-\(started).bin"
+            try? FileManager.default.copyItem(atPath: current, toPath: name)
+            FileHandle.standardError.write(Data("HANG: an input ran over \(Int(hangSeconds)) s; saved as \(name)\n".utf8))
+            exit(3)
+        }
+    }
+}
+watchdog.start()
+
+var pool = try target.seeds()
+var mutator = FuzzMutator(seed: seed)
+var shapes = Set<String>()
+var executions = 0
+let deadline = Date().addingTimeInterval(seconds)
+while Date() < deadline {
+    let base = pool[mutator.below(pool.count)]
+    let input = mutator.mutate(base, pool: pool)
+    _ = FileManager.default.createFile(atPath: current, contents: Data(input))
+    lastStart.store(Int64(DispatchTime.now().uptimeNanoseconds), ordering: .relaxed)
+    var shape = "ok"
+    do {
+        try target.run(input, scratch: scratch)
+    } catch {
+        // The kind of error, without the numbers and names that vary: new kinds join the pool.
+        shape = String("\(type(of: error)):\(error)".prefix(60).filter { !$0.isNumber })
+    }
+    lastStart.store(0, ordering: .relaxed)
+    executions += 1
+    if shapes.insert(shape).inserted && pool.count < 256 && input.count < 4 << 20 { pool.append(input) }
+}
+print("\(target.rawValue): \(executions) executions in \(Int(seconds)) s, \(shapes.count) distinct outcomes, no finding")
