@@ -55,7 +55,7 @@ public struct ImageSource: Sendable {
             }
             return (sources, notes)
         }
-        if let what = FileKind.problem(mode: info.st_mode) {
+        if FileKind.problem(mode: info.st_mode) != nil, let what = FileKind.problem(at: path) {
             throw ArchiveError(.io, "\(path) \(what)", hint: "pass a .bundle.tar, a docker-save archive, an OCI layout or a directory of bundles")
         }
         let source = try openFile(path, compressor: compressor)

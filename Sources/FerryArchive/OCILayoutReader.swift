@@ -46,7 +46,13 @@ struct OCILayoutReader {
         var descriptorByDigest: [Digest: Descriptor] = [:]
         for (i, entry) in entries.enumerated() {
             let key = "manifests[\(i)]"
-            if descriptorByDigest[entry.digest] == nil {
+            if let first = descriptorByDigest[entry.digest] {
+                guard first.size == entry.size else {
+                    let firstKey = order.first { $0.digest == entry.digest }?.key ?? "an earlier entry"
+                    throw ArchiveError(.invalidImage,
+                                       "\(indexOrigin): \(key) names \(entry.digest) with size \(entry.size), but \(firstKey) says \(first.size)")
+                }
+            } else {
                 order.append((entry.digest, key))
                 descriptorByDigest[entry.digest] = entry
             }
@@ -163,7 +169,7 @@ struct OCILayoutReader {
         do {
             digest = try Digest(parsing: text)
         } catch let error as any FerryError {
-            throw ArchiveError(.invalidImage, "\(origin): \(key).digest: \(error.message)")
+            throw ArchiveError(.invalidImage, "\(origin): \(key).digest '\(text.prefix(80))' is not a valid digest: \(error.message)")
         }
         guard size >= 0 else {
             throw ArchiveError(.invalidImage, "\(origin): \(key).size is \(size); a size cannot be negative")

@@ -131,12 +131,12 @@ public struct TarIndex: Sendable {
                 let data = try range.read(at: dataOffset, count: Int(size))
                 switch flag {
                 case UInt8(ascii: "x"):
-                    let records = try Self.paxRecords(data, origin: origin, offset: headerAt)
+                    let records = try Self.paxRecords(data, origin: origin, header: header.name, offset: headerAt)
                     paxPath = records["path"] ?? paxPath
                     paxLink = records["linkpath"] ?? paxLink
                     if let text = records["size"] {
                         guard let value = Int64(text), value >= 0 else {
-                            throw ArchiveError(.malformedTar, "\(origin): pax header at offset \(headerAt) has an invalid size '\(text.prefix(40))'")
+                            throw ArchiveError(.malformedTar, "\(origin): the pax header '\(header.name)' at offset \(headerAt) has an invalid size '\(text.prefix(40))'")
                         }
                         paxSize = value
                     }
@@ -286,14 +286,15 @@ public struct TarIndex: Sendable {
         return parts.joined(separator: "/")
     }
 
-    static func paxRecords(_ data: [UInt8], origin: String, offset: Int64) throws -> [String: String] {
+    static func paxRecords(_ data: [UInt8], origin: String, header: String, offset: Int64) throws -> [String: String] {
         var records: [String: String] = [:]
         var i = 0
         while i < data.count {
             if data[i] == 0 { break }
             // "<length> <key>=<value>\n", where length counts the whole record. The length is
             // compared with what is left before it is added to anything.
-            let malformed = ArchiveError(.malformedTar, "\(origin): malformed pax record at byte \(i) of the pax header at offset \(offset)")
+            let malformed = ArchiveError(.malformedTar,
+                                         "\(origin): malformed pax record at byte \(i) of the pax header '\(header)' at offset \(offset)")
             guard let space = data[i...].prefix(20).firstIndex(of: UInt8(ascii: " ")), space > i,
                   data[i..<space].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
                   let length = Int(String(decoding: data[i..<space], as: UTF8.self)) else {
@@ -301,7 +302,7 @@ public struct TarIndex: Sendable {
             }
             guard length > space - i + 1, length <= data.count - i else {
                 throw ArchiveError(.malformedTar,
-                                   "\(origin): pax record at byte \(i) of the pax header at offset \(offset) claims \(length) bytes, "
+                                   "\(origin): pax record at byte \(i) of the pax header '\(header)' at offset \(offset) claims \(length) bytes, "
                                        + "but the header has \(data.count - i) left")
             }
             let end = i + length

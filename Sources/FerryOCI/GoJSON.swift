@@ -88,10 +88,15 @@ public enum GoJSON {
 enum StrictJSON {
     static let maximumDepth = 512
 
-    /// What the check learnt that a later decoding error may need: the first number that does not
+    /// What the check learnt that a later decoding error may need: the first numbers that do not
     /// fit a 64-bit whole number (Foundation then reports only "not valid JSON", with no key).
     struct Checked {
-        var wideNumber: (path: String, text: String, key: String?)?
+        var wideNumbers: [(path: String, text: String, key: String?)] = []
+
+        /// The number Foundation most likely refused: the first under a size key, else the first.
+        var wideNumber: (path: String, text: String, key: String?)? {
+            wideNumbers.first { $0.key?.lowercased().hasSuffix("size") == true } ?? wideNumbers.first
+        }
     }
 
     private enum Frame {
@@ -174,8 +179,8 @@ enum StrictJSON {
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
             if !wide && Int64(text) == nil { wide = true }
-            if wide && checked.wideNumber == nil {
-                checked.wideNumber = (path(stack, b), String(text.prefix(40)), lastKey(stack, b))
+            if wide && checked.wideNumbers.count < 64 {
+                checked.wideNumbers.append((path(stack, b), String(text.prefix(40)), lastKey(stack, b)))
             }
         }
         func literal(_ word: StaticString) throws {
@@ -325,6 +330,9 @@ enum StrictJSON {
                     return at + "the size \(number.text) is out of range: a size is a whole number of bytes from 0 to \(Int64.max)"
                 }
                 return at + "the number \(number.text) is out of range: a whole number from \(Int64.min) to \(Int64.max) is needed here"
+            }
+            if context.codingPath.isEmpty, String(validating: bytes, as: UTF8.self) == nil {
+                return "the document is not valid UTF-8 text"
             }
             let what = context.codingPath.isEmpty ? "the document" : "the value"
             return prefix(context.codingPath) + "\(what) could not be read"

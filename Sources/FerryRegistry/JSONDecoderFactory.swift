@@ -1,3 +1,4 @@
+import FerryOCI
 import Foundation
 
 enum JSONDecoderFactory {
@@ -7,6 +8,6 @@ enum JSONDecoderFactory {
 /// Decodes from byte arrays without the caller converting to `Data` each time.
 struct JSONDecoderWrapper {
     func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        try JSONDecoder().decode(type, from: Data(bytes))
+        try GoJSON.decode(type, from: bytes)
     }
 }
