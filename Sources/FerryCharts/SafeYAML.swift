@@ -24,9 +24,15 @@ public enum SafeYAML {
         }
         if let root {
             var budget = maximumNodes
-            guard count(root, budget: &budget, depth: 0) else {
+            switch check(root, budget: &budget, depth: 0) {
+            case .ok:
+                break
+            case .tooLarge:
                 throw ChartsError(code,
                                   "\(origin) expands to more than \(maximumNodes) YAML nodes or nests deeper than \(maximumDepth) (aliases that multiply, a \"billion laughs\"); Ferry refuses it")
+            case .complexKey(let line):
+                // Helm reads only string keys; a mapping or list used as a key is refused (YAML allows it).
+                throw ChartsError(code, "\(origin)\(line.map { ":\($0)" } ?? ""): a mapping key must be a plain value, not a mapping or a list")
             }
         }
         return root
@@ -37,23 +43,29 @@ public enum SafeYAML {
         try compose(text, origin: origin, code: code)?.any
     }
 
-    /// False once the budget or the depth is exceeded.
-    static func count(_ node: Node, budget: inout Int, depth: Int) -> Bool {
+    enum Check { case ok, tooLarge, complexKey(line: Int?) }
+
+    /// Walks the document as aliases expand it, within the budget and the depth.
+    static func check(_ node: Node, budget: inout Int, depth: Int) -> Check {
         budget -= 1
-        guard budget >= 0, depth <= maximumDepth else { return false }
+        guard budget >= 0, depth <= maximumDepth else { return .tooLarge }
         switch node {
         case .mapping(let mapping):
             for (key, value) in mapping {
-                guard count(key, budget: &budget, depth: depth + 1), count(value, budget: &budget, depth: depth + 1) else { return false }
+                guard key.scalar != nil else { return .complexKey(line: key.mark?.line) }
+                budget -= 1
+                let result = check(value, budget: &budget, depth: depth + 1)
+                guard case .ok = result else { return result }
             }
         case .sequence(let sequence):
             for item in sequence {
-                guard count(item, budget: &budget, depth: depth + 1) else { return false }
+                let result = check(item, budget: &budget, depth: depth + 1)
+                guard case .ok = result else { return result }
             }
         default:
             break
         }
-        return true
+        return .ok
     }
 
     /// A UTF-8 byte order mark is not part of the document.
