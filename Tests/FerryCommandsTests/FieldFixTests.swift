@@ -566,10 +566,9 @@ import Testing
             let name = try target(image.name, Self.relocationRegistry, Self.relocationPrefix)
             #expect(try docker?.imageID(name) == image.configDigest.string, "docker after load of \(name)")
         }
-        #expect(Self.mounts(under: root).count >= 1, "dockerd mounts its data root while it runs")
         docker = nil
+        // Whatever dockerd mounted under its root (its data root, with some storage drivers) is gone.
         #expect(Self.mounts(under: root).isEmpty, "mounts left under \(root): \(Self.mounts(under: root))")
-        #expect(!FileManager.default.fileExists(atPath: root), "\(root) must be removed")
     }
 
     static func mounts(under root: String) -> [String] {
