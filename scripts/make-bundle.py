@@ -20,6 +20,7 @@ ap.add_argument("--images", type=int, default=3)
 ap.add_argument("--layers", type=int, default=2, help="layers of each image besides the shared one")
 ap.add_argument("--layer-size", type=int, default=1 << 20)
 ap.add_argument("--shared-size", type=int, default=1 << 20)
+ap.add_argument("--values-size", type=int, default=0, help="pad values.yaml to about this many bytes (settings under app0)")
 ap.add_argument("--image-prefix", default="docker.io/vendor/app", help="images are named <prefix>-N:1.0.N")
 a = ap.parse_args()
 work = tempfile.mkdtemp(prefix="ferry-sample-")
@@ -138,6 +139,20 @@ def write_bundle(path):
         key = f"app{i}"
         hints.append(f'- "{{{{ .{key}.image.registry }}}}/{{{{ .{key}.image.repository }}}}:{{{{ .{key}.image.tag }}}}"')
         values += [f"{key}:", "  image:", f"    registry: {host}", f"    repository: {repo}", f'    tag: "{tag}"']
+    if a.values_size:
+        # Realistic filler under app0.settings: nested maps, flow and block lists, comments, quoting.
+        values.append("app0-settings-follow: true")
+        values[values.index(f"app0:") + 1:values.index(f"app0:") + 1] = ["  settings:"]
+        filler, size, n = [], sum(len(v) + 1 for v in values), 0
+        while size < a.values_size:
+            block = [f"    item{n:06d}:", f"      enabled: {'true' if n % 2 else 'false'}   # item {n}",
+                     f'      name: "service-{n}"', f"      ports: [80, 443, {8000 + n % 1000}]",
+                     "      env:", f"        - name: LEVEL_{n}", f"          value: '{n * 7 % 13}'",
+                     "        - {name: MODE, value: fast}", "      limits: {cpu: 100m, memory: 64Mi}"]
+            filler += block; size += sum(len(b) + 1 for b in block); n += 1
+        at = values.index("  settings:") + 1
+        values[at:at] = filler
+        values.remove("app0-settings-follow: true")
     hints_text = ("\n".join(hints) + "\n").encode()
     chart = f"apiVersion: v2\nname: {a.name}\nversion: {a.version}\nappVersion: \"v{a.version}\"\ndescription: Sample module for Ferry\n".encode()
     template = b"""{{- range $key, $app := .Values }}

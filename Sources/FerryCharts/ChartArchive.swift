@@ -6,7 +6,7 @@ import Foundation
 /// entries `<name>/<path>` in sorted order, mode 0644, mtime 0, a fixed gzip header — so the same
 /// chart always packs to the same bytes and the same digest.
 public enum ChartArchive {
-    /// Helm's limits: a chart may not unpack to more than 100 MiB, nor hold a file over 5 MiB.
+    /// Helm's limit: a chart may not unpack to more than 100 MiB (files: `ChartTree.maximumFileSize`).
     static let maximumSize = 100 << 20
 
     public static func package(_ chart: ChartTree) throws -> [UInt8] {
@@ -49,7 +49,7 @@ public enum ChartArchive {
             guard parts.count == 2 else {
                 throw ChartsError(.invalidChart, "\(origin): '\(entry.path)' is not inside the chart's top directory")
             }
-            files[String(parts[1])] = try index.member(entry.path).readAll(limit: 5 << 20)
+            files[String(parts[1])] = try index.member(entry.path).readAll(limit: ChartTree.maximumFileSize)
         }
         return files
     }

@@ -26,11 +26,21 @@ public struct ChartTree: Sendable {
         try self.init(files: try Self.expandPackedSubcharts(files, origin: origin), origin: origin)
     }
 
+    /// The largest file Ferry reads from a chart: as large as any YAML it reads. Helm's loader
+    /// refuses files over `helmFileSizeLimit` by default, which `filesOverHelmLimit` reports.
+    public static let maximumFileSize = SafeYAML.maximumBytes
+    public static let helmFileSizeLimit = 5 << 20
+
+    /// Files a default Helm refuses to load, largest first, for a warning (Ferry still relocates them).
+    public var filesOverHelmLimit: [(path: String, size: Int)] {
+        files.filter { $0.value.count > Self.helmFileSizeLimit }.map { ($0.key, $0.value.count) }.sorted { $0.size > $1.size }
+    }
+
     /// The chart under `original-chart/` of a bundle.
     public static func load(bundle: ModuleBundle) throws -> ChartTree {
         var files: [String: [UInt8]] = [:]
         for (path, range) in bundle.chartFiles() {
-            files[path] = try range.readAll(limit: 8 << 20)
+            files[path] = try range.readAll(limit: maximumFileSize)
         }
         return try ChartTree(expandingPackedSubcharts: files, origin: bundle.path + "!original-chart")
     }

@@ -1,44 +1,43 @@
 import Foundation
-import Yams
 
 /// A YAML values file that can be edited as text: a scalar is replaced where it stands, so
 /// comments, key order, indentation and the quoting style of the value all stay as they were.
 public struct ValuesFile: Sendable {
     /// The text as edited, with line feeds; `text` gives it back with the file's own line ends.
-    private var body: String
+    private var body: [UInt8]
     /// The file used CR LF line ends (edited as LF, written back as CR LF).
     private let crlf: Bool
-    public var text: String { crlf ? body.replacingOccurrences(of: "\n", with: "\r\n") : body }
+    public var text: String { String(decoding: crlf ? Self.crlf(body) : body, as: UTF8.self) }
     /// The file, for messages (e.g. `demo-1.0.0.bundle.tar!original-chart/values.yaml`).
     public let origin: String
     /// The parsed document, made once per version of the text: lookups never parse again.
-    private var parsed: ParsedYAML
+    private var tree: YAMLTree
 
     public init(text: String, origin: String) throws {
-        let plain = SafeYAML.stripBOM(text)
-        crlf = plain.contains("\r\n")
-        body = crlf ? plain.replacingOccurrences(of: "\r\n", with: "\n") : plain
+        let plain = Array(SafeYAML.stripBOM(text).utf8)
+        crlf = Self.hasCRLF(plain)
+        body = crlf ? Self.lf(plain) : plain
         self.origin = origin
-        self.parsed = try ParsedYAML(body, origin: origin)
+        tree = try Self.parse(body, origin: origin)
     }
 
-    /// The document's root mapping (an empty file is an empty mapping).
-    func root() -> Node? { parsed.root }
+    static func parse(_ body: [UInt8], origin: String) throws -> YAMLTree {
+        let tree = try YAMLTree(bytes: body, origin: origin)
+        if !tree.isEmpty, let root = tree.root, tree.nodes[root].kind != .mapping {
+            throw ChartsError(.invalidValues, "\(origin) is not a YAML mapping")
+        }
+        return tree
+    }
 
     /// The node at `path`, if every key along it exists.
-    func node(at path: [String]) -> Node? {
-        guard var current = parsed.root else { return nil }
-        for key in path {
-            guard let mapping = current.mapping, let next = mapping[key] else { return nil }
-            current = next
-        }
-        return current
+    func node(at path: [String]) -> Int? {
+        tree.isEmpty ? nil : tree.node(at: path)
     }
 
     /// The scalar at `path` as text; nil if absent or not a scalar.
     public func scalar(at path: [String]) -> String? {
-        guard let node = node(at: path), let scalar = node.scalar else { return nil }
-        return scalar.string
+        guard let node = node(at: path), tree.nodes[node].kind == .scalar else { return nil }
+        return tree.nodes[node].value
     }
 
     public func contains(_ path: [String]) -> Bool { node(at: path) != nil }
@@ -51,59 +50,71 @@ public struct ValuesFile: Sendable {
     /// Sets several string scalars at once: the text is parsed once before and once after, however
     /// many values change, so a large values file relocates in one pass.
     public mutating func set(_ changes: [(path: [String], value: String)]) throws {
-        var replacements: [(line: Int, start: Int, end: Int, text: String)] = []
+        var replacements: [Replacement] = []
         var wanted: [([String], String)] = []
-        let original = body.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = LineIndex(body)
         for (path, value) in changes {
-            guard let replacement = try replacement(path, value, lines: original) else { continue }
-            replacements.removeAll { $0.line == replacement.line && $0.start == replacement.start }
+            guard let replacement = try replacement(path, value, lines: lines) else { continue }
+            replacements.removeAll { $0.range == replacement.range }
             replacements.append(replacement)
             wanted.append((path, value))
         }
         guard !replacements.isEmpty else { return }
-        var lines = original.map(String.init)
-        // From the end backwards, so earlier columns stay valid.
-        for r in replacements.sorted(by: { ($0.line, $0.start) > ($1.line, $1.start) }) {
-            var scalars = Array(lines[r.line].unicodeScalars)
-            scalars.replaceSubrange(r.start..<r.end, with: r.text.unicodeScalars)
-            lines[r.line] = String(String.UnicodeScalarView(scalars))
+        // Byte ranges in order; copy what lies between them.
+        var edited: [UInt8] = []
+        edited.reserveCapacity(body.count + replacements.reduce(0) { $0 + $1.text.utf8.count })
+        var at = 0
+        for r in replacements.sorted(by: { $0.range.lowerBound < $1.range.lowerBound }) {
+            guard r.range.lowerBound >= at else {
+                throw ChartsError(.invalidValues, "\(origin): two rewrites overlap; the file was left as it was")
+            }
+            edited += body[at..<r.range.lowerBound]
+            edited += Array(r.text.utf8)
+            at = r.range.upperBound
         }
-        let edited = lines.joined(separator: "\n")
-        let check = try ParsedYAML(edited, origin: origin)
+        edited += body[at...]
         var after = self
         after.body = edited
-        after.parsed = check
+        after.tree = try Self.parse(edited, origin: origin)
         for (path, value) in wanted where after.scalar(at: path) != value {
             throw ChartsError(.invalidValues, "\(origin): rewriting '\(path.joined(separator: "."))' did not give the expected value; the file was left as it was")
         }
         self = after
     }
 
+    /// A scalar's bytes in `body` and the text that replaces them.
+    struct Replacement {
+        var range: Range<Int>
+        var text: String
+    }
+
     /// Where the scalar at `path` stands in the text and what replaces it; nil when it has the value already.
-    private func replacement(_ path: [String], _ value: String,
-                             lines: [Substring]) throws -> (line: Int, start: Int, end: Int, text: String)? {
+    private func replacement(_ path: [String], _ value: String, lines: LineIndex) throws -> Replacement? {
         let dotted = path.joined(separator: ".")
         let parentPath = Array(path.dropLast())
-        guard let parent = parentPath.isEmpty ? root() : node(at: parentPath), let mapping = parent.mapping else {
+        guard let parent = parentPath.isEmpty ? (tree.isEmpty ? nil : tree.root) : node(at: parentPath),
+              tree.nodes[parent].kind == .mapping else {
             throw ChartsError(.valuesKeyMissing, "\(origin) has no map '\(parentPath.joined(separator: "."))' for '\(dotted)'")
         }
-        guard let target = mapping[path.last!] else {
+        guard let target = tree.child(of: parent, key: path.last!) else {
             throw ChartsError(.valuesKeyMissing, "\(origin) has no key '\(dotted)'")
         }
-        guard let scalar = target.scalar, target.any is String else {
+        guard tree.isString(target) else {
             throw ChartsError(.invalidValues, "\(origin): '\(dotted)' is not a string value, so Ferry will not rewrite it")
         }
-        if scalar.string == value { return nil }
-        guard let mark = target.mark else {
+        let scalar = tree.nodes[target]
+        if scalar.value == value { return nil }
+        let flow = tree.nodes[parent].style == .flow
+        guard let lineRange = lines.range(ofLine: scalar.line) else {
             throw ChartsError(.invalidValues, "\(origin): cannot locate '\(dotted)' in the text")
         }
-        // Yams does not report a mapping's style: a flow mapping is one whose text starts with '{'.
-        let flow = parent.mark.map { Self.character(in: lines, line: $0.line, column: $0.column) == "{" } ?? false
-        guard mark.line - 1 < lines.count else {
-            throw ChartsError(.invalidValues, "\(origin): cannot locate '\(dotted)' in the text")
+        let scalars = Array(String(decoding: body[lineRange], as: UTF8.self).unicodeScalars)
+        // The node starts at its properties (`&anchor`, `!tag`), if any; the value follows them.
+        var start = scalar.column - 1
+        while start >= 0, start < scalars.count, scalars[start] == "&" || scalars[start] == "!" {
+            while start < scalars.count && scalars[start] != " " && scalars[start] != "\t" { start += 1 }
+            while start < scalars.count && (scalars[start] == " " || scalars[start] == "\t") { start += 1 }
         }
-        let scalars = Array(lines[mark.line - 1].unicodeScalars)
-        let start = mark.column - 1
         guard start >= 0, start <= scalars.count else {
             throw ChartsError(.invalidValues, "\(origin): cannot locate '\(dotted)' in the text")
         }
@@ -124,16 +135,67 @@ public struct ValuesFile: Sendable {
         }
         // The text found must be the whole value: a value spread over several lines is refused.
         let found = String(String.UnicodeScalarView(scalars[start..<end]))
-        guard let unquoted = (try? Yams.compose(yaml: "k: " + found))?.mapping?["k"]?.scalar?.string, unquoted == scalar.string else {
+        guard let check = try? YAMLTree("k: " + found, origin: origin), let k = check.node(at: ["k"]),
+              check.nodes[k].kind == .scalar, check.nodes[k].value == scalar.value else {
             throw ChartsError(.invalidValues, "\(origin): '\(dotted)' spans several lines; Ferry rewrites only one-line values")
         }
-        return (mark.line - 1, start, end, replacement)
+        let from = lineRange.lowerBound + Self.utf8Count(scalars[..<start])
+        return Replacement(range: from..<(from + Self.utf8Count(scalars[start..<end])), text: replacement)
     }
 
-    static func character(in lines: [Substring], line: Int, column: Int) -> Unicode.Scalar? {
-        guard line - 1 < lines.count else { return nil }
-        let scalars = Array(lines[line - 1].unicodeScalars)
-        return column - 1 < scalars.count && column >= 1 ? scalars[column - 1] : nil
+    static func utf8Count(_ scalars: ArraySlice<Unicode.Scalar>) -> Int {
+        scalars.reduce(0) { $0 + UTF8.width($1) }
+    }
+
+    /// Byte ranges of lines, found once per edit pass (without splitting the whole text into strings).
+    struct LineIndex {
+        let body: [UInt8]
+        let starts: [Int]
+
+        init(_ body: [UInt8]) {
+            self.body = body
+            var starts = [0]
+            for (i, byte) in body.enumerated() where byte == 0x0A { starts.append(i + 1) }
+            self.starts = starts
+        }
+
+        /// The bytes of 1-based line `line`, without its line feed.
+        func range(ofLine line: Int) -> Range<Int>? {
+            guard line >= 1, line <= starts.count else { return nil }
+            let start = starts[line - 1]
+            let end = line < starts.count ? starts[line] - 1 : body.count
+            return start..<max(start, end)
+        }
+    }
+
+    static func hasCRLF(_ bytes: [UInt8]) -> Bool {
+        var i = 0
+        while i + 1 < bytes.count {
+            if bytes[i] == 0x0D && bytes[i + 1] == 0x0A { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// CR LF → LF (a lone CR stays).
+    static func lf(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        for (i, byte) in bytes.enumerated() where !(byte == 0x0D && i + 1 < bytes.count && bytes[i + 1] == 0x0A) {
+            out.append(byte)
+        }
+        return out
+    }
+
+    /// LF → CR LF.
+    static func crlf(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 16)
+        for byte in bytes {
+            if byte == 0x0A { out.append(0x0D) }
+            out.append(byte)
+        }
+        return out
     }
 
     static func endOfQuoted(_ s: [Unicode.Scalar], from start: Int, quote: Unicode.Scalar, origin: String, key: String) throws -> Int {
@@ -164,21 +226,7 @@ public struct ValuesFile: Sendable {
     static func isPlainSafe(_ value: String) -> Bool {
         guard !value.isEmpty, value.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "._/:@-".unicodeScalars.contains($0) }),
               let first = value.unicodeScalars.first, !"-:@".unicodeScalars.contains(first) else { return false }
-        guard let node = try? Yams.compose(yaml: value), let scalar = node.scalar else { return false }
-        return node.any is String && scalar.string == value
-    }
-}
-
-/// A parsed YAML document, shared between copies of a `ValuesFile`. Yams's nodes are immutable
-/// values once composed, so sharing them across tasks is safe.
-final class ParsedYAML: @unchecked Sendable {
-    let root: Node?
-
-    init(_ text: String, origin: String) throws {
-        let node = try SafeYAML.compose(text, origin: origin)
-        if let node, node.mapping == nil {
-            throw ChartsError(.invalidValues, "\(origin) is not a YAML mapping")
-        }
-        root = node
+        guard let tree = try? YAMLTree(value, origin: "value"), let root = tree.root else { return false }
+        return tree.isString(root) && tree.nodes[root].value == value
     }
 }

@@ -1,4 +1,4 @@
-// ferry-fuzz TARGET --seconds N --out DIR [--seed S]: a deterministic mutation loop over one of
+// ferry-fuzz TARGET --seconds N --out DIR [--seed S] [--raw]: a deterministic mutation loop over one of
 // Ferry's readers (see FuzzTarget). A trap kills the process and leaves DIR/current.bin, the input
 // that did it; an input that runs longer than the watchdog allows is saved as a hang. Inputs that
 // end in a new kind of error join the pool, so the loop reaches past the first checks.
@@ -17,6 +17,7 @@ guard arguments.count > 1, let target = FuzzTarget(rawValue: arguments[1]) else 
 let seconds = Double(option("--seconds") ?? "60") ?? 60
 let out = option("--out") ?? "fuzz-out"
 let seed = UInt64(option("--seed") ?? "1") ?? 1
+let raw = arguments.contains("--raw")   // leave tar checksums as mutated (to compare reach)
 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
 let scratch = out + "/scratch-\(target.rawValue)"
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
@@ -46,7 +47,9 @@ var executions = 0
 let deadline = Date().addingTimeInterval(seconds)
 while Date() < deadline {
     let base = pool[mutator.below(pool.count)]
-    let input = mutator.mutate(base, pool: pool)
+    var input = mutator.mutate(base, pool: pool)
+    // Nine times in ten, a tar's checksums are made right again; the tenth tests the check itself.
+    if target.readsTar && !raw && mutator.below(10) != 0 { FuzzMutator.repairTarChecksums(&input) }
     _ = FileManager.default.createFile(atPath: current, contents: Data(input))
     lastStart.store(Int64(DispatchTime.now().uptimeNanoseconds), ordering: .relaxed)
     var shape = "ok"

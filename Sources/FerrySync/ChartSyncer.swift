@@ -154,6 +154,9 @@ public struct ChartSyncer: Sendable {
                 if let fromName, fromName.version != chart.metadata.version || fromName.name != chart.metadata.name {
                     warnings.append("\(path): the file name says \(fromName.name) \(fromName.version), Chart.yaml says \(chart.metadata.name) \(chart.metadata.version); using Chart.yaml")
                 }
+                for (file, size) in chart.filesOverHelmLimit {
+                    warnings.append("\(path)!original-chart/\(file) is \(String(format: "%.1f", Double(size) / 1_048_576)) MiB: Helm's chart loader refuses chart files over \(ChartTree.helmFileSizeLimit >> 20) MiB by default")
+                }
                 candidates.append((path, source, chart))
             } catch {
                 failures.append(SyncReport.Chart(bundle: path, name: fromName?.name, version: fromName?.version,

@@ -11,6 +11,10 @@ import Foundation
 public enum FuzzTarget: String, CaseIterable, Sendable {
     case tar, dockerArchive = "docker-archive", ociLayout = "oci-layout", bundle, hints, values, chart, config
 
+    /// Whether inputs are tars: their header checksums are then mostly kept valid after mutation,
+    /// so mutated inputs reach past the checksum into the readers behind it.
+    public var readsTar: Bool { [.tar, .dockerArchive, .ociLayout, .bundle].contains(self) }
+
     /// Runs the reader on `input`; `scratch` is a directory it may use for the input file.
     public func run(_ input: [UInt8], scratch: String) throws {
         switch self {
@@ -152,6 +156,27 @@ public struct FuzzMutator: Sendable {
             }
         }
         return bytes
+    }
+}
+
+extension FuzzMutator {
+    /// Rewrites the checksum of every ustar header found at a 512-byte boundary (a tar nested in a
+    /// tar starts on one too), as a writer would have; otherwise almost every mutation of a tar is
+    /// refused by the checksum test and the readers behind it are never reached.
+    public static func repairTarChecksums(_ bytes: inout [UInt8]) {
+        var offset = 0
+        while offset + 512 <= bytes.count {
+            if bytes[offset + 257] == UInt8(ascii: "u"), bytes[offset + 258] == UInt8(ascii: "s"),
+               bytes[offset + 259] == UInt8(ascii: "t"), bytes[offset + 260] == UInt8(ascii: "a"),
+               bytes[offset + 261] == UInt8(ascii: "r") {
+                var sum = 0
+                for i in 0..<512 { sum += (148..<156).contains(i) ? 32 : Int(bytes[offset + i]) }
+                let octal = Array(String(sum, radix: 8).utf8)
+                let field = Array(repeating: UInt8(ascii: "0"), count: max(0, 6 - octal.count)) + octal.suffix(6) + [0, 32]
+                bytes.replaceSubrange((offset + 148)..<(offset + 156), with: field)
+            }
+            offset += 512
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import FerryArchive
 import FerryTestSupport
 import Foundation
 import Testing
@@ -37,5 +38,26 @@ import Testing
         }
         // Bounded work: no case takes more than a few seconds (the whole corpus runs in well under a minute).
         #expect(ContinuousClock.now - started < .seconds(20), "\(path)")
+    }
+
+    /// The fuzzer keeps a mutated tar's checksums right so its inputs reach the readers: a header
+    /// whose name was changed must then be read with that name, not refused as a bad header.
+    @Test func repairedChecksumsAreAcceptedByTheReader() throws {
+        let scratch = try TemporaryDirectory("fuzzrepair")
+        var bytes = try ArchiveFixture.bytes([TestImage.make("r.io/a/app:1", layerSizes: [600])], style: .ggcr)
+        let path = scratch.file("mutated.tar")
+        let original = try TarIndex(file: try RandomAccessFile(path: try Self.write(bytes, path)))
+        let first = try #require(original.entries.first?.path)
+        bytes[0] = UInt8(ascii: "X")
+        #expect(throws: (any Error).self) { _ = try TarIndex(file: try RandomAccessFile(path: try Self.write(bytes, path))) }
+        FuzzMutator.repairTarChecksums(&bytes)
+        let repaired = try TarIndex(file: try RandomAccessFile(path: try Self.write(bytes, path)))
+        #expect(repaired.entries.first?.path == "X" + first.dropFirst())
+        #expect(repaired.entries.count == original.entries.count)
+    }
+
+    static func write(_ bytes: [UInt8], _ path: String) throws -> String {
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { throw TestSupportError("cannot write \(path)") }
+        return path
     }
 }

@@ -54,6 +54,16 @@ import Testing
         #expect(after.contains("svc19999:\n  image:\n    registry: 10.0.0.1   # upstream\n    repository: p/svc19999\n"))
     }
 
+    @Test func chartFilesOverHelmsDefaultLimitAreReadWholeAndReported() throws {
+        let big = Array(repeating: UInt8(ascii: "x"), count: 9 << 20)
+        let chart = try ChartTree(files: ["Chart.yaml": Array("apiVersion: v2\nname: big\nversion: 1.0.0\n".utf8), "files/big.bin": big,
+                                          "values.yaml": Array("a: b\n".utf8)], origin: "big")
+        #expect(chart.filesOverHelmLimit.map(\.path) == ["files/big.bin"])
+        // Packed and read back, as a packed subchart or a repository's chart is, it is whole.
+        let files = try ChartArchive.files(ofTgz: try ChartArchive.package(chart), origin: "big.tgz")
+        #expect(files["files/big.bin"] == big)
+    }
+
     @Test(arguments: ["../escaped", "a/b", "a\u{0}b", "new\nline", "with space", ".hidden", "..", "back\\slash"])
     func chartNamesThatWouldBecomePathsAreRefused(_ name: String) throws {
         let yaml = "apiVersion: v2\nname: \"\(name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\u{0}", with: "\\0"))\"\nversion: 1.0.0\n"

@@ -65,6 +65,75 @@ import Testing
     }
 }
 
+/// The values reader (libyaml's events into Ferry's own tree): how it types, what it refuses.
+@Suite struct ValuesReaderTests {
+    @Test func typesScalarsAsHelmDoes() throws {
+        let file = try ValuesFile(text: """
+            a: {port: 8080, flag: true, off: no, none: ~, nothing: null, ratio: 1.5}
+            s: {port: "8080", flag: 'true', tagged: !!str 8080, text: hello, path: /x/y}
+            """, origin: "v")
+        // Numbers, booleans (YAML 1.1's yes/no too) and nulls are not strings: never rewritten.
+        for key in ["port", "flag", "off", "none", "nothing", "ratio"] {
+            var copy = file
+            #expect(throws: ChartsError.self, "a.\(key)") { try copy.set(["a", key], to: "x") }
+        }
+        for key in ["port", "flag", "tagged", "text", "path"] {
+            var copy = file
+            try copy.set(["s", key], to: "x")
+            #expect(copy.scalar(at: ["s", key]) == "x")
+        }
+        // A tag or an anchor before the value stays where it is.
+        var tagged = file
+        try tagged.set(["s", "tagged"], to: "9090")
+        #expect(tagged.text.contains("tagged: !!str \"9090\","))
+    }
+
+    @Test func aRepeatedKeyIsReadAsHelmReadsIt() throws {
+        // Helm keeps the last of repeated keys; the rewrite goes to that one.
+        var file = try ValuesFile(text: "image:\n  registry: first.io\n  registry: last.io\n", origin: "v")
+        #expect(file.scalar(at: ["image", "registry"]) == "last.io")
+        try file.set(["image", "registry"], to: "10.0.0.1")
+        #expect(file.text == "image:\n  registry: first.io\n  registry: 10.0.0.1\n")
+    }
+
+    @Test func emptyAndNullDocumentsHoldNoValues() throws {
+        for text in ["", "\n", "# only a comment\n", "~\n", "null\n", "---\n"] {
+            let file = try ValuesFile(text: text, origin: "v")
+            #expect(!file.contains(["a"]), "\(text)")
+        }
+    }
+
+    @Test func refusesWhatHelmCannotReadNamingTheLine() throws {
+        let cases: [(String, String)] = [
+            ("a: 1\n---\nb: 2\n", "v:2"),                  // a second document
+            ("a: *nowhere\n", "nowhere"),                   // an alias without its anchor
+            ("? [a, b]\n: c\n", "v:1"),                     // a list as a key
+            ("a:\n  b: [1, 2\n", "line"),                   // unclosed flow list
+            ("- a\n- b\n", "not a YAML mapping"),
+            ("a: \"\\xZZ\"\n", "line 1"),                     // a bad escape
+            (String(repeating: "[", count: 100_000), "nests deeper"),
+        ]
+        for (text, named) in cases {
+            let error = #expect(throws: ChartsError.self, "\(text.prefix(20))") { try ValuesFile(text: text, origin: "v") }
+            #expect(error?.message.contains(named) == true, "\(named): \(error?.message ?? "")")
+        }
+    }
+
+    @Test func anAliasReadsItsAnchorsValue() throws {
+        var file = try ValuesFile(text: "base: &reg quay.io\nimage:\n  registry: *reg\n", origin: "v")
+        #expect(file.scalar(at: ["image", "registry"]) == "quay.io")
+        // The anchor's text is the value; rewriting it rewrites every alias of it.
+        try file.set(["image", "registry"], to: "10.0.0.1")
+        #expect(file.text == "base: &reg 10.0.0.1\nimage:\n  registry: *reg\n")
+    }
+
+    @Test func multiByteTextBeforeTheValueKeepsColumnsRight() throws {
+        var file = try ValuesFile(text: "image: {note: \"é→ü\", registry: quay.io}  # ünïcode\n", origin: "v")
+        try file.set(["image", "registry"], to: "10.0.0.1")
+        #expect(file.text == "image: {note: \"é→ü\", registry: 10.0.0.1}  # ünïcode\n")
+    }
+}
+
 @Suite struct ImageTemplateTests {
     @Test func parsesTheRelocationRules() throws {
         let two = try ImageTemplate(parsing: "{{ .image.registry }}/{{ .image.repository }}:{{ .image.tag }}")

@@ -48,4 +48,19 @@ import Testing
             #expect(!output.contains("NSCocoaErrorDomain") && !output.contains("127.0.0.1:1"), "\(output)")
         }
     }
+
+    @Test func aChartFileOverHelmsDefaultLimitIsPublishedWithAWarning() async throws {
+        // 9 MiB: more than a default Helm loads (5 MiB), less than Ferry's YAML limit (32 MiB).
+        let dir = try TemporaryDirectory("hsync")
+        try FileManager.default.createDirectory(atPath: dir.file("offline"), withIntermediateDirectories: true)
+        let big = String(repeating: "# a line of a large chart file, 40 bytes\n", count: (9 << 20) / 41)
+        try BundleFixture.write(to: dir.file("offline/demo-1.2.3.bundle.tar"), images: [TestImage.make("r.io/a/app:1")],
+                                extraChartFiles: [("files/big.txt", big)])
+        let path = try config(dir, repoPath: "./repo")
+        let result = await CLIRunner.run(["sync", "-c", path, "--skip-images"], environment: ["PWD": dir.path, "FERRY_CACHE_DIR": dir.file("cache")])
+        let output = result.stdout + result.stderr
+        #expect(result.exitCode == 0, "\(output)")
+        #expect(output.contains("original-chart/files/big.txt is 9.0 MiB") && output.contains("5 MiB"), "\(output)")
+        #expect(FileManager.default.fileExists(atPath: dir.file("repo/demo-1.2.3.tgz")))
+    }
 }

@@ -1,0 +1,213 @@
+// libyaml, as the Yams package builds it. Values files are read from its events into Ferry's own
+// compact tree: Yams's composer builds a class-backed node per scalar and hashes every mapping key
+// through regular expressions, which made a 10 MiB values.yaml take seconds to read.
+import CYaml
+import Yams
+
+/// A YAML document as a flat tree of nodes, read once, with the limits of `SafeYAML`: at most
+/// `maximumBytes` of text, `maximumNodes` nodes as aliases would expand it, `maximumDepth` levels.
+/// An alias is a link to its anchor's node (nothing is copied), so a "billion laughs" costs only
+/// its own size to find. Mapping keys must be scalars; a repeated key is read as Helm reads it
+/// (the last one wins). Plain scalars are kept as text; `isString` types one when asked.
+struct YAMLTree: Sendable {
+    enum Kind: UInt8, Sendable { case scalar, mapping, sequence }
+    enum Style: UInt8, Sendable { case plain, singleQuoted, doubleQuoted, literal, folded, block, flow }
+
+    struct Node: Sendable {
+        var kind: Kind
+        var style: Style
+        /// Where the node starts: 1-based, the column counted in Unicode scalars (as libyaml counts).
+        var line: Int
+        var column: Int
+        /// A scalar's text.
+        var value: String
+        /// An explicit tag, resolved (`!!str` is `tag:yaml.org,2002:str`).
+        var tag: String?
+        /// Children in `links`: a sequence's items; a mapping's key, value, key, value…
+        var children: Range<Int>
+    }
+
+    private(set) var nodes: [Node] = []
+    private(set) var links: [Int] = []
+    /// The document's root; nil for an empty document.
+    private(set) var root: Int?
+
+    init(_ text: String, origin: String) throws {
+        try self.init(bytes: Array(text.utf8), origin: origin)
+    }
+
+    /// The document in `bytes` (UTF-8; libyaml refuses anything else by byte offset).
+    init(bytes: [UInt8], origin: String) throws {
+        let count = bytes.count
+        guard count <= SafeYAML.maximumBytes else {
+            throw ChartsError(.invalidValues, "\(origin) is \(count) bytes, more than the \(SafeYAML.maximumBytes >> 20) MiB Ferry reads as YAML")
+        }
+        guard count > 0 else { return }
+        var bytes = bytes
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else {
+            throw ChartsError(.invalidValues, "\(origin): the YAML reader could not start (out of memory)")
+        }
+        defer { yaml_parser_delete(&parser) }
+        try bytes.withUnsafeMutableBufferPointer { buffer in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            try read(&parser, origin: origin)
+        }
+    }
+
+    /// An open collection while its children are read; its children so far are `pending[start...]`.
+    private struct Open {
+        var node: Node
+        var anchor: String?
+        var start: Int
+    }
+
+    private mutating func read(_ parser: inout yaml_parser_t, origin: String) throws {
+        var open: [Open] = []
+        var pending: [Int] = []
+        var anchors: [String: Int] = [:]
+        /// Nodes as aliases would expand them, and depth, per node: capped, so nothing overflows.
+        var sizes: [Int] = []
+        var heights: [Int] = []
+        var documents = 0
+        var event = yaml_event_t()
+        func refuse() -> ChartsError {
+            ChartsError(.invalidValues,
+                        "\(origin) expands to more than \(SafeYAML.maximumNodes) YAML nodes or nests deeper than \(SafeYAML.maximumDepth) (aliases that multiply, a \"billion laughs\"); Ferry refuses it")
+        }
+        func attach(_ index: Int, line: Int) throws {
+            guard !open.isEmpty else { root = index; return }
+            let top = open[open.count - 1]
+            if top.node.kind == .mapping, (pending.count - top.start) % 2 == 0, nodes[index].kind != .scalar {
+                // Helm reads only string keys; a mapping or list used as a key is refused (YAML allows it).
+                throw ChartsError(.invalidValues, "\(origin):\(line): a mapping key must be a plain value, not a mapping or a list")
+            }
+            pending.append(index)
+        }
+        func append(_ node: Node, anchor: String?) throws -> Int {
+            var size = 1, height = 1
+            for child in links[node.children] {
+                size = min(size + sizes[child], SafeYAML.maximumNodes + 1)
+                height = max(height, heights[child] + 1)
+            }
+            guard size <= SafeYAML.maximumNodes, height <= SafeYAML.maximumDepth + 1 else { throw refuse() }
+            nodes.append(node)
+            sizes.append(size)
+            heights.append(height)
+            if let anchor { anchors[anchor] = nodes.count - 1 }
+            return nodes.count - 1
+        }
+
+        while true {
+            guard yaml_parser_parse(&parser, &event) == 1 else {
+                // libyaml stops at 1,000 open flow levels, sooner than the events reach ours.
+                if let problem = parser.problem, String(cString: problem).hasPrefix("Maximum nesting level") { throw refuse() }
+                throw ChartsError(.invalidValues, "\(origin) is not valid YAML: \(Self.describe(parser))")
+            }
+            defer { yaml_event_delete(&event) }
+            let line = Int(event.start_mark.line) + 1, column = Int(event.start_mark.column) + 1
+            switch event.type {
+            case YAML_STREAM_END_EVENT:
+                return
+            case YAML_DOCUMENT_START_EVENT:
+                documents += 1
+                guard documents == 1 else {
+                    throw ChartsError(.invalidValues, "\(origin):\(line): a second YAML document (after '---'); a values file holds one")
+                }
+            case YAML_SCALAR_EVENT:
+                let data = event.data.scalar
+                let value = String(decoding: UnsafeBufferPointer(start: data.value, count: Int(data.length)), as: UTF8.self)
+                let style: Style = switch data.style {
+                case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
+                case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
+                case YAML_LITERAL_SCALAR_STYLE: .literal
+                case YAML_FOLDED_SCALAR_STYLE: .folded
+                default: .plain
+                }
+                let node = Node(kind: .scalar, style: style, line: line, column: column, value: value,
+                                tag: Self.string(data.tag), children: links.count..<links.count)
+                try attach(try append(node, anchor: Self.string(data.anchor)), line: line)
+            case YAML_ALIAS_EVENT:
+                let name = Self.string(event.data.alias.anchor) ?? ""
+                guard let target = anchors[name] else {
+                    throw ChartsError(.invalidValues, "\(origin) is not valid YAML: line \(line), column \(column): alias '*\(name)' names no anchor before it")
+                }
+                try attach(target, line: line)
+            case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+                guard open.count < SafeYAML.maximumDepth else { throw refuse() }
+                let mapping = event.type == YAML_MAPPING_START_EVENT
+                let flow = mapping ? event.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                                   : event.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
+                let tag = mapping ? event.data.mapping_start.tag : event.data.sequence_start.tag
+                let anchor = mapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor
+                open.append(Open(node: Node(kind: mapping ? .mapping : .sequence, style: flow ? .flow : .block, line: line, column: column,
+                                            value: "", tag: Self.string(tag), children: 0..<0),
+                                 anchor: Self.string(anchor), start: pending.count))
+            case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+                var closed = open.removeLast()
+                closed.node.children = links.count..<(links.count + pending.count - closed.start)
+                links += pending[closed.start...]
+                pending.removeSubrange(closed.start...)
+                try attach(try append(closed.node, anchor: closed.anchor), line: closed.node.line)
+            default:
+                break
+            }
+        }
+    }
+
+    static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        pointer.map { String(cString: $0) }
+    }
+
+    /// libyaml's error as one line: what and where, never the text of the line (it may hold a secret).
+    static func describe(_ parser: yaml_parser_t) -> String {
+        let problem = parser.problem.map { String(cString: $0) } ?? "unreadable YAML"
+        if parser.error == YAML_READER_ERROR {
+            return "byte \(parser.problem_offset): \(problem)"
+        }
+        let what = [parser.context.map { String(cString: $0) }, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+        return "line \(parser.problem_mark.line + 1), column \(parser.problem_mark.column + 1): \(what)"
+    }
+
+    // MARK: - Reading
+
+    /// The value under `key` in the mapping `node` (the last one, if repeated).
+    func child(of node: Int, key: String) -> Int? {
+        let mapping = nodes[node]
+        guard mapping.kind == .mapping else { return nil }
+        var i = mapping.children.upperBound - 2
+        while i >= mapping.children.lowerBound {
+            let k = nodes[links[i]]
+            if k.kind == .scalar && k.value == key { return links[i + 1] }
+            i -= 2
+        }
+        return nil
+    }
+
+    /// The node at `path` from the root, if every key along it exists.
+    func node(at path: [String]) -> Int? {
+        guard var current = root else { return nil }
+        for key in path {
+            guard let next = child(of: current, key: key) else { return nil }
+            current = next
+        }
+        return current
+    }
+
+    /// Whether the node is a string as Helm reads it: quoted or block text, `!!str`, or a plain
+    /// scalar that is not a number, boolean, null or timestamp (YAML 1.1's rules, as Yams has them).
+    func isString(_ index: Int) -> Bool {
+        let node = nodes[index]
+        guard node.kind == .scalar else { return false }
+        if let tag = node.tag { return tag == "tag:yaml.org,2002:str" || tag == "!" }
+        guard node.style == .plain else { return true }
+        return Resolver.default.resolveTag(of: Yams.Node(node.value)) == .str
+    }
+
+    /// True when the document is empty or a plain null (`~`, `null`): Helm reads it as no values.
+    var isEmpty: Bool {
+        guard let root else { return true }
+        let node = nodes[root]
+        return node.kind == .scalar && node.style == .plain && node.tag == nil && ["", "~", "null", "Null", "NULL"].contains(node.value)
+    }
+}
