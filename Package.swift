@@ -19,7 +19,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
+        // One glibc call Swift's Glibc module does not expose: close inherited descriptors in children.
+        .target(name: "CSpawn"),
+        // The base: errors, child processes, bounded concurrency, atomic writes, locks, blocking work.
+        .target(name: "FerryCore", dependencies: [
+            "CSpawn",
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: strict),
         .target(name: "FerryOCI", dependencies: [
+            "FerryCore",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         // zlib directly: Ferry needs a fixed gzip header and streaming without copies.
@@ -27,11 +35,11 @@ let package = Package(
         // libzstd: verify checks zstd layers against their diff_id.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "FerryArchive", dependencies: [
-            "FerryOCI", "CZlib", "CZstd",
+            "FerryCore", "FerryOCI", "CZlib", "CZstd",
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
         .target(name: "FerryRegistry", dependencies: [
-            "FerryOCI",
+            "FerryCore", "FerryOCI",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -39,36 +47,35 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .target(name: "FerryCharts", dependencies: [
-            "FerryOCI", "FerryArchive",
+            "FerryCore", "FerryOCI", "FerryArchive",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         .target(name: "FerrySync", dependencies: [
-            "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCharts",
+            "FerryCore", "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCharts",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        // One glibc call Swift's Glibc module does not expose: close inherited descriptors in children.
-        .target(name: "CSpawn"),
-        .target(name: "FerryNode", dependencies: ["FerryOCI", "FerryArchive", "CSpawn"], swiftSettings: strict),
+        .target(name: "FerryNode", dependencies: ["FerryCore", "FerryOCI", "FerryArchive"], swiftSettings: strict),
         .target(name: "FerryUpgrade", dependencies: [
-            "FerryOCI", "FerryArchive", "FerryCharts", "FerryRegistry", "FerryNode",
+            "FerryCore", "FerryOCI", "FerryArchive", "FerryCharts", "FerryRegistry",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], swiftSettings: strict),
         .target(name: "FerryCommands", dependencies: [
-            "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCharts", "FerrySync", "FerryNode", "FerryUpgrade",
+            "FerryCore", "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCharts", "FerrySync", "FerryNode", "FerryUpgrade",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .executableTarget(name: "ferry", dependencies: ["FerryCommands"], swiftSettings: strict),
         .target(name: "FerryTestSupport", dependencies: [
-            "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCharts", "FerrySync", "FerryCommands", "FerryNode",
+            "FerryCore", "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCharts", "FerrySync", "FerryCommands", "FerryNode",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
         // scripts/fuzz: a deterministic mutation loop over the readers (not shipped).
         .executableTarget(name: "ferry-fuzz", dependencies: ["FerryTestSupport"], path: "Sources/FerryFuzz", swiftSettings: strict),
+        .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerryOCITests", dependencies: ["FerryOCI"], swiftSettings: strict),
         .testTarget(name: "FerryArchiveTests", dependencies: ["FerryArchive", "FerryTestSupport"], swiftSettings: strict),
         .testTarget(name: "FerryRegistryTests", dependencies: ["FerryRegistry", "FerryArchive", "FerryTestSupport"], swiftSettings: strict),

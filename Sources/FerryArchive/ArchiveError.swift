@@ -1,3 +1,4 @@
+import FerryCore
 import FerryOCI
 
 /// The one error type of FerryArchive. Every message names the file and, where there is one, the entry.

@@ -1,3 +1,4 @@
+import FerryCore
 import FerryOCI
 import NIOCore
 
@@ -83,7 +84,8 @@ public struct ByteRange: Sendable {
                                onBytes: @escaping @Sendable (Int) -> Void = { _ in }) -> AsyncThrowingStream<ByteBuffer, any Error> {
         let state = StreamState(range: self, expected: expected, chunkSize: chunkSize)
         return AsyncThrowingStream(unfolding: {
-            let chunk = try state.next()
+            // A positioned read and a hash: blocking work, done on the thread pool.
+            let chunk = try await Blocking.run { try state.next() }
             if let chunk { onBytes(chunk.readableBytes) }
             return chunk
         })

@@ -1,4 +1,5 @@
 import CZlib
+import FerryCore
 
 /// Streaming gzip compression with a fixed header (no name, mtime 0, OS "unknown"), so the same
 /// input always gives the same bytes with a given zlib: layer digests stay stable across runs.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CZlib
+import FerryCore
 import FerryOCI
 import Foundation
 import Synchronization

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FerryCore
 import Foundation
 
 /// Writes members of an archive into a new directory. Only regular files and directories are

@@ -1,3 +1,4 @@
+import FerryCore
 import Foundation
 
 /// Writes a deterministic tar: regular files only (plus directories when asked), mode 0644,

@@ -1,4 +1,5 @@
 import CZstd
+import FerryCore
 
 /// Streaming zstd decompression (also reads several concatenated frames), used to check a zstd
 /// layer against its diff_id.

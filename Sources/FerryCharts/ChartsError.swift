@@ -1,3 +1,4 @@
+import FerryCore
 import FerryOCI
 
 /// The one error type of FerryCharts.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FerryArchive
 import FerryCharts
+import FerryCore
 import FerryOCI
 import FerryRegistry
 import FerrySync
@@ -31,6 +32,7 @@ public enum ExitStatus {
         switch error {
         case is RegistryError: return registryFailure
         case is ArchiveError, is OCIError, is ChartsError: return invalidInput
+        case let error as CoreError: return error.code == .io ? invalidInput : partialFailure
         case let error as SyncError: return error.code == .failed ? partialFailure : invalidInput
         default: return partialFailure
         }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FerryArchive
+import FerryCore
 import Foundation
 
 /// Runs a runtime's command (`docker load`, `ctr images import`…) here or, for `--node`, on another
@@ -69,43 +69,14 @@ public struct CommandRunner: Sendable {
 
     static func runBlocking(_ argv: [String], environment: [String: String],
                             stdin: (@Sendable (any ByteSink) throws -> Void)?) throws -> Output {
-        guard let executable = Self.find(argv[0], environment: environment) else {
+        guard let executable = ChildProcess.find(argv[0], environment: environment) else {
             throw NodeError(.noRuntime, "\(argv[0]) is not installed on this machine (not found on PATH)")
         }
-        return try ChildProcess.run(executable, Array(argv.dropFirst()), environment: environment, stdin: stdin)
-    }
-
-    public static func find(_ name: String, environment: [String: String]) -> String? {
-        if name.hasPrefix("/") { return access(name, X_OK) == 0 ? name : nil }
-        let path = environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        let dirs: [String] = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"]
-        for dir in dirs {
-            let candidate = "\(dir)/\(name)"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        return nil
-    }
-}
-
-/// Writes to a file descriptor (a pipe), reporting a reader that went away as `BrokenPipe`.
-final class DescriptorSink: ByteSink {
-    struct BrokenPipe: Error {}
-    let descriptor: Int32
-
-    init(descriptor: Int32) {
-        self.descriptor = descriptor
-    }
-
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var done = 0
-        while done < bytes.count {
-            let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EPIPE { throw BrokenPipe() }
-                throw NodeError(.unreachable, "writing to the runtime failed: \(String(cString: strerror(errno)))")
-            }
-            done += n
+        do {
+            return try ChildProcess.run(executable, Array(argv.dropFirst()), environment: environment, stdin: stdin)
+        } catch let error as CoreError {
+            // Not started, or its input could not be written: the runtime cannot be used.
+            throw NodeError(.unreachable, error.message, cause: error)
         }
     }
 }

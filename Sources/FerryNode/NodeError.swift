@@ -1,3 +1,4 @@
+import FerryCore
 import FerryOCI
 
 /// The one error type of FerryNode: a runtime that cannot be found or reached, or that refused
@@ -14,11 +15,13 @@ public struct NodeError: FerryError {
     public var code: Code
     public var message: String
     public var hint: String?
+    public var cause: (any Error)?
 
-    public init(_ code: Code, _ message: String, hint: String? = nil) {
+    public init(_ code: Code, _ message: String, hint: String? = nil, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.hint = hint
+        self.cause = cause
     }
 
 }

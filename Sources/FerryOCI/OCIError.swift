@@ -1,3 +1,4 @@
+import FerryCore
 /// The one error type of FerryOCI: a malformed digest, reference, media type or document.
 public struct OCIError: FerryError, Equatable {
     public enum Code: String, Sendable {

@@ -1,3 +1,4 @@
+import FerryCore
 import FerryOCI
 
 /// The one error type of FerryRegistry. Messages name the registry, the repository and, for auth

@@ -1,5 +1,6 @@
 import FerryArchive
 import FerryCharts
+import FerryCore
 import FerryOCI
 import FerryRegistry
 import Foundation
@@ -146,7 +147,7 @@ public struct ChartSyncer: Sendable {
         for path in discovered.bundles {
             let fromName = BundleDiscovery.nameAndVersion(fileName: (path as NSString).lastPathComponent)
             do {
-                let opened = try ImageSource.open(path, compressor: compressor)
+                let opened = try await Blocking.run { try ImageSource.open(path, compressor: compressor) }
                 guard let source = opened.sources.first, let bundle = source.bundle else {
                     throw SyncError(.invalidConfig, "\(path) is not a bundle (no images.tar with hints.yaml or original-chart/)")
                 }

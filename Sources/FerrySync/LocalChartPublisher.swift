@@ -1,5 +1,6 @@
 import FerryArchive
 import FerryCharts
+import FerryCore
 import Foundation
 
 /// `kind: LOCAL`: `<name>-<version>.tgz` files in a directory, each written atomically, and an

@@ -1,3 +1,4 @@
+import FerryCore
 import FerryOCI
 
 /// The one error type of FerrySync: a plan that cannot be made or applied.

@@ -1,4 +1,5 @@
 import FerryArchive
+import FerryCore
 import Foundation
 
 /// Writes a vendor bundle (`<name>.bundle.tar`) as charts-syncer does: `hints.yaml`, the chart files

@@ -1,4 +1,5 @@
 import FerryArchive
+import FerryCore
 import Foundation
 
 /// A stand-in for the `helm` binary (none is packaged here), for tests of `ferry upgrade` and the

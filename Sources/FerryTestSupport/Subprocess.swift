@@ -1,8 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FerryArchive
-import FerryNode
+import FerryCore
 import Foundation
 
 /// Runs a program to completion and returns its exit status and output. Used for the oracles
@@ -16,13 +15,11 @@ public enum Subprocess {
 
     /// Finds `name` on PATH, or fails loudly: a test that needs a tool must not silently pass.
     public static func require(_ name: String) throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let dirs = path.split(separator: ":").map(String.init) + ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"]
-        for dir in dirs {
-            let candidate = "\(dir)/\(name)"
-            if access(candidate, X_OK) == 0 { return candidate }
+        let environment = ProcessInfo.processInfo.environment
+        guard let path = ChildProcess.find(name, environment: environment) else {
+            throw TestSupportError("\(name) is not installed (searched \(environment["PATH"] ?? "the default PATH")); install it (see .ci/run) — tests that need it do not skip")
         }
-        throw TestSupportError("\(name) is not installed (searched \(dirs.joined(separator: ":"))); install it (see .ci/run) — tests that need it do not skip")
+        return path
     }
 
     @discardableResult

@@ -1,4 +1,5 @@
 import FerryArchive
+import FerryCore
 import FerryOCI
 import Foundation
 

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import FerryCharts
-import FerryNode
+import FerryCore
 import Foundation
 import Synchronization
 
@@ -15,7 +15,7 @@ public struct HelmCLIDriver: HelmDriver {
 
     /// Finds `helm` on PATH.
     public init(environment: [String: String], timeout: Duration = .seconds(600)) throws {
-        guard let path = CommandRunner.find("helm", environment: environment) else {
+        guard let path = ChildProcess.find("helm", environment: environment) else {
             throw UpgradeError(.helmMissing, "helm is not installed (not found on PATH)",
                                hint: "install Helm 3.8 or newer on this machine; Ferry runs it for the upgrade")
         }

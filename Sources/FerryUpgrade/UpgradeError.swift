@@ -1,3 +1,4 @@
+import FerryCore
 import FerryOCI
 
 /// The one error type of FerryUpgrade: helm missing or refusing, a release in the wrong state,

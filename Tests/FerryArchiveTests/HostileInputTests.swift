@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import FerryArchive
+import FerryCore
 import FerryOCI
 import FerryTestSupport
 import Foundation

@@ -62,7 +62,7 @@ extension Ferry {
             try await reportingErrors(output) {
                 let console = Console.current
                 // Inspecting changes nothing: digests of uncompressed layers are computed, not cached.
-                let opened = try openSources(sources, compressor: makeCompressor(writesCache: false), output: output)
+                let opened = try await openSources(sources, compressor: makeCompressor(writesCache: false), output: output)
                 var infos: [SourceInfo] = []
                 var unique: [Digest: Int64] = [:]
                 for source in opened {

@@ -69,7 +69,7 @@ extension Ferry {
             let console = Console.current
             let started = ContinuousClock.now
             let compressor = makeCompressor(writesCache: !dryRun)
-            let opened = try openSources(sources, compressor: compressor, output: output)
+            let opened = try await openSources(sources, compressor: compressor, output: output)
             let plan = try PushPlan(sources: opened, target: PushTarget(registry: registry, repositoryPrefix: repository))
             let imageCount = plan.images.reduce(0) { $0 + $1.targets.count }
             if output.output == .text && !output.quiet {

@@ -1,12 +1,14 @@
 import FerryArchive
+import FerryCore
 import Foundation
 
-/// Opens every SOURCE argument, printing skipped entries with --verbose.
-func openSources(_ paths: [String], compressor: LayerCompressor, output: OutputOptions) throws -> [ImageSource] {
+/// Opens every SOURCE argument, printing skipped entries with --verbose. Opening reads indexes
+/// and may gzip uncompressed layers: blocking work, so it runs off the cooperative pool.
+func openSources(_ paths: [String], compressor: LayerCompressor, output: OutputOptions) async throws -> [ImageSource] {
     let console = Console.current
     var sources: [ImageSource] = []
     for path in paths {
-        let opened = try ImageSource.open(path, compressor: compressor)
+        let opened = try await Blocking.run { try ImageSource.open(path, compressor: compressor) }
         sources += opened.sources
         for note in opened.notes where output.verbose && output.output == .text {
             console.err("note: \(note)")

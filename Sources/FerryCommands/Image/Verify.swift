@@ -1,5 +1,6 @@
 import ArgumentParser
 import FerryArchive
+import FerryCore
 import FerryOCI
 import FerrySync
 import Foundation
@@ -38,7 +39,7 @@ extension Ferry {
         public func run() async throws {
             try await reportingErrors(output) {
                 let console = Console.current
-                let opened = try openSources(sources, compressor: makeCompressor(writesCache: false), output: output)
+                let opened = try await openSources(sources, compressor: makeCompressor(writesCache: false), output: output)
                 var checks: [(ArchivedBlob, Digest?)] = []
                 var seen = Set<Digest>()
                 for source in opened {
@@ -53,7 +54,14 @@ extension Ferry {
                 let bytes = Mutex<Int64>(0)
                 let items = checks.map { Check(blob: $0.0, diffID: $0.1) }
                 await forEachConcurrently(items, limit: max(1, concurrency)) { item in
-                    if let problem = Self.check(item.blob, diffID: item.diffID) {
+                    // Hashing a blob is blocking work: it runs on the thread pool, not the task's thread.
+                    let problem: String?
+                    do {
+                        problem = try await Blocking.run { Self.check(item.blob, diffID: item.diffID) }
+                    } catch {
+                        problem = "\(item.blob.origin): \(error)"
+                    }
+                    if let problem {
                         problems.withLock { $0.append(problem) }
                     }
                     bytes.withLock { $0 += item.blob.size }

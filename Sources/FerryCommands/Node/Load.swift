@@ -68,7 +68,7 @@ extension Ferry {
             try await reportingErrors(output) {
                 let console = Console.current
                 let compressor = makeCompressor(writesCache: true)
-                let opened = try openSources(sources, compressor: compressor, output: output)
+                let opened = try await openSources(sources, compressor: compressor, output: output)
                 let (images, refused) = try NodeImageSelection(registry: registry, repository: repository, keepOriginalNames: keepOriginalNames,
                                                     platform: platform).images(opened)
                 let loader = NodeLoader(images: images, writer: NodeArchiveWriter(compressor: compressor))

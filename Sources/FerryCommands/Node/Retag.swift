@@ -1,5 +1,6 @@
 import ArgumentParser
 import FerryArchive
+import FerryCore
 import FerryNode
 import FerryOCI
 import Foundation
@@ -46,7 +47,7 @@ extension Ferry {
             try await reportingErrors(outputOptions) {
                 let console = Console.current
                 let compressor = makeCompressor(writesCache: true)
-                let opened = try openSources(sources, compressor: compressor, output: outputOptions)
+                let opened = try await openSources(sources, compressor: compressor, output: outputOptions)
                 let (images, refused) = try NodeImageSelection(registry: registry, repository: repository, keepOriginalNames: keepOriginalNames,
                                                     platform: platform).images(opened)
                 let writer = NodeArchiveWriter(compressor: compressor)

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import CSpawn
-import FerryArchive
 import Foundation
 
 /// Starts a program with posix_spawn and waits for it with waitpid. Foundation's Process can
@@ -15,6 +14,19 @@ public enum ChildProcess {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+    }
+
+    /// The program `name` as the shell would find it: a path as given, or the first executable
+    /// on `PATH` (the sbin directories too, where runtimes often live).
+    public static func find(_ name: String, environment: [String: String]) -> String? {
+        if name.hasPrefix("/") { return access(name, X_OK) == 0 ? name : nil }
+        let path = environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        let dirs: [String] = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"]
+        for dir in dirs {
+            let candidate = "\(dir)/\(name)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
     }
 
     /// Runs `executable` (a path) with `arguments`; `stdin` writes its input, or it gets none.
@@ -30,7 +42,7 @@ public enum ChildProcess {
         defer { if locked { spawnLock.unlock() } }
         var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard pipe(&inPipe) == 0, pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
-            throw NodeError(.unreachable, "cannot create pipes: \(String(cString: strerror(errno)))")
+            throw CoreError(.process, "cannot create pipes: \(String(cString: strerror(errno)))", cause: SystemError(errno))
         }
         for fd in inPipe + outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
@@ -62,7 +74,7 @@ public enum ChildProcess {
         locked = false
         guard spawned == 0 else {
             close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
-            throw NodeError(.noRuntime, "cannot start \(executable): \(String(cString: strerror(spawned)))")
+            throw CoreError(.process, "cannot start \(executable): \(String(cString: strerror(spawned)))", cause: SystemError(spawned))
         }
         started(pid)
         let readers = Readers(out: outPipe[0], err: errPipe[0])

@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import FerryOCI
 
 /// Somewhere bytes are written in order: a file, a compressor, a hash.
 public protocol ByteSink: AnyObject {
@@ -29,7 +28,7 @@ public final class AtomicFileSink: ByteSink {
         self.temporaryPath = path + ".ferry-partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else {
-            throw ArchiveError(.io, "cannot create \(temporaryPath): \(String(cString: strerror(errno)))")
+            throw CoreError(.io, "cannot create \(temporaryPath): \(String(cString: strerror(errno)))", cause: SystemError(errno))
         }
         self.descriptor = fd
     }
@@ -47,7 +46,7 @@ public final class AtomicFileSink: ByteSink {
             let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ArchiveError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
+                throw CoreError(.io, "cannot write \(path): \(String(cString: strerror(errno)))", cause: SystemError(errno))
             }
             done += n
         }
@@ -57,37 +56,18 @@ public final class AtomicFileSink: ByteSink {
     /// Flushes to disk and renames into place.
     public func commit() throws {
         guard fsync(descriptor) == 0, close(descriptor) == 0 else {
-            let message = String(cString: strerror(errno))
+            let failure = errno
             descriptor = -1
             unlink(temporaryPath)
-            throw ArchiveError(.io, "cannot write \(path): \(message)")
+            throw CoreError(.io, "cannot write \(path): \(String(cString: strerror(failure)))", cause: SystemError(failure))
         }
         descriptor = -1
         guard rename(temporaryPath, path) == 0 else {
-            let message = String(cString: strerror(errno))
+            let failure = errno
             unlink(temporaryPath)
-            throw ArchiveError(.io, "cannot move \(temporaryPath) to \(path): \(message)")
+            throw CoreError(.io, "cannot move \(temporaryPath) to \(path): \(String(cString: strerror(failure)))", cause: SystemError(failure))
         }
     }
-}
-
-/// Hashes and counts what passes through, optionally forwarding it.
-public final class DigestingSink: ByteSink {
-    private var hasher = DigestHasher()
-    public private(set) var count: Int64 = 0
-    private let next: (any ByteSink)?
-
-    public init(forwardingTo next: (any ByteSink)? = nil) {
-        self.next = next
-    }
-
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        hasher.update(bytes)
-        count += Int64(bytes.count)
-        try next?.write(bytes)
-    }
-
-    public var digest: Digest { hasher.finalize() }
 }
 
 /// Collects bytes in memory (small documents only).
@@ -96,5 +76,28 @@ public final class MemorySink: ByteSink {
     public init() {}
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         self.bytes.append(contentsOf: bytes)
+    }
+}
+
+/// Writes to a file descriptor (a pipe), reporting a reader that went away as `BrokenPipe`.
+public final class DescriptorSink: ByteSink {
+    public struct BrokenPipe: Error {}
+    public let descriptor: Int32
+
+    public init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE { throw BrokenPipe() }
+                throw CoreError(.process, "writing to the program's input failed: \(String(cString: strerror(errno)))", cause: SystemError(errno))
+            }
+            done += n
+        }
     }
 }

@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An advisory lock on a file (`flock`): Ferry processes that take the lock on the same path run
+/// their critical sections one at a time (two syncs merging one LOCAL `index.yaml`, say). The
+/// lock file is created if missing and left in place; the kernel drops the lock if the process dies.
+public enum FileLock {
+    /// Runs `body` holding the lock on `path`, waiting up to `timeout` for another holder to finish.
+    public static func withLock<T>(_ path: String, timeout: Duration = .seconds(120),
+                                   _ body: () async throws -> T) async throws -> T {
+        let descriptor = try open(path)
+        defer { close(descriptor) }
+        let deadline = ContinuousClock.now + timeout
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                throw CoreError(.io, "cannot lock \(path): \(String(cString: strerror(errno)))", cause: SystemError(errno))
+            }
+            guard ContinuousClock.now < deadline else {
+                throw CoreError(.locked, "\(path) is locked by another Ferry process (waited \(timeout)); try again when it has finished")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        defer { flock(descriptor, LOCK_UN) }
+        return try await body()
+    }
+
+    /// Whether another process holds the lock on `path` now (for messages and tests).
+    public static func isHeld(_ path: String) throws -> Bool {
+        let descriptor = try open(path)
+        defer { close(descriptor) }
+        if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
+            flock(descriptor, LOCK_UN)
+            return false
+        }
+        return true
+    }
+
+    static func open(_ path: String) throws -> Int32 {
+        let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw CoreError(.io, "cannot open the lock file \(path): \(String(cString: strerror(errno)))", cause: SystemError(errno))
+        }
+        return descriptor
+    }
+}
