@@ -27,3 +27,11 @@ public struct ArchiveError: FerryError {
     }
 
 }
+
+extension ArchiveError {
+    public var kind: ErrorKind {
+        .invalidInput
+    }
+
+    public var codeName: String { code.rawValue }
+}

@@ -271,8 +271,9 @@ public struct TarIndex: Sendable {
         guard !target.hasPrefix("/") else { throw escape }
         var parts: [Substring] = []
         if let linkPath {
+            // A symlink's target is relative to the link's directory (an entry with an empty name has none).
             parts = linkPath.split(separator: "/")
-            parts.removeLast()
+            if !parts.isEmpty { parts.removeLast() }
         }
         for part in target.split(separator: "/") {
             if part == "." { continue }

@@ -23,3 +23,11 @@ public struct ChartsError: FerryError {
 
     public var hint: String? { nil }
 }
+
+extension ChartsError {
+    public var kind: ErrorKind {
+        .invalidInput
+    }
+
+    public var codeName: String { code.rawValue }
+}

@@ -28,19 +28,20 @@ public enum ExitStatus {
           64  wrong usage
         """
 
+    /// The exit code follows from the error's kind, never from its type or text.
     static func code(for error: any Error) -> Int32 {
-        switch error {
-        case is RegistryError: return registryFailure
-        case is ArchiveError, is OCIError, is ChartsError: return invalidInput
-        case let error as CoreError: return error.code == .io ? invalidInput : partialFailure
-        case let error as SyncError: return error.code == .failed ? partialFailure : invalidInput
-        default: return partialFailure
+        guard let error = error as? any FerryError else { return partialFailure }
+        switch error.kind {
+        case .invalidInput: return invalidInput
+        case .registry: return registryFailure
+        case .failed: return partialFailure
         }
     }
 }
 
 /// Runs a command body; a domain error is printed (text or JSON) and becomes its exit code.
-func reportingErrors(_ output: OutputOptions, _ body: () async throws -> Void) async throws {
+/// `advice` adds the command's own hint (in its own options) to the error's.
+func reportingErrors(_ output: OutputOptions, advice: CommandAdvice, _ body: () async throws -> Void) async throws {
     let console = Console.current
     do {
         try await body()
@@ -53,15 +54,23 @@ func reportingErrors(_ output: OutputOptions, _ body: () async throws -> Void) a
         throw ExitCode(130)
     } catch {
         let code = ExitStatus.code(for: error)
+        let hint = advice.hint(for: error)
         if output.output == .json {
-            struct Failure: Encodable {
-                var event = "error"
-                var message: String
-                var exitCode: Int32
-            }
-            console.out(JSONLines.encode(Failure(message: String(describing: error), exitCode: code)))
+            console.out(JSONLines.encode(CommandFailure(message: String(describing: error), code: (error as? any FerryError)?.codeName,
+                                                        hint: hint, exitCode: code)))
         }
-        console.err("error: \(error)")
+        console.err("error: \(error)" + (hint.map { "\n  hint: \($0)" } ?? ""))
         throw ExitCode(code)
     }
+}
+
+/// The JSON line of a command that failed as a whole.
+struct CommandFailure: Codable {
+    var event = "error"
+    var message: String
+    /// The error's code (`tls`, `unauthorized`, `notFound`…), when it is one of Ferry's.
+    var code: String?
+    /// The command's advice, in its own options.
+    var hint: String?
+    var exitCode: Int32
 }

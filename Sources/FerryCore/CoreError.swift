@@ -33,3 +33,12 @@ public struct SystemError: Error, Sendable, CustomStringConvertible {
     public init(_ code: Int32) { self.code = code }
     public var description: String { String(cString: strerror(code)) }
 }
+
+extension CoreError {
+    public var kind: ErrorKind {
+        // A file Ferry cannot write or read is reported as unusable input (as it always was).
+        code == .io ? .invalidInput : .failed
+    }
+
+    public var codeName: String { code.rawValue }
+}

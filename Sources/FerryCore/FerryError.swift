@@ -7,10 +7,25 @@ public protocol FerryError: Error, Sendable, CustomStringConvertible {
     var hint: String? { get }
     /// The error this one explains, if any (a system call's, a library's).
     var cause: (any Error)? { get }
+    /// What failed, broadly: decides the exit code.
+    var kind: ErrorKind { get }
+    /// The code's name (`tls`, `unauthorized`, …), for JSON output and for commands' advice.
+    var codeName: String { get }
+}
+
+/// What failed, broadly; each maps to one exit code.
+public enum ErrorKind: String, Sendable {
+    /// The input cannot be used: unreadable, malformed or hostile files; an invalid config.
+    case invalidInput
+    /// The registry or chart repository cannot be used: unreachable, TLS, authentication, permission.
+    case registry
+    /// The work itself failed (a runtime or helm refused, items failed).
+    case failed
 }
 
 extension FerryError {
     public var cause: (any Error)? { nil }
+    public var kind: ErrorKind { .failed }
 
     public var description: String {
         hint.map { "\(message)\n  hint: \($0)" } ?? message

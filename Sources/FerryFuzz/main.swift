@@ -1,4 +1,4 @@
-// ferry-fuzz TARGET --seconds N --out DIR [--seed S] [--raw]: a deterministic mutation loop over one of
+// ferry-fuzz TARGET --seconds N --out DIR [--seed S] [--raw] | TARGET --run FILE: a deterministic mutation loop over one of
 // Ferry's readers (see FuzzTarget). A trap kills the process and leaves DIR/current.bin, the input
 // that did it; an input that runs longer than the watchdog allows is saved as a hang. Inputs that
 // end in a new kind of error join the pool, so the loop reaches past the first checks.
@@ -14,6 +14,21 @@ guard arguments.count > 1, let target = FuzzTarget(rawValue: arguments[1]) else 
     print("usage: ferry-fuzz TARGET --seconds N --out DIR [--seed S]; targets: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: " "))")
     exit(64)
 }
+// --run FILE: one input, once (to triage a finding): prints the outcome and the time it took.
+if let file = option("--run") {
+    let input = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+    let scratch = NSTemporaryDirectory() + "ferry-fuzz-run-\(getpid())"
+    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    let started = ContinuousClock.now
+    do {
+        try target.run(input, scratch: scratch)
+        print("read without error in \(ContinuousClock.now - started)")
+    } catch {
+        print("refused in \(ContinuousClock.now - started): \(error)")
+    }
+    exit(0)
+}
 let seconds = Double(option("--seconds") ?? "60") ?? 60
 let out = option("--out") ?? "fuzz-out"
 let seed = UInt64(option("--seed") ?? "1") ?? 1
@@ -23,17 +38,29 @@ let scratch = out + "/scratch-\(target.rawValue)"
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 let current = out + "/current-\(target.rawValue).bin"
 
-// The watchdog: an input that makes no progress for this long is a hang.
-let hangSeconds = 10.0
+// The watchdog: an input that uses more than `hangCPUSeconds` of CPU is a hang (a loop), and so
+// is one that runs longer than `hangWallSeconds` at all (blocked, say on a FIFO). CPU time rather
+// than wall time for the first, so a busy machine or a disk stall is never mistaken for a hang.
+let hangCPUSeconds = 10.0
+let hangWallSeconds = 120.0
 let lastStart = Atomic<Int64>(0)
+let lastStartCPU = Atomic<Int64>(0)
+@Sendable func cpuNanoseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+    return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+}
 let watchdog = Thread {
     while true {
         Thread.sleep(forTimeInterval: 1)
         let started = lastStart.load(ordering: .relaxed)
-        if started > 0, Double(DispatchTime.now().uptimeNanoseconds - UInt64(started)) / 1e9 > hangSeconds {
+        guard started > 0 else { continue }
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - UInt64(started)) / 1e9
+        let cpu = Double(cpuNanoseconds() - lastStartCPU.load(ordering: .relaxed)) / 1e9
+        if lastStart.load(ordering: .relaxed) == started, cpu > hangCPUSeconds || wall > hangWallSeconds {
             let name = "\(out)/hang-\(target.rawValue)-\(started).bin"
             try? FileManager.default.copyItem(atPath: current, toPath: name)
-            FileHandle.standardError.write(Data("HANG: an input ran over \(Int(hangSeconds)) s; saved as \(name)\n".utf8))
+            FileHandle.standardError.write(Data("HANG: an input ran \(Int(wall)) s (\(Int(cpu)) s of CPU); saved as \(name)\n".utf8))
             exit(3)
         }
     }
@@ -51,6 +78,7 @@ while Date() < deadline {
     // Nine times in ten, a tar's checksums are made right again; the tenth tests the check itself.
     if target.readsTar && !raw && mutator.below(10) != 0 { FuzzMutator.repairTarChecksums(&input) }
     _ = FileManager.default.createFile(atPath: current, contents: Data(input))
+    lastStartCPU.store(cpuNanoseconds(), ordering: .relaxed)
     lastStart.store(Int64(DispatchTime.now().uptimeNanoseconds), ordering: .relaxed)
     var shape = "ok"
     do {

@@ -45,7 +45,7 @@ public struct ContainerRuntime: Sendable {
                 if (try? await candidate.ping()) != nil { return candidate }
             }
             throw NodeError(.unreachable, "neither containerd nor docker answers at \(address) on \(runner.name)",
-                            hint: "check the socket path, or name the runtime with --runtime")
+                            hint: "check the socket path")
         }
         let probe = try await runner.run(["sh", "-c",
             "if [ -S /run/containerd/containerd.sock ]; then echo containerd; elif [ -S /var/run/docker.sock ] || [ -n \"$DOCKER_HOST\" ]; then echo docker; fi"])
@@ -53,8 +53,7 @@ public struct ContainerRuntime: Sendable {
         case "containerd": return ContainerRuntime(kind: .containerd, runner: runner, address: nil, namespace: namespace)
         case "docker": return ContainerRuntime(kind: .docker, runner: runner, address: nil, namespace: namespace)
         default:
-            throw NodeError(.noRuntime, "no container runtime found on \(runner.name): neither /run/containerd/containerd.sock nor /var/run/docker.sock",
-                            hint: "name one with --runtime docker|containerd and --address SOCKET")
+            throw NodeError(.noRuntime, "no container runtime found on \(runner.name): neither /run/containerd/containerd.sock nor /var/run/docker.sock")
         }
     }
 
@@ -63,8 +62,8 @@ public struct ContainerRuntime: Sendable {
         let output = try await runner.run(base + ["version"])
         guard output.status == 0 else {
             throw NodeError(.unreachable, "\(description) does not answer: \(Self.lastLines(output.stderr + output.stdout))",
-                            hint: kind == .docker ? "check that dockerd runs and --address (or DOCKER_HOST) names its socket"
-                                                  : "check that containerd runs and --address names its socket")
+                            hint: kind == .docker ? "check that dockerd runs and that its socket (or DOCKER_HOST) is the one given"
+                                                  : "check that containerd runs and that its socket is the one given")
         }
     }
 

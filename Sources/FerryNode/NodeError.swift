@@ -10,6 +10,8 @@ public struct NodeError: FerryError {
         case rejected
         case verificationFailed
         case invalidInput
+        /// The archive has no image for the platform asked for.
+        case platformMissing
     }
 
     public var code: Code
@@ -24,4 +26,13 @@ public struct NodeError: FerryError {
         self.cause = cause
     }
 
+}
+
+extension NodeError {
+    public var kind: ErrorKind {
+        // Node work failed; even a platform missing from the archive is reported as exit 1, as before.
+        .failed
+    }
+
+    public var codeName: String { code.rawValue }
 }

@@ -31,8 +31,7 @@ public struct NodeImage: Sendable {
                 return p.os == wanted.os && p.architecture == wanted.architecture && (wanted.variant == nil || p.variant == wanted.variant)
             }), let child = image.children.first(where: { $0.digest == entry.digest }) else {
                 let available = index.manifests.compactMap { $0.platform?.description }.joined(separator: ", ")
-                throw NodeError(.invalidInput, "\(image.origin) has no \(wanted) image (it has: \(available))",
-                                hint: "choose one with --platform")
+                throw NodeError(.platformMissing, "\(image.origin) has no \(wanted) image (it has: \(available))")
             }
             manifest = child
             root = selectPlatform ? child : image.root

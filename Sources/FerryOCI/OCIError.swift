@@ -20,3 +20,11 @@ public struct OCIError: FerryError, Equatable {
     }
 
 }
+
+extension OCIError {
+    public var kind: ErrorKind {
+        .invalidInput
+    }
+
+    public var codeName: String { code.rawValue }
+}

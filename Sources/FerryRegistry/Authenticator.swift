@@ -130,11 +130,10 @@ actor Authenticator {
             return Token(value: value, expires: .now + .seconds(lifetime - 10))
         case 401, 403:
             let who = credentials.map { "as \($0)" } ?? "anonymously"
-            throw RegistryError(.unauthorized,
-                                "\(host) refused a token \(who) for scope \(scopeText)",
-                                hint: credentials == nil ? "pass --username and --password-stdin, or set \(CredentialResolver.usernameVariable)/\(CredentialResolver.passwordVariable)"
-                                                         : "check the user name and password, and that the user may push to this project",
-                                status: Int(response.status.code))
+            var error = RegistryError(.unauthorized, "\(host) refused a token \(who) for scope \(scopeText)",
+                                      status: Int(response.status.code))
+            error.credentialsSent = credentials != nil
+            throw error
         default:
             throw RegistryError(.server, "the token service of \(host) answered \(response.status) for scope \(scopeText)",
                                 status: Int(response.status.code))

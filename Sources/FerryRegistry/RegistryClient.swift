@@ -101,6 +101,8 @@ public final class RegistryClient: Sendable {
                 logger.debug("HTTPS failed, trying plain HTTP", metadata: ["registry": "\(host)", "error": "\(error.message)"])
                 firstError = error
             } catch let error as RegistryError where firstError != nil && scheme == "http" && schemes.count > 1 {
+                // The registry answered over plain HTTP and refused the credentials: that is the real error.
+                if error.code == .unauthorized || error.code == .denied { throw error }
                 // Plain HTTP did not work either: the HTTPS error says more (often a certificate problem).
                 var original = firstError as? RegistryError ?? error
                 original.message += " (plain HTTP was tried too: \(error.message))"
@@ -215,8 +217,10 @@ public final class RegistryClient: Sendable {
             // Errors thrown by our own body streams (a digest mismatch) pass through unchanged.
             guard Self.isTransportError(error) else { throw error }
             if Self.isTLSFailure(error) { throw tlsError(error) }
-            throw RegistryError(.unreachable, "\(context): connection to \(host) failed (\(error))",
-                                hint: "check that the registry is running and reachable from here")
+            var failure = RegistryError(.unreachable, "\(context): connection to \(host) failed (\(Self.describeTransport(error)))",
+                                        hint: "check that the registry is running and reachable from here")
+            failure.cause = error
+            throw failure
         }
     }
 
@@ -236,8 +240,27 @@ public final class RegistryClient: Sendable {
     }
 
     private func tlsError(_ error: any Error) -> RegistryError {
-        RegistryError(.tls, "TLS with \(host) failed: \(error)",
-                      hint: "if \(host) uses a private CA, pass --ca-file CA.pem (or --insecure to skip verification; --plain-http for an HTTP registry)")
+        var failure = RegistryError(.tls, "TLS with \(host) failed: \(Self.describeTransport(error))")
+        failure.cause = error
+        return failure
+    }
+
+    /// A transport error in words: TLS library reasons named plainly, no source paths of the
+    /// libraries inside (BoringSSL reports the file and line it failed in).
+    public static func describeTransport(_ error: any Error) -> String {
+        let text = String(describing: error)
+        let reasons: [(String, String)] = [
+            ("WRONG_VERSION_NUMBER", "the server does not speak TLS (a plain-HTTP registry?)"),
+            ("CERTIFICATE_VERIFY_FAILED", "the certificate is not trusted by this machine"),
+            ("unable to get local issuer certificate", "the certificate is not trusted by this machine"),
+            ("self signed certificate", "the certificate is self-signed and not trusted by this machine"),
+            ("certificate has expired", "the certificate has expired"),
+            ("failedToValidateHostname", "the certificate is for another host name"),
+            ("HANDSHAKE_FAILURE", "the TLS handshake failed"),
+        ]
+        for (token, words) in reasons where text.contains(token) { return words }
+        // Anything else: the text without " at /path/file.c:123" locations.
+        return text.replacingOccurrences(of: #" at /[^\s\]\)]*"#, with: "", options: .regularExpression)
     }
 
     // MARK: - Error responses
@@ -252,10 +275,8 @@ public final class RegistryClient: Sendable {
         var error: RegistryError
         switch response.status {
         case 401:
-            error = RegistryError(.unauthorized, "\(context): \(host) refused access \(who)\(scopeText): \(detail)",
-                                  hint: authenticator.credentials == nil
-                                    ? "pass --username and --password-stdin, set \(CredentialResolver.usernameVariable)/\(CredentialResolver.passwordVariable), or log in with docker login"
-                                    : "check the user name and password, and that the project exists and the user may push to it")
+            error = RegistryError(.unauthorized, "\(context): \(host) refused access \(who)\(scopeText): \(detail)")
+            error.credentialsSent = authenticator.credentials != nil
         case 403:
             error = RegistryError(.denied, "\(context): \(host) denied access \(who)\(scopeText): \(detail)",
                                   hint: "the credentials are valid but lack permission; ask for push rights on the project")

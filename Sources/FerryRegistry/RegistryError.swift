@@ -27,6 +27,9 @@ public struct RegistryError: FerryError {
     public var status: Int?
     /// `Retry-After` of a 429 or 503, in seconds.
     public var retryAfterSeconds: Int?
+    /// For `unauthorized`: whether credentials were sent (a command advises giving them, or checking them).
+    public var credentialsSent: Bool?
+    public var cause: (any Error)?
 
     public init(_ code: Code, _ message: String, hint: String? = nil, status: Int? = nil) {
         self.code = code
@@ -57,4 +60,12 @@ struct RegistryErrorBody: Decodable {
     static func parse(_ bytes: [UInt8]) -> [Item] {
         (try? JSONDecoderFactory.make().decode(RegistryErrorBody.self, from: bytes))?.errors ?? []
     }
+}
+
+extension RegistryError {
+    public var kind: ErrorKind {
+        .registry
+    }
+
+    public var codeName: String { code.rawValue }
 }

@@ -46,12 +46,12 @@ public final class WebClient: Sendable {
                 response = try await self.http.execute(request, timeout: .seconds(300))
                 bytes = try await response.body.collect(upTo: 64 << 20)
             } catch {
-                let text = String(describing: error)
-                if RegistryClient.isTLSFailure(error) {
-                    throw RegistryError(.tls, "\(context): TLS with \(host) failed: \(text)",
-                                        hint: "pass --insecure to skip certificate verification, or fix the CA trust of this machine")
-                }
-                throw RegistryError(.unreachable, "\(context): cannot reach \(host) (\(text))")
+                let text = RegistryClient.describeTransport(error)
+                var failure = RegistryClient.isTLSFailure(error)
+                    ? RegistryError(.tls, "\(context): TLS with \(host) failed: \(text)")
+                    : RegistryError(.unreachable, "\(context): cannot reach \(host) (\(text))")
+                failure.cause = error
+                throw failure
             }
             let status = Int(response.status.code)
             if status == 429 || (500...599).contains(status) {

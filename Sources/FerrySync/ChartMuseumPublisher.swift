@@ -26,7 +26,7 @@ public struct ChartMuseumPublisher: ChartPublisher {
             uploadURL = base + "/api/charts"
         case .harbor:
             guard let range = base.range(of: "/chartrepo/") else {
-                throw PublishError("\(url) is not a Harbor chart repository URL",
+                throw PublishError(.rejected, "\(url) is not a Harbor chart repository URL",
                                    hint: "kind HARBOR takes http(s)://<harbor>/chartrepo/<project>")
             }
             uploadURL = base.replacingCharacters(in: range, with: "/api/chartrepo/") + "/charts"
@@ -43,7 +43,7 @@ public struct ChartMuseumPublisher: ChartPublisher {
             throw try await harborWithoutChartRepository()
         }
         guard response.status == 200 else {
-            throw PublishError("\(repositoryURL)/index.yaml answered \(response.status): \(WebClient.summary(response.body))",
+            throw PublishError(.rejected, "\(repositoryURL)/index.yaml answered \(response.status): \(WebClient.summary(response.body))",
                                hint: response.status == 401 ? "check target.repo.auth (or TARGET_REPO_AUTH_USERNAME/PASSWORD)" : nil)
         }
         return try ChartRepositoryIndex(yaml: response.body, origin: repositoryURL + "/index.yaml").contains(name: name, version: version)
@@ -61,14 +61,14 @@ public struct ChartMuseumPublisher: ChartPublisher {
         case 200, 201:
             return
         case 409:
-            throw PublishError("\(uploadURL) already has \(name) \(version)", hint: "pass --force to replace it")
+            throw PublishError(.exists, "\(uploadURL) already has \(name) \(version)")
         case 404 where flavor == .harbor:
             throw try await harborWithoutChartRepository()
         case 401, 403:
-            throw PublishError("\(uploadURL) refused the upload (\(response.status)): \(WebClient.summary(response.body))",
+            throw PublishError(.rejected, "\(uploadURL) refused the upload (\(response.status)): \(WebClient.summary(response.body))",
                                hint: "check target.repo.auth (or TARGET_REPO_AUTH_USERNAME/PASSWORD) and the user's rights")
         default:
-            throw PublishError("\(uploadURL) answered \(response.status): \(WebClient.summary(response.body))")
+            throw PublishError(.rejected, "\(uploadURL) answered \(response.status): \(WebClient.summary(response.body))")
         }
     }
 
@@ -78,7 +78,7 @@ public struct ChartMuseumPublisher: ChartPublisher {
         let scheme = components?.scheme ?? "https"
         let host = (components?.host ?? "") + (components?.port.map { ":\($0)" } ?? "")
         let project = repositoryURL.components(separatedBy: "/chartrepo/").last ?? "<project>"
-        return PublishError("\(host) has no chart repository at \(repositoryURL): Harbor 2.8 and later removed ChartMuseum",
+        return PublishError(.rejected, "\(host) has no chart repository at \(repositoryURL): Harbor 2.8 and later removed ChartMuseum",
                             hint: "publish charts to Harbor as OCI artifacts: target.repo.kind: OCI with url: \(scheme)://\(host)/\(project)")
     }
 }

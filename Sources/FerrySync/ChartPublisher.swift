@@ -24,12 +24,23 @@ extension ChartPublisher {
 
 /// A chart publish that failed, as a person can act on it.
 public struct PublishError: FerryError {
+    public enum Code: String, Sendable {
+        /// The repository already has the version (a command may offer to replace it).
+        case exists
+        /// The repository cannot be used or refused the chart.
+        case rejected
+    }
+
+    public var code: Code
     public var message: String
     public var hint: String?
 
-    public init(_ message: String, hint: String? = nil) {
+    public init(_ code: Code = .rejected, _ message: String, hint: String? = nil) {
+        self.code = code
         self.message = message
         self.hint = hint
     }
 
+    public var kind: ErrorKind { .failed }
+    public var codeName: String { code.rawValue }
 }

@@ -118,6 +118,7 @@ public struct ChartSyncer: Sendable {
             } catch {
                 var entry = self.chart(from: chart, status: .failed)
                 entry.error = "\(error)"
+                entry.errorCode = (error as? any FerryError)?.codeName
                 report.charts.append(entry)
             }
         }

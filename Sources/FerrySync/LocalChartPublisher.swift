@@ -26,7 +26,7 @@ public actor LocalChartPublisher: ChartPublisher {
         try ChartMetadata.validate(name: name, version: version, origin: "chart \(name) \(version)")
         let path = (location(name: name, version: version) as NSString).standardizingPath
         guard (path as NSString).deletingLastPathComponent == (directory as NSString).standardizingPath else {
-            throw PublishError("\(path) is not inside the repository directory \(directory)")
+            throw PublishError(.rejected, "\(path) is not inside the repository directory \(directory)")
         }
         return path
     }
@@ -40,7 +40,7 @@ public actor LocalChartPublisher: ChartPublisher {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: existing, isDirectory: &isDirectory), isDirectory.boolValue,
               FileManager.default.isWritableFile(atPath: existing) else {
-            throw PublishError("target.repo.path \(directory) cannot be written: \(existing) is not a writable directory")
+            throw PublishError(.rejected, "target.repo.path \(directory) cannot be written: \(existing) is not a writable directory")
         }
     }
 
@@ -48,7 +48,7 @@ public actor LocalChartPublisher: ChartPublisher {
         let path = try packagePath(name: name, version: version)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if FileManager.default.fileExists(atPath: path) && !force {
-            throw PublishError("\(path) already exists", hint: "pass --force to replace it")
+            throw PublishError(.exists, "\(path) already exists")
         }
         let file = try AtomicFileSink(path: path)
         try file.write(package)

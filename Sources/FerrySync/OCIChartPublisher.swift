@@ -29,8 +29,7 @@ public struct OCIChartPublisher: ChartPublisher {
         let artifact = try ChartArtifact(chartYAML: chartYAML, package: package, origin: "\(name)-\(version).tgz")
         let repository = repository(name)
         if !force, let existing = try await client.manifestDigest(artifact.tag, in: repository), existing != artifact.manifest.digest {
-            throw PublishError("\(location(name: name, version: version)) already holds a different chart (\(existing))",
-                               hint: "pass --force to replace it")
+            throw PublishError(.exists, "\(location(name: name, version: version)) already holds a different chart (\(existing))")
         }
         for blob in [artifact.config, artifact.package] {
             let digest = Digest.of(blob)

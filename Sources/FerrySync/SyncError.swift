@@ -22,3 +22,11 @@ public struct SyncError: FerryError {
     }
 
 }
+
+extension SyncError {
+    public var kind: ErrorKind {
+        code == .failed ? .failed : .invalidInput
+    }
+
+    public var codeName: String { code.rawValue }
+}

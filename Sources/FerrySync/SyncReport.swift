@@ -18,6 +18,8 @@ public struct SyncReport: Sendable, Codable {
         public var status: Status
         public var destination: String?
         public var error: String?
+        /// The error's code name (`exists`, …), so a command can add its advice.
+        public var errorCode: String?
         /// `source → target` for each image.
         public var images: [String] = []
         public var edits: [String] = []

@@ -59,8 +59,7 @@ struct ChartFetcher {
                                hint: "available: \(parsed.prefix(15).map(\.0).joined(separator: ", "))\(parsed.count > 15 ? ", …" : "")")
         }
         guard let newest = parsed.first(where: { devel || !$0.1.isPrerelease }) else {
-            throw UpgradeError(.versionMissing, "\(what) has no \(devel ? "" : "stable ")version",
-                               hint: devel ? nil : "pass --devel to consider prereleases, or --version")
+            throw UpgradeError(devel ? .versionMissing : .noStableVersion, "\(what) has no \(devel ? "" : "stable ")version")
         }
         return newest.0
     }

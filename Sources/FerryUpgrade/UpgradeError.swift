@@ -13,6 +13,12 @@ public struct UpgradeError: FerryError {
         case versionMissing
         case chartUnreadable
         case backupFailed
+        /// The backup directory is missing and cannot be made, or is not writable.
+        case backupDirectoryUnusable
+        /// helm knows no repository by the chart's repository name.
+        case repositoryUnknown
+        /// The chart has prereleases only (or no version at all).
+        case noStableVersion
         case preflightFailed
     }
 
@@ -26,4 +32,12 @@ public struct UpgradeError: FerryError {
         self.hint = hint
     }
 
+}
+
+extension UpgradeError {
+    public var kind: ErrorKind {
+        .failed
+    }
+
+    public var codeName: String { code.rawValue }
 }

@@ -54,7 +54,7 @@ public struct UpgradePlanner: Sendable {
         let helmVersion = try await driver.version()
         guard helmVersion >= SemanticVersion("3.8.0")! else {
             throw UpgradeError(.helmTooOld, "helm \(helmVersion.normalized) is too old; Ferry needs Helm 3.8 or newer",
-                               hint: "install a newer helm (OCI charts and --password-stdin need 3.8)")
+                               hint: "install helm 3.8 or newer (OCI charts and passwords read from standard input need it)")
         }
         let resetThenReuse = helmVersion >= SemanticVersion("3.14.0")!
         steps.append(.init(name: "helm", detail: "helm \(helmVersion.normalized): " + (resetThenReuse
@@ -70,8 +70,7 @@ public struct UpgradePlanner: Sendable {
         case .repository(let name, let chartName):
             let known = try await driver.repositories()
             guard let url = request.repoURL ?? known[name] else {
-                throw UpgradeError(.chartUnreadable, "helm has no repository named \(name)",
-                                   hint: "pass --repo-url URL so Ferry adds it (as helm repo add \(name) URL)")
+                throw UpgradeError(.repositoryUnknown, "helm has no repository named \(name)")
             }
             if known[name] != url {
                 var add = ["repo", "add", name, url]
@@ -259,14 +258,13 @@ public struct UpgradePlanner: Sendable {
             var ancestorIsDirectory: ObjCBool = false
             _ = FileManager.default.fileExists(atPath: ancestor.isEmpty ? "." : ancestor, isDirectory: &ancestorIsDirectory)
             guard ancestorIsDirectory.boolValue, access(ancestor.isEmpty ? "." : ancestor, W_OK) == 0 else {
-                throw UpgradeError(.backupFailed, "the backup directory \(directory) does not exist and cannot be created",
-                                   hint: "pass --backup-dir with a writable directory")
+                throw UpgradeError(.backupDirectoryUnusable, "the backup directory \(directory) does not exist and cannot be created")
             }
             return
         }
         guard isDirectory.boolValue, access(directory, W_OK) == 0 else {
-            throw UpgradeError(.backupFailed, "the backup directory \(directory) is not writable",
-                               hint: "pass --backup-dir with a writable directory; Ferry never upgrades without a backup")
+            throw UpgradeError(.backupDirectoryUnusable, "the backup directory \(directory) is not writable",
+                               hint: "Ferry never upgrades without a backup")
         }
     }
 }

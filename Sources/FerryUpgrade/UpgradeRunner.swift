@@ -47,7 +47,7 @@ public struct UpgradeRunner: Sendable {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw UpgradeError(.backupFailed, "cannot create \(path): \(String(cString: strerror(errno)))",
-                               hint: "Ferry never overwrites a backup; check --backup-dir")
+                               hint: "Ferry never overwrites a backup")
         }
         defer { close(fd) }
         let bytes = Array(text.utf8)

@@ -68,10 +68,16 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/index.lock"
-        // util-linux's flock(1) holds the same kind of lock from another process.
+        // util-linux's flock(1) holds the same kind of lock from another process, for as long as
+        // its `cat` reads: until the test closes its input (no timing involved).
         let flock = try #require(ChildProcess.find("flock", environment: ProcessInfo.processInfo.environment))
-        let holder = Task.detached { try ChildProcess.run(flock, [path, "sleep", "2"], environment: [:]) }
-        let deadline = ContinuousClock.now + .seconds(10)
+        let release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        let environment = ProcessInfo.processInfo.environment
+        Thread.detachNewThread {
+            _ = try? ChildProcess.run(flock, [path, "cat"], environment: environment) { _ in release.wait() }
+            done.signal()
+        }
+        let deadline = ContinuousClock.now + .seconds(60)
         while try !FileLock.isHeld(path) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(try FileLock.isHeld(path))
         let error = await #expect(throws: CoreError.self) {
@@ -80,7 +86,8 @@ import Testing
         #expect(error?.code == .locked)
         #expect(error?.message.contains(path) == true)
         // Once the other process is done, the lock is Ferry's.
-        _ = try await holder.value
+        release.signal()
+        while done.wait(timeout: .now()) == .timedOut { try await Task.sleep(for: .milliseconds(20)) }
         let ran = try await FileLock.withLock(path, timeout: .seconds(5)) { true }
         #expect(ran)
     }

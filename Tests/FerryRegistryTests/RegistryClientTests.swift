@@ -85,13 +85,16 @@ import Testing
         }
     }
 
-    @Test func tlsWithoutTheCANamesHostAndSuggestsCAFile() async throws {
+    @Test func tlsWithoutTheCANamesHostAndSaysWhyInPlainWords() async throws {
         let registry = try LiveRegistry.start(.tls)
         await #expect {
             try await connect(registry, credentials: credentials(registry), security: TransportSecurity(mode: .https)) { _ in }
         } throws: { error in
             guard let error = error as? RegistryError else { return false }
-            return error.code == .tls && error.message.contains(registry.host) && (error.hint ?? "").contains("--ca-file")
+            // The reason in words, no TLS library's source paths, and no CLI flag (commands word those).
+            let text = "\(error)"
+            return error.code == .tls && error.message.contains(registry.host) && text.contains("not trusted")
+                && !text.contains(".cc") && !text.contains("/checkouts/") && !text.contains("--")
         }
     }
 
@@ -119,15 +122,18 @@ import Testing
         }
     }
 
-    @Test func anonymousAccessToAuthRegistryIsRefusedWithAHint() async throws {
+    @Test func anonymousAccessToAuthRegistryIsRefusedAsAnonymous() async throws {
+        // The error says no credentials were sent; the command then says how to give them.
         let registry = try LiveRegistry.start(.basicAuth)
         await #expect { try await connect(registry) { _ in } } throws: { error in
-            (error as? RegistryError)?.code == .unauthorized && "\(error)".contains(registry.host) && "\(error)".contains("--username")
+            guard let error = error as? RegistryError else { return false }
+            return error.code == .unauthorized && error.credentialsSent == false && "\(error)".contains(registry.host)
         }
         let tokenRegistry = try LiveRegistry.start(.token)
         try await connect(tokenRegistry) { client in
             await #expect { _ = try await client.blobExists(Digest.of([1]), in: "team/app") } throws: { error in
-                (error as? RegistryError)?.code == .unauthorized && "\(error)".contains("anonymously") && "\(error)".contains("--username")
+                guard let error = error as? RegistryError else { return false }
+                return error.code == .unauthorized && error.credentialsSent == false && "\(error)".contains("anonymously")
             }
         }
     }

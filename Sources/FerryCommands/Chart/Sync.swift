@@ -56,7 +56,7 @@ extension Ferry {
         }
 
         public func run() async throws {
-            try await reportingErrors(output) { try await execute() }
+            try await reportingErrors(output, advice: .sync) { try await execute() }
         }
 
         func execute() async throws {
@@ -169,7 +169,9 @@ extension Ferry {
                 switch chart.status {
                 case .published: console.out("published \(label) → \(chart.destination ?? "")")
                 case .present: console.out("present   \(label) (already in the target; its images were checked)")
-                case .failed: console.out("failed    \(label): \(chart.error ?? "")")
+                case .failed:
+                    console.out("failed    \(label): \(chart.error ?? "")")
+                    if let hint = CommandAdvice.sync.hint(forCode: chart.errorCode) { console.out("          hint: \(hint)") }
                 case .planned: console.out("planned   \(label)")
                 }
             }

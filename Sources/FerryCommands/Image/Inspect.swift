@@ -59,7 +59,7 @@ extension Ferry {
         }
 
         public func run() async throws {
-            try await reportingErrors(output) {
+            try await reportingErrors(output, advice: .inspect) {
                 let console = Console.current
                 // Inspecting changes nothing: digests of uncompressed layers are computed, not cached.
                 let opened = try await openSources(sources, compressor: makeCompressor(writesCache: false), output: output)

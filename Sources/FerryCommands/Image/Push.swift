@@ -62,7 +62,7 @@ extension Ferry {
         }
 
         public func run() async throws {
-            try await reportingErrors(output) { try await execute() }
+            try await reportingErrors(output, advice: .push) { try await execute() }
         }
 
         func execute() async throws {

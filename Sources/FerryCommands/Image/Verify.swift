@@ -37,7 +37,7 @@ extension Ferry {
         }
 
         public func run() async throws {
-            try await reportingErrors(output) {
+            try await reportingErrors(output, advice: .verify) {
                 let console = Console.current
                 let opened = try await openSources(sources, compressor: makeCompressor(writesCache: false), output: output)
                 var checks: [(ArchivedBlob, Digest?)] = []

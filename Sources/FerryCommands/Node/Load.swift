@@ -65,7 +65,7 @@ extension Ferry {
         }
 
         public func run() async throws {
-            try await reportingErrors(output) {
+            try await reportingErrors(output, advice: .load) {
                 let console = Console.current
                 let compressor = makeCompressor(writesCache: true)
                 let opened = try await openSources(sources, compressor: compressor, output: output)
@@ -84,7 +84,8 @@ extension Ferry {
                                 let found = try await ContainerRuntime.detect(preferred, runner: runner, address: address, namespace: namespace)
                                 return (index, await loader.load(into: found))
                             } catch {
-                                return (index, NodeLoader.Report(node: runner.name, runtime: runtime, error: "\(error)"))
+                                let hint = CommandAdvice.load.hint(for: error).map { "\n  hint: \($0)" } ?? ""
+                                return (index, NodeLoader.Report(node: runner.name, runtime: runtime, error: "\(error)" + hint))
                             }
                         }
                     }

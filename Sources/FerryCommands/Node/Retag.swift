@@ -44,7 +44,7 @@ extension Ferry {
         public init() {}
 
         public func run() async throws {
-            try await reportingErrors(outputOptions) {
+            try await reportingErrors(outputOptions, advice: .retag) {
                 let console = Console.current
                 let compressor = makeCompressor(writesCache: true)
                 let opened = try await openSources(sources, compressor: compressor, output: outputOptions)

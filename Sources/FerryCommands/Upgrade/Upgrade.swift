@@ -72,7 +72,7 @@ extension Ferry {
         public init() {}
 
         public func run() async throws {
-            try await reportingErrors(output) { try await execute() }
+            try await reportingErrors(output, advice: .upgrade) { try await execute() }
         }
 
         func execute() async throws {

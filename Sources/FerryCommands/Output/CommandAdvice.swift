@@ -1,0 +1,82 @@
+import FerryCore
+import FerryNode
+import FerryRegistry
+import FerrySync
+import FerryUpgrade
+
+/// What a command tells a person to do about an error. Domain errors carry codes and no CLI
+/// words; each command words the advice in the options it really has (sync in its config keys
+/// and its few flags), so no hint names a flag the command would refuse.
+enum CommandAdvice: Sendable {
+    case push, sync, upgrade, retag, load, inspect, verify
+
+    /// The command's hint for `error`, or nil when it has nothing to add to the error's own.
+    func hint(for error: any Error) -> String? {
+        switch error {
+        case let error as RegistryError: return registry(error)
+        case let error as NodeError: return node(error.code)
+        case let error as UpgradeError: return upgrade(error.code)
+        case let error as PublishError: return error.code == .exists ? hint(forCode: "exists") : nil
+        default: return nil
+        }
+    }
+
+    /// The hint for an error known only by its code name (a failed chart in a sync report).
+    func hint(forCode code: String?) -> String? {
+        switch (self, code) {
+        case (.sync, "exists"): return "pass --force to replace it"
+        default: return nil
+        }
+    }
+
+    private var hasRegistryOptions: Bool { self == .push || self == .upgrade }
+
+    private func registry(_ error: RegistryError) -> String? {
+        switch error.code {
+        case .tls:
+            if hasRegistryOptions {
+                return "if the registry uses a private CA, pass --ca-file CA.pem (or --insecure to skip verification; --plain-http if it speaks plain HTTP)"
+            }
+            if self == .sync {
+                return "if the registry uses a private CA, add it to this machine's trust store (update-ca-certificates), or pass --insecure to skip verification"
+            }
+            return nil
+        case .unauthorized:
+            let sent = error.credentialsSent ?? false
+            if hasRegistryOptions {
+                return sent ? "check the user name and password (--username, --password-stdin, or \(CredentialResolver.usernameVariable)/\(CredentialResolver.passwordVariable))"
+                            : "pass --username and --password-stdin, set \(CredentialResolver.usernameVariable)/\(CredentialResolver.passwordVariable), or log in with docker login"
+            }
+            if self == .sync {
+                return sent ? "check target.containers.auth (username, password) in the config, or the credentials docker login stored"
+                            : "set target.containers.auth (username, password) in the config, or log in with docker login"
+            }
+            return nil
+        case .unreachable:
+            return self == .sync ? "check target.containerRegistry and target.repo.url in the config" : nil
+        case .invalidCredentials:
+            return hasRegistryOptions ? "pass --username with --password-stdin" : nil
+        default:
+            return nil
+        }
+    }
+
+    private func node(_ code: NodeError.Code) -> String? {
+        switch (self, code) {
+        case (.load, .noRuntime): return "name one with --runtime docker|containerd and --address SOCKET"
+        case (.load, .unreachable): return "check --address, or name the runtime with --runtime"
+        case (.load, .platformMissing), (.retag, .platformMissing): return "choose one of them with --platform"
+        default: return nil
+        }
+    }
+
+    private func upgrade(_ code: UpgradeError.Code) -> String? {
+        guard self == .upgrade else { return nil }
+        switch code {
+        case .repositoryUnknown: return "pass --repo-url URL so Ferry adds it (as helm repo add NAME URL)"
+        case .backupDirectoryUnusable, .backupFailed: return "pass --backup-dir with a writable directory"
+        case .noStableVersion: return "pass --devel to consider prereleases, or --version"
+        default: return nil
+        }
+    }
+}
