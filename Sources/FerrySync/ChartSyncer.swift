@@ -20,6 +20,8 @@ public struct ChartSyncer: Sendable {
         public var environment: [String: String] = [:]
         public var workingDirectory = FileManager.default.currentDirectoryPath
         public var cacheDirectory: String?
+        /// How to allow a refused tag move, in the caller's words (the sync command names its flag).
+        public var refusedTagMoveAdvice = "the tag may be moved only when asked for explicitly"
 
         public init() {}
     }
@@ -93,7 +95,7 @@ public struct ChartSyncer: Sendable {
             let compressor = LayerCompressor(cacheDirectory: options.cacheDirectory)
             let pusher = ImagePusher(client: client, compressor: compressor, concurrency: options.concurrency, events: events)
             let images = await pusher.push(plan.push, probe: probe,
-                                           tagMoves: options.force ? .allow : .refuse(hint: "sync --force moves it"))
+                                           tagMoves: options.force ? .allow : .refuse(hint: options.refusedTagMoveAdvice))
             for image in images.images where image.status == .failed {
                 failedImages[image.reference] = image.error ?? "failed"
             }

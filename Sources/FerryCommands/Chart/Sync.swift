@@ -76,6 +76,7 @@ extension Ferry {
             options.environment = console.environment
             options.workingDirectory = cwd
             options.cacheDirectory = LayerCompressor.defaultCacheDirectory(environment: console.environment)
+            options.refusedTagMoveAdvice = "sync --force moves it"
 
             let renderer = PushRenderer(console: console, options: output)
             let started = ContinuousClock.now
