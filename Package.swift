@@ -54,12 +54,13 @@ let package = Package(
             "FerryCore", "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCharts",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         .target(name: "FerryNode", dependencies: ["FerryCore", "FerryOCI", "FerryArchive"], swiftSettings: strict),
         .target(name: "FerryUpgrade", dependencies: [
             "FerryCore", "FerryOCI", "FerryArchive", "FerryCharts", "FerryRegistry",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         .target(name: "FerryCommands", dependencies: [
             "FerryCore", "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCharts", "FerrySync", "FerryNode", "FerryUpgrade",
@@ -69,19 +70,21 @@ let package = Package(
         ], swiftSettings: strict),
         .executableTarget(name: "ferry", dependencies: ["FerryCommands"], swiftSettings: strict),
         .target(name: "FerryTestSupport", dependencies: [
-            "FerryCore", "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCharts", "FerrySync", "FerryCommands", "FerryNode",
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "NIOCore", package: "swift-nio"),
+            "FerryCore", "FerryOCI", "FerryArchive", "FerryCharts", "FerrySync", "FerryCommands",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         // scripts/fuzz: a deterministic mutation loop over the readers (not shipped).
         .executableTarget(name: "ferry-fuzz", dependencies: ["FerryTestSupport"], path: "Sources/FerryFuzz", swiftSettings: strict),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerryOCITests", dependencies: ["FerryOCI"], swiftSettings: strict),
-        .testTarget(name: "FerryArchiveTests", dependencies: ["FerryArchive", "FerryTestSupport"], swiftSettings: strict),
-        .testTarget(name: "FerryRegistryTests", dependencies: ["FerryRegistry", "FerryArchive", "FerryTestSupport"], swiftSettings: strict),
+        .testTarget(name: "FerryArchiveTests", dependencies: ["FerryArchive", "FerryCore", "FerryOCI", "FerryTestSupport"], swiftSettings: strict),
+        .testTarget(name: "FerryRegistryTests", dependencies: [
+            "FerryRegistry", "FerryArchive", "FerryOCI", "FerryTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], swiftSettings: strict),
         .testTarget(name: "FerryChartsTests", dependencies: ["FerryCharts", "FerryOCI", "FerryTestSupport"], swiftSettings: strict),
         .testTarget(name: "FerrySyncTests", dependencies: ["FerrySync", "FerryCharts", "FerryTestSupport"], swiftSettings: strict),
-        .testTarget(name: "FerryCommandsTests", dependencies: ["FerryCommands", "FerryTestSupport", "FerryArchive", "FerryOCI", "FerryCharts", "FerryNode"],
+        .testTarget(name: "FerryCommandsTests", dependencies: ["FerryCommands", "FerryTestSupport", "FerryArchive", "FerryOCI", "FerryCharts"],
                     swiftSettings: strict),
     ]
 )

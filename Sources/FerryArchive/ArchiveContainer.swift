@@ -6,7 +6,7 @@ import Foundation
 /// Files addressed by path: the members of a tar (`TarIndex`) or the files below a directory
 /// (`DirectoryContainer`). Image readers work on either, so an OCI layout reads the same way
 /// unpacked or as a tar.
-public protocol ArchiveContainer: Sendable {
+package protocol ArchiveContainer: Sendable {
     var origin: String { get }
     func contains(_ path: String) -> Bool
     func member(_ path: String) throws -> ByteRange
@@ -15,17 +15,17 @@ public protocol ArchiveContainer: Sendable {
 }
 
 extension TarIndex: ArchiveContainer {
-    public var notes: [String] { skipped }
+    package var notes: [String] { skipped }
 }
 
 /// The files below a directory. A path that leaves the directory, directly or through a symbolic
 /// link, is refused.
-public struct DirectoryContainer: ArchiveContainer {
-    public let root: String
-    public var origin: String { root }
-    public var notes: [String] { [] }
+package struct DirectoryContainer: ArchiveContainer {
+    package let root: String
+    package var origin: String { root }
+    package var notes: [String] { [] }
 
-    public init(root: String) throws {
+    package init(root: String) throws {
         guard let real = realpath(root, nil) else {
             throw ArchiveError(.io, "cannot open directory \(root): \(String(cString: strerror(errno)))")
         }
@@ -36,13 +36,13 @@ public struct DirectoryContainer: ArchiveContainer {
     /// True when something is at `path`, whatever it is: a symbolic link that leaves the directory
     /// or leads nowhere is "there", and `member` then says what is wrong with it, so it is never
     /// reported as missing.
-    public func contains(_ path: String) -> Bool {
+    package func contains(_ path: String) -> Bool {
         guard let clean = try? TarIndex.normalise(path, origin: root) else { return false }
         var info = stat()
         return lstat(root + "/" + clean, &info) == 0
     }
 
-    public func member(_ path: String) throws -> ByteRange {
+    package func member(_ path: String) throws -> ByteRange {
         let clean = try TarIndex.normalise(path, origin: root)
         let resolved = try resolve(clean)
         let origin = "\(root)/\(clean)"

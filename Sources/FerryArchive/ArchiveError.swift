@@ -2,8 +2,8 @@ import FerryCore
 import FerryOCI
 
 /// The one error type of FerryArchive. Every message names the file and, where there is one, the entry.
-public struct ArchiveError: FerryError {
-    public enum Code: String, Sendable {
+package struct ArchiveError: FerryError {
+    package enum Code: String, Sendable {
         case io
         case malformedTar
         case truncated
@@ -16,11 +16,11 @@ public struct ArchiveError: FerryError {
         case corruptCompression
     }
 
-    public var code: Code
-    public var message: String
-    public var hint: String?
+    package var code: Code
+    package var message: String
+    package var hint: String?
 
-    public init(_ code: Code, _ message: String, hint: String? = nil) {
+    package init(_ code: Code, _ message: String, hint: String? = nil) {
         self.code = code
         self.message = message
         self.hint = hint
@@ -29,9 +29,9 @@ public struct ArchiveError: FerryError {
 }
 
 extension ArchiveError {
-    public var kind: ErrorKind {
+    package var kind: ErrorKind {
         .invalidInput
     }
 
-    public var codeName: String { code.rawValue }
+    package var codeName: String { code.rawValue }
 }

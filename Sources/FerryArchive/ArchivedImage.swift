@@ -1,7 +1,7 @@
 import FerryOCI
 
 /// Where the bytes of a blob come from.
-public enum BlobSource: Sendable {
+package enum BlobSource: Sendable {
     /// Stored as pushed: the bytes are streamed from this range and checked against the digest.
     case stored(ByteRange)
     /// Stored uncompressed in the archive and pushed gzipped; `LayerCompressor` supplies the bytes.
@@ -9,12 +9,12 @@ public enum BlobSource: Sendable {
 }
 
 /// One blob of an image: a config or a layer.
-public struct ArchivedBlob: Sendable {
-    public var digest: Digest
-    public var size: Int64
-    public var source: BlobSource
+package struct ArchivedBlob: Sendable {
+    package var digest: Digest
+    package var size: Int64
+    package var source: BlobSource
 
-    public var origin: String {
+    package var origin: String {
         switch source {
         case .stored(let range), .gzipped(let range, _): return range.origin
         }
@@ -23,54 +23,54 @@ public struct ArchivedBlob: Sendable {
 
 /// One image of an archive, ready to push: the manifest (or index) bytes, any child manifests, and
 /// every blob they reference.
-public struct ArchivedImage: Sendable {
+package struct ArchivedImage: Sendable {
     /// The names the archive gives the image, as written (`RepoTags`, or `index.json` annotations).
-    public var sourceNames: [String]
+    package var sourceNames: [String]
     /// The same names, normalised; the first is the image's primary name.
-    public var references: [Reference]
+    package var references: [Reference]
     /// What the tag points at: an image manifest or an index.
-    public var root: ManifestDocument
+    package var root: ManifestDocument
     /// For an index: the manifests it lists, pushed by digest before it.
-    public var children: [ManifestDocument]
+    package var children: [ManifestDocument]
     /// The config and layers of every manifest, each digest once.
-    public var blobs: [ArchivedBlob]
-    public var platforms: [Platform]
+    package var blobs: [ArchivedBlob]
+    package var platforms: [Platform]
     /// Number of layers of each manifest, for reports.
-    public var layerCount: Int
+    package var layerCount: Int
     /// Where in the archive the image was found, for messages.
-    public var origin: String
+    package var origin: String
 
-    public var totalBytes: Int64 { blobs.reduce(0) { $0 + $1.size } }
+    package var totalBytes: Int64 { blobs.reduce(0) { $0 + $1.size } }
 
     /// False for an image saved by id (`"RepoTags": null`) or an OCI layout entry without a name
     /// annotation: it can be inspected and verified, but not pushed, retagged or loaded.
-    public var isNamed: Bool { !references.isEmpty }
+    package var isNamed: Bool { !references.isEmpty }
 
     /// How reports show the image: its first name, or `(no name) sha256:…`.
-    public var displayName: String { sourceNames.first ?? "(no name) \(root.digest)" }
+    package var displayName: String { sourceNames.first ?? "(no name) \(root.digest)" }
 
     /// Why an unnamed image is refused, and how to give it a name.
-    public var unnamedProblem: String {
+    package var unnamedProblem: String {
         "\(origin): image \(root.digest) has no name (saved by image id, or copied without a tag), so it has no target name; "
             + "save it by name (docker save NAME:TAG, podman save NAME:TAG) or copy it with a tag (skopeo copy … oci:DIR:NAME:TAG)"
     }
 }
 
 /// The images of one archive.
-public struct ImageArchive: Sendable {
-    public enum Format: String, Sendable {
+package struct ImageArchive: Sendable {
+    package enum Format: String, Sendable {
         case dockerArchive = "docker-archive"
         case ociLayout = "oci-layout"
     }
 
-    public var origin: String
-    public var format: Format
-    public var images: [ArchivedImage]
-    public var notes: [String]
+    package var origin: String
+    package var format: Format
+    package var images: [ArchivedImage]
+    package var notes: [String]
 
     /// Reads the images of `container`, preferring the OCI view of a hybrid archive (Docker ≥ 25 writes
     /// both) because it keeps the original manifest digests.
-    public static func read(_ container: any ArchiveContainer, compressor: LayerCompressor) throws -> ImageArchive {
+    package static func read(_ container: any ArchiveContainer, compressor: LayerCompressor) throws -> ImageArchive {
         let hasOCI = container.contains("oci-layout") && container.contains("index.json")
         let hasDocker = container.contains("manifest.json")
         if hasOCI {
@@ -95,18 +95,18 @@ public struct ImageArchive: Sendable {
 
 extension ArchivedImage {
     /// One layer as stored in the archive.
-    public struct Layer: Sendable {
-        public var digest: Digest
-        public var size: Int64
-        public var mediaType: String
+    package struct Layer: Sendable {
+        package var digest: Digest
+        package var size: Int64
+        package var mediaType: String
         /// How the bytes are stored, found from the bytes themselves.
-        public var stored: Compression
+        package var stored: Compression
         /// True when the archive holds the layer uncompressed and Ferry gzips it for a push.
-        public var gzippedOnPush: Bool
+        package var gzippedOnPush: Bool
     }
 
     /// Every layer of every manifest of the image, each digest once, in manifest order.
-    public func layers() throws -> [Layer] {
+    package func layers() throws -> [Layer] {
         var seen = Set<Digest>()
         var result: [Layer] = []
         var byDigest: [Digest: ArchivedBlob] = [:]

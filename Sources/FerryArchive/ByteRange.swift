@@ -4,26 +4,26 @@ import NIOCore
 
 /// A run of bytes inside a file: a tar member, a member of a tar inside a tar, or a whole file.
 /// Reading it never copies the file; bytes are read with positioned reads as they are needed.
-public struct ByteRange: Sendable {
-    public let file: RandomAccessFile
-    public let offset: Int64
-    public let length: Int64
+package struct ByteRange: Sendable {
+    package let file: RandomAccessFile
+    package let offset: Int64
+    package let length: Int64
     /// What to call these bytes in messages, e.g. `app.bundle.tar!images.tar!<hex>.tar.gz`.
-    public let origin: String
+    package let origin: String
 
-    public init(file: RandomAccessFile, offset: Int64, length: Int64, origin: String) {
+    package init(file: RandomAccessFile, offset: Int64, length: Int64, origin: String) {
         self.file = file
         self.offset = offset
         self.length = length
         self.origin = origin
     }
 
-    public init(wholeFile file: RandomAccessFile) {
+    package init(wholeFile file: RandomAccessFile) {
         self.init(file: file, offset: 0, length: file.size, origin: file.path)
     }
 
     /// Reads `count` bytes starting `at` bytes into the range.
-    public func read(at position: Int64, count: Int) throws -> [UInt8] {
+    package func read(at position: Int64, count: Int) throws -> [UInt8] {
         guard position >= 0, position <= length, count >= 0 else {
             throw ArchiveError(.io, "\(origin): cannot read \(count) bytes at \(position), outside its \(length) bytes")
         }
@@ -36,7 +36,7 @@ public struct ByteRange: Sendable {
     }
 
     /// The whole range in memory, refused past `limit` bytes (manifests and configs are small).
-    public func readAll(limit: Int = ManifestDocument.maximumSize) throws -> [UInt8] {
+    package func readAll(limit: Int = ManifestDocument.maximumSize) throws -> [UInt8] {
         guard length <= Int64(limit) else {
             throw ArchiveError(.invalidImage, "\(origin) is \(length) bytes, larger than the \(limit)-byte limit for a document")
         }
@@ -44,17 +44,17 @@ public struct ByteRange: Sendable {
     }
 
     /// The first bytes, to detect compression.
-    public func prefix(_ count: Int) throws -> [UInt8] {
+    package func prefix(_ count: Int) throws -> [UInt8] {
         try read(at: 0, count: min(count, Int(min(length, Int64(Int.max)))))
     }
 
     /// A sub-range, for tar members inside this range.
-    public func slice(offset: Int64, length: Int64, origin: String) -> ByteRange {
+    package func slice(offset: Int64, length: Int64, origin: String) -> ByteRange {
         ByteRange(file: file, offset: self.offset + offset, length: length, origin: origin)
     }
 
     /// Calls `body` with successive chunks of the range, in order.
-    public func forEachChunk(size: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package func forEachChunk(size: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }
         var position: Int64 = 0
@@ -71,7 +71,7 @@ public struct ByteRange: Sendable {
     }
 
     /// The sha256 of the whole range.
-    public func digest() throws -> Digest {
+    package func digest() throws -> Digest {
         var hasher = DigestHasher()
         try forEachChunk { hasher.update($0) }
         return hasher.finalize()
@@ -80,7 +80,7 @@ public struct ByteRange: Sendable {
     /// The range as a stream of buffers for an upload body. Each byte is hashed as it passes; when the
     /// last byte has been read and the digest is not `expected`, the stream fails, so a corrupt blob is
     /// never committed. Chunks are read only when the consumer asks for them.
-    public func verifiedChunks(expected: Digest, chunkSize: Int = 1 << 20,
+    package func verifiedChunks(expected: Digest, chunkSize: Int = 1 << 20,
                                onBytes: @escaping @Sendable (Int) -> Void = { _ in }) -> AsyncThrowingStream<ByteBuffer, any Error> {
         let state = StreamState(range: self, expected: expected, chunkSize: chunkSize)
         return AsyncThrowingStream(unfolding: {

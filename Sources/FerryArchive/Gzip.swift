@@ -3,7 +3,7 @@ import FerryCore
 
 /// Streaming gzip compression with a fixed header (no name, mtime 0, OS "unknown"), so the same
 /// input always gives the same bytes with a given zlib: layer digests stay stable across runs.
-public final class GzipCompressor: ByteSink {
+package final class GzipCompressor: ByteSink {
     private var stream = z_stream()
     private var header = gz_header()
     private let next: any ByteSink
@@ -11,7 +11,7 @@ public final class GzipCompressor: ByteSink {
     private var finished = false
 
     /// Level 1: layers are mostly already-dense data, and speed matters more than a few percent.
-    public init(writingTo next: any ByteSink, level: Int32 = 1) throws {
+    package init(writingTo next: any ByteSink, level: Int32 = 1) throws {
         self.next = next
         self.output = [UInt8](repeating: 0, count: 1 << 18)
         guard ferry_deflateInit2(&stream, level, 15 + 16) == Z_OK else {
@@ -27,7 +27,7 @@ public final class GzipCompressor: ByteSink {
         deflateEnd(&stream)
     }
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard !bytes.isEmpty else { return }
         stream.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: Bytef.self))
         stream.avail_in = uInt(bytes.count)
@@ -36,7 +36,7 @@ public final class GzipCompressor: ByteSink {
         }
     }
 
-    public func finish() throws {
+    package func finish() throws {
         guard !finished else { return }
         finished = true
         stream.next_in = nil
@@ -67,14 +67,14 @@ public final class GzipCompressor: ByteSink {
 }
 
 /// Streaming gunzip (also reads several concatenated gzip members).
-public final class GzipDecompressor: ByteSink {
+package final class GzipDecompressor: ByteSink {
     private var stream = z_stream()
     private let next: any ByteSink
     private var output: [UInt8]
     private var ended = false
     private let origin: String
 
-    public init(writingTo next: any ByteSink, origin: String) throws {
+    package init(writingTo next: any ByteSink, origin: String) throws {
         self.next = next
         self.origin = origin
         self.output = [UInt8](repeating: 0, count: 1 << 18)
@@ -87,7 +87,7 @@ public final class GzipDecompressor: ByteSink {
         inflateEnd(&stream)
     }
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard !bytes.isEmpty else { return }
         stream.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: Bytef.self))
         stream.avail_in = uInt(bytes.count)
@@ -116,7 +116,7 @@ public final class GzipDecompressor: ByteSink {
     }
 
     /// Fails when the input ended in the middle of a gzip member.
-    public func finish() throws {
+    package func finish() throws {
         guard ended else {
             throw ArchiveError(.corruptCompression, "\(origin): the gzip data ends early (truncated or corrupt)")
         }
@@ -130,14 +130,14 @@ public final class GzipDecompressor: ByteSink {
 }
 
 /// Compression detected from the first bytes of a blob, never from its name.
-public enum Compression: String, Sendable {
+package enum Compression: String, Sendable {
     case none
     case gzip
     case zstd
     case bzip2
     case xz
 
-    public static func detect(_ prefix: [UInt8]) -> Compression {
+    package static func detect(_ prefix: [UInt8]) -> Compression {
         if prefix.starts(with: [0x1f, 0x8b]) { return .gzip }
         if prefix.starts(with: [0x28, 0xb5, 0x2f, 0xfd]) { return .zstd }
         if prefix.starts(with: [0x42, 0x5a, 0x68]) { return .bzip2 }

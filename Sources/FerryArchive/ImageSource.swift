@@ -5,21 +5,21 @@ import Foundation
 
 /// What `ferry push`, `inspect` and `verify` accept as SOURCE: a bundle, a directory of bundles, a
 /// docker-archive, or an OCI layout (a directory or a tar). The kind is found from the content.
-public struct ImageSource: Sendable {
-    public enum Kind: String, Sendable {
+package struct ImageSource: Sendable {
+    package enum Kind: String, Sendable {
         case bundle
         case dockerArchive = "docker-archive"
         case ociLayout = "oci-layout"
     }
 
-    public var path: String
-    public var kind: Kind
-    public var archive: ImageArchive
-    public var bundle: ModuleBundle?
+    package var path: String
+    package var kind: Kind
+    package var archive: ImageArchive
+    package var bundle: ModuleBundle?
 
     /// Opens `path`. A directory of bundles yields one source per `*.bundle.tar`; other files there
     /// are passed over and listed in `notes`.
-    public static func open(_ path: String, compressor: LayerCompressor) throws -> (sources: [ImageSource], notes: [String]) {
+    package static func open(_ path: String, compressor: LayerCompressor) throws -> (sources: [ImageSource], notes: [String]) {
         var info = stat()
         guard stat(path, &info) == 0 else {
             if let what = FileKind.problem(at: path) { throw ArchiveError(.io, "\(path) \(what)") }

@@ -9,10 +9,10 @@ import Synchronization
 
 /// Gzips uncompressed layers once. The diffID → compressed digest mapping and the compressed bytes
 /// are kept under the cache directory, so a rerun neither compresses again nor changes a digest.
-public final class LayerCompressor: Sendable {
-    public let cacheDirectory: String?
+package final class LayerCompressor: Sendable {
+    package let cacheDirectory: String?
     /// When false (dry runs) nothing is written: digests are computed by compressing into a hash.
-    public let writesCache: Bool
+    package let writesCache: Bool
 
     /// Results of this run, so a dry run (which writes no cache) does not compress a layer twice.
     private let memo = Mutex<[Digest: Compressed]>([:])
@@ -39,14 +39,14 @@ public final class LayerCompressor: Sendable {
         var size: Int64
     }
 
-    public init(cacheDirectory: String?, writesCache: Bool = true) {
+    package init(cacheDirectory: String?, writesCache: Bool = true) {
         self.cacheDirectory = cacheDirectory
         self.writesCache = writesCache && cacheDirectory != nil
     }
 
     /// Compresses every layer not yet known, several at once (one per core): gzip is the slow part
     /// of pushing an uncompressed archive, and layers are independent.
-    public func prepare(_ layers: [(range: ByteRange, diffID: Digest)]) throws {
+    package func prepare(_ layers: [(range: ByteRange, diffID: Digest)]) throws {
         var unique: [Digest: ByteRange] = [:]
         for layer in layers where memo.withLock({ $0[layer.diffID] }) == nil && cachedMapping(layer.diffID) == nil {
             unique[layer.diffID] = layer.range
@@ -65,7 +65,7 @@ public final class LayerCompressor: Sendable {
     }
 
     /// `$FERRY_CACHE_DIR`, else `$XDG_CACHE_HOME/ferry`, else `~/.cache/ferry`.
-    public static func defaultCacheDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    package static func defaultCacheDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let dir = environment["FERRY_CACHE_DIR"], !dir.isEmpty { return dir }
         if let dir = environment["XDG_CACHE_HOME"], !dir.isEmpty { return dir + "/ferry" }
         return (environment["HOME"] ?? NSHomeDirectory()) + "/.cache/ferry"
@@ -78,7 +78,7 @@ public final class LayerCompressor: Sendable {
     }
 
     /// The digest and size of the gzipped layer.
-    public func compressedDescriptor(of range: ByteRange, diffID: Digest) throws -> (digest: Digest, size: Int64) {
+    package func compressedDescriptor(of range: ByteRange, diffID: Digest) throws -> (digest: Digest, size: Int64) {
         if let known = memo.withLock({ $0[diffID] }) {
             return (known.digest, known.size)
         }
@@ -98,7 +98,7 @@ public final class LayerCompressor: Sendable {
 
     /// The gzipped bytes, compressing again if the cached copy is gone. Fails if they do not hash to
     /// `expected`, which happens only if the cache was tampered with.
-    public func compressedBytes(of range: ByteRange, diffID: Digest, expected: Digest) throws -> ByteRange {
+    package func compressedBytes(of range: ByteRange, diffID: Digest, expected: Digest) throws -> ByteRange {
         guard let cacheDirectory else {
             throw ArchiveError(.io, "\(range.origin) must be gzipped before it is pushed, and no cache directory is set",
                                hint: "set FERRY_CACHE_DIR to a writable directory")

@@ -1,11 +1,11 @@
 /// A vendor's offline bundle, `<name>.bundle.tar`: `hints.yaml`, the chart as a tree under
 /// `original-chart/`, and `images.tar`. The inner archive is indexed where it lies in the outer file.
-public struct ModuleBundle: Sendable {
-    public let path: String
-    public let index: TarIndex
-    public let images: ImageArchive
+package struct ModuleBundle: Sendable {
+    package let path: String
+    package let index: TarIndex
+    package let images: ImageArchive
 
-    public init(path: String, index: TarIndex, compressor: LayerCompressor) throws {
+    package init(path: String, index: TarIndex, compressor: LayerCompressor) throws {
         self.path = path
         self.index = index
         guard index.contains("images.tar") else {
@@ -21,23 +21,23 @@ public struct ModuleBundle: Sendable {
     }
 
     /// True when an archive's members look like a bundle.
-    public static func looksLikeBundle(_ index: TarIndex) -> Bool {
+    package static func looksLikeBundle(_ index: TarIndex) -> Bool {
         index.contains("images.tar") && (index.contains("hints.yaml") || index.contains("original-chart/Chart.yaml"))
     }
 
     /// The bytes of `hints.yaml`, if the bundle has one.
-    public func hints() throws -> [UInt8]? {
+    package func hints() throws -> [UInt8]? {
         guard index.contains("hints.yaml") else { return nil }
         return try index.member("hints.yaml").readAll()
     }
 
     /// A file of the chart, by its path below `original-chart/`.
-    public func chartFile(_ relative: String) throws -> ByteRange {
+    package func chartFile(_ relative: String) throws -> ByteRange {
         try index.member("original-chart/" + relative)
     }
 
     /// Every regular file of the chart, as (path below `original-chart/`, bytes).
-    public func chartFiles() -> [(path: String, range: ByteRange)] {
+    package func chartFiles() -> [(path: String, range: ByteRange)] {
         index.members(under: "original-chart").compactMap { item in
             guard item.entry.isFile, let range = try? index.member(item.entry.path) else { return nil }
             return (item.relative, range)

@@ -8,12 +8,12 @@ import Foundation
 /// An open file read with positioned reads, so any number of tasks can read ranges of it at once
 /// without sharing a file offset. Only regular files are opened: a FIFO, socket or device where a
 /// file is expected would block a read (or `open` itself) forever, or never end.
-public final class RandomAccessFile: Sendable {
-    public let path: String
-    public let size: Int64
+package final class RandomAccessFile: Sendable {
+    package let path: String
+    package let size: Int64
     private let descriptor: Int32
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         // Look first, so a device or FIFO is not even opened (opening some devices has effects) ...
         if let what = FileKind.problem(at: path) {
             throw ArchiveError(.io, "\(path) \(what)")
@@ -49,7 +49,7 @@ public final class RandomAccessFile: Sendable {
     }
 
     /// Reads exactly `count` bytes at `offset` into `buffer`; a short read means the file ended.
-    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
+    package func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
         guard offset >= 0 else {
             throw ArchiveError(.io, "cannot read \(path) at offset \(offset): the offset is negative")
         }
@@ -68,7 +68,7 @@ public final class RandomAccessFile: Sendable {
         return done
     }
 
-    public func read(at offset: Int64, count: Int) throws -> [UInt8] {
+    package func read(at offset: Int64, count: Int) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         let n = try bytes.withUnsafeMutableBytes { try read(into: $0, at: offset) }
         if n < count { bytes.removeLast(count - n) }

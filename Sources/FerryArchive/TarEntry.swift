@@ -1,6 +1,6 @@
 /// One member of a tar archive, as found by `TarIndex`.
-public struct TarEntry: Sendable {
-    public enum Kind: Sendable, Equatable {
+package struct TarEntry: Sendable {
+    package enum Kind: Sendable, Equatable {
         case file
         case directory
         case symlink(target: String)
@@ -10,12 +10,12 @@ public struct TarEntry: Sendable {
     }
 
     /// The normalised path (no leading `./`, no trailing `/`).
-    public var path: String
-    public var kind: Kind
+    package var path: String
+    package var kind: Kind
     /// Offset of the member's data, relative to the start of the archive that holds it.
-    public var dataOffset: Int64
-    public var size: Int64
-    public var mode: Int
+    package var dataOffset: Int64
+    package var size: Int64
+    package var mode: Int
 
-    public var isFile: Bool { kind == .file }
+    package var isFile: Bool { kind == .file }
 }

@@ -1,43 +1,43 @@
 /// Every member of a tar archive with its offset and size, found in one pass over the headers.
 /// The archive can itself be a member of another archive (`images.tar` inside a bundle): offsets are
 /// then relative to the outer file, and nothing is extracted.
-public struct TarIndex: Sendable {
+package struct TarIndex: Sendable {
     /// What the archive is called in messages.
-    public let origin: String
-    public let range: ByteRange
-    public private(set) var entries: [TarEntry] = []
+    package let origin: String
+    package let range: ByteRange
+    package private(set) var entries: [TarEntry] = []
     private var byPath: [String: Int] = [:]
     /// Entries the index did not keep, each with the reason; shown with `--verbose`.
-    public private(set) var skipped: [String] = []
+    package private(set) var skipped: [String] = []
 
-    public init(range: ByteRange) throws {
+    package init(range: ByteRange) throws {
         self.range = range
         self.origin = range.origin
         try scan()
     }
 
-    public init(file: RandomAccessFile) throws {
+    package init(file: RandomAccessFile) throws {
         try self.init(range: ByteRange(wholeFile: file))
     }
 
-    public var paths: [String] { entries.map(\.path) }
+    package var paths: [String] { entries.map(\.path) }
 
-    public func entry(_ path: String) -> TarEntry? {
+    package func entry(_ path: String) -> TarEntry? {
         byPath[path].map { entries[$0] }
     }
 
-    public func contains(_ path: String) -> Bool { byPath[path] != nil }
+    package func contains(_ path: String) -> Bool { byPath[path] != nil }
 
     /// How many links `member` follows before it calls a chain too long (the kernel's own limit
     /// for symbolic links in one path is 40; archives that need more than a few are hostile).
-    public static let maximumLinkHops = 16
+    package static let maximumLinkHops = 16
 
     /// The bytes of a regular file member. A link is followed when its target is another member of
     /// the same archive (legacy `docker save` stores a repeated layer as a link); a link that points
     /// outside the archive, a device or a directory is an error that names the entry. A chain that
     /// comes back to a member already passed is a loop; one longer than `maximumLinkHops` is refused
     /// as too long.
-    public func member(_ path: String) throws -> ByteRange {
+    package func member(_ path: String) throws -> ByteRange {
         var current = path
         var chain = [path]
         var seen: Set<String> = [path]
@@ -77,7 +77,7 @@ public struct TarIndex: Sendable {
     }
 
     /// The archive's members below `prefix/`, as (path relative to the prefix, entry).
-    public func members(under prefix: String) -> [(relative: String, entry: TarEntry)] {
+    package func members(under prefix: String) -> [(relative: String, entry: TarEntry)] {
         let lead = prefix.hasSuffix("/") ? prefix : prefix + "/"
         return entries.compactMap { entry in
             guard entry.path.hasPrefix(lead) else { return nil }

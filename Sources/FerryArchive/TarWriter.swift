@@ -4,24 +4,24 @@ import Foundation
 /// Writes a deterministic tar: regular files only (plus directories when asked), mode 0644,
 /// uid/gid 0, mtime 0, ustar headers, pax records only for names too long for ustar. The same
 /// members in the same order always give the same bytes.
-public final class TarWriter {
+package final class TarWriter {
     private let sink: any ByteSink
     private var finished = false
-    public private(set) var position: Int64 = 0
+    package private(set) var position: Int64 = 0
 
-    public init(writingTo sink: any ByteSink) {
+    package init(writingTo sink: any ByteSink) {
         self.sink = sink
     }
 
     /// Adds a file from memory.
-    public func addFile(_ path: String, bytes: [UInt8], mode: Int = 0o644) throws {
+    package func addFile(_ path: String, bytes: [UInt8], mode: Int = 0o644) throws {
         try writeHeader(path: path, size: Int64(bytes.count), typeflag: UInt8(ascii: "0"), mode: mode)
         try emit(bytes)
         try pad(Int64(bytes.count))
     }
 
     /// Adds a file whose bytes are streamed from a range of another file.
-    public func addFile(_ path: String, from range: ByteRange, mode: Int = 0o644) throws {
+    package func addFile(_ path: String, from range: ByteRange, mode: Int = 0o644) throws {
         try writeHeader(path: path, size: range.length, typeflag: UInt8(ascii: "0"), mode: mode)
         try range.forEachChunk { chunk in
             try sink.write(chunk)
@@ -31,7 +31,7 @@ public final class TarWriter {
     }
 
     /// Adds a file whose bytes `produce` writes; `size` must be exact.
-    public func addFile(_ path: String, size: Int64, mode: Int = 0o644,
+    package func addFile(_ path: String, size: Int64, mode: Int = 0o644,
                         produce: (any ByteSink) throws -> Void) throws {
         try writeHeader(path: path, size: size, typeflag: UInt8(ascii: "0"), mode: mode)
         let counter = DigestingSink(forwardingTo: sink)
@@ -44,17 +44,17 @@ public final class TarWriter {
     }
 
     /// Adds a symbolic link (legacy `docker save` stores a repeated layer this way).
-    public func addSymlink(_ path: String, target: String) throws {
+    package func addSymlink(_ path: String, target: String) throws {
         try writeHeader(path: path, size: 0, typeflag: UInt8(ascii: "2"), mode: 0o777, linkname: target)
     }
 
-    public func addDirectory(_ path: String) throws {
+    package func addDirectory(_ path: String) throws {
         let name = path.hasSuffix("/") ? path : path + "/"
         try writeHeader(path: name, size: 0, typeflag: UInt8(ascii: "5"), mode: 0o755)
     }
 
     /// Writes the two zero blocks that end an archive.
-    public func finish() throws {
+    package func finish() throws {
         guard !finished else { return }
         finished = true
         try emit([UInt8](repeating: 0, count: 1024))

@@ -3,7 +3,7 @@ import FerryCore
 
 /// Streaming zstd decompression (also reads several concatenated frames), used to check a zstd
 /// layer against its diff_id.
-public final class ZstdDecompressor: ByteSink {
+package final class ZstdDecompressor: ByteSink {
     private let stream: OpaquePointer
     private let next: any ByteSink
     private var output: [UInt8]
@@ -12,7 +12,7 @@ public final class ZstdDecompressor: ByteSink {
     private var pending: Int = 0
     private var sawInput = false
 
-    public init(writingTo next: any ByteSink, origin: String) throws {
+    package init(writingTo next: any ByteSink, origin: String) throws {
         guard let stream = ZSTD_createDStream() else {
             throw ArchiveError(.corruptCompression, "cannot initialise the zstd decompressor")
         }
@@ -27,7 +27,7 @@ public final class ZstdDecompressor: ByteSink {
         ZSTD_freeDStream(stream)
     }
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard !bytes.isEmpty else { return }
         sawInput = true
         var input = ZSTD_inBuffer(src: bytes.baseAddress, size: bytes.count, pos: 0)
@@ -51,7 +51,7 @@ public final class ZstdDecompressor: ByteSink {
     }
 
     /// Fails when the input ended in the middle of a zstd frame.
-    public func finish() throws {
+    package func finish() throws {
         guard sawInput, pending == 0 else {
             throw ArchiveError(.corruptCompression, "\(origin): the zstd data ends early (truncated or corrupt)")
         }

@@ -6,11 +6,11 @@ import Foundation
 /// Chart packages (`<name>-<version>.tgz`): read into memory, and written deterministically —
 /// entries `<name>/<path>` in sorted order, mode 0644, mtime 0, a fixed gzip header — so the same
 /// chart always packs to the same bytes and the same digest.
-public enum ChartArchive {
+package enum ChartArchive {
     /// Helm's limit: a chart may not unpack to more than 100 MiB (files: `ChartTree.maximumFileSize`).
     static let maximumSize = 100 << 20
 
-    public static func package(_ chart: ChartTree) throws -> [UInt8] {
+    package static func package(_ chart: ChartTree) throws -> [UInt8] {
         let out = MemorySink()
         let gzip = try GzipCompressor(writingTo: out, level: 9)
         let tar = TarWriter(writingTo: gzip)
@@ -28,7 +28,7 @@ public enum ChartArchive {
     }
 
     /// The files of a chart package, with the top directory (whatever its name) removed, as Helm reads it.
-    public static func files(ofTgz bytes: [UInt8], origin: String) throws -> [String: [UInt8]] {
+    package static func files(ofTgz bytes: [UInt8], origin: String) throws -> [String: [UInt8]] {
         guard bytes.starts(with: [0x1f, 0x8b]) else {
             throw ChartsError(.invalidChart, "\(origin) is not a gzipped chart archive")
         }

@@ -4,18 +4,18 @@ import Yams
 
 /// A chart as an OCI artifact, laid out as `helm push` writes it: the config is the Chart.yaml
 /// metadata as JSON, the one layer is the package, and the tag is the version with `+` as `_`.
-public struct ChartArtifact: Sendable {
-    public let config: [UInt8]
-    public let package: [UInt8]
-    public let manifest: ManifestDocument
-    public let tag: String
+package struct ChartArtifact: Sendable {
+    package let config: [UInt8]
+    package let package: [UInt8]
+    package let manifest: ManifestDocument
+    package let tag: String
 
     /// Field order of Helm's metadata struct, so the config reads as Helm's does.
     static let fieldOrder = ["name", "home", "sources", "version", "description", "keywords", "maintainers", "icon",
                              "apiVersion", "condition", "tags", "appVersion", "deprecated", "annotations", "kubeVersion",
                              "dependencies", "type"]
 
-    public init(chartYAML: [UInt8], package: [UInt8], origin: String) throws {
+    package init(chartYAML: [UInt8], package: [UInt8], origin: String) throws {
         guard let chart = try SafeYAML.load(String(decoding: chartYAML, as: UTF8.self), origin: "\(origin)/Chart.yaml", code: .invalidChart) as? [String: Any],
               let name = chart["name"].map({ "\($0)" }), let version = chart["version"].map({ "\($0)" }) else {
             throw ChartsError(.invalidChart, "\(origin)/Chart.yaml has no name or version")

@@ -2,13 +2,13 @@ import Foundation
 import Yams
 
 /// The fields of `Chart.yaml` that identify a chart.
-public struct ChartMetadata: Sendable, Equatable, Codable {
-    public var name: String
-    public var version: String
-    public var appVersion: String?
-    public var description: String?
+package struct ChartMetadata: Sendable, Equatable, Codable {
+    package var name: String
+    package var version: String
+    package var appVersion: String?
+    package var description: String?
 
-    public init(name: String, version: String, appVersion: String? = nil, description: String? = nil) {
+    package init(name: String, version: String, appVersion: String? = nil, description: String? = nil) {
         self.name = name
         self.version = version
         self.appVersion = appVersion
@@ -16,7 +16,7 @@ public struct ChartMetadata: Sendable, Equatable, Codable {
     }
 
     /// Parses `Chart.yaml`; `origin` names the file in messages.
-    public init(yaml bytes: [UInt8], origin: String) throws {
+    package init(yaml bytes: [UInt8], origin: String) throws {
         let node = try SafeYAML.load(String(decoding: bytes, as: UTF8.self), origin: origin, code: .invalidChart)
         guard let map = node as? [String: Any] else {
             throw ChartsError(.invalidChart, "\(origin) is not a YAML mapping")
@@ -42,7 +42,7 @@ public struct ChartMetadata: Sendable, Equatable, Codable {
     /// At least as strict as Helm's `Metadata.Validate`: the name and version become file names
     /// (`<name>-<version>.tgz`, `charts/<name>/`), so neither may hold a path separator, `..`, a
     /// control character or white space, and the version must be semantic.
-    public static func validate(name: String, version: String, origin: String) throws {
+    package static func validate(name: String, version: String, origin: String) throws {
         func unsafe(_ text: String) -> Bool {
             text.contains("/") || text.contains("\\") || text == "." || text == ".." || text.hasPrefix(".")
                 || text.unicodeScalars.contains { $0.properties.generalCategory == .control || $0.properties.isWhitespace }

@@ -1,16 +1,16 @@
 import FerryOCI
 
 /// One edit of a values file: `path` in `file` goes from `old` to `new`.
-public struct ValueEdit: Sendable, Equatable, Codable {
+package struct ValueEdit: Sendable, Equatable, Codable {
     /// The values file, relative to the chart root (`values.yaml`, `charts/<sub>/values.yaml`).
-    public var file: String
-    public var path: [String]
-    public var old: String
-    public var new: String
+    package var file: String
+    package var path: [String]
+    package var old: String
+    package var new: String
 
-    public var description: String { "\(file): \(path.joined(separator: ".")): \(old) → \(new)" }
+    package var description: String { "\(file): \(path.joined(separator: ".")): \(old) → \(new)" }
 
-    public init(file: String, path: [String], old: String, new: String) {
+    package init(file: String, path: [String], old: String, new: String) {
         self.file = file
         self.path = path
         self.old = old
@@ -20,12 +20,12 @@ public struct ValueEdit: Sendable, Equatable, Codable {
 
 /// What one image hint becomes: the image as the chart names it, where it is pushed, and the
 /// values edits that make the chart name it there.
-public struct ImageRelocation: Sendable {
-    public var hint: String
-    public var original: Reference
+package struct ImageRelocation: Sendable {
+    package var hint: String
+    package var original: Reference
     /// Where the image is pushed: relocated registry and repository, original tag.
-    public var target: Reference
-    public var edits: [ValueEdit]
+    package var target: Reference
+    package var edits: [ValueEdit]
 }
 
 /// Relocates a chart by relok8s's rule (the library charts-syncer is built on):
@@ -39,15 +39,15 @@ public struct ImageRelocation: Sendable {
 /// - the image is pushed where the chart now names it: the hint rendered again with the new
 ///   values, with the original tag (or, without one, the digest).
 /// Values files are edited as text; tags and digests in values are never changed.
-public enum ChartRelocation {
-    public struct Result: Sendable {
-        public var images: [ImageRelocation]
-        public var chart: ChartTree
+package enum ChartRelocation {
+    package struct Result: Sendable {
+        package var images: [ImageRelocation]
+        package var chart: ChartTree
     }
 
     /// `imageDigest` finds the image a rendered reference names (in the bundle's images.tar) and
     /// returns its manifest digest; it throws when the image is missing.
-    public static func relocate(_ chart: ChartTree, hints: [ImageTemplate], rule: RelocationRule,
+    package static func relocate(_ chart: ChartTree, hints: [ImageTemplate], rule: RelocationRule,
                                 imageDigest: (Reference, ImageTemplate) throws -> Digest) throws -> Result {
         var values = try ChartValues(chart)
         var images: [ImageRelocation] = []

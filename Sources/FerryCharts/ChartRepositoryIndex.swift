@@ -1,25 +1,26 @@
+import FerryOCI
 import Foundation
 import Yams
 
 /// A classic chart repository's `index.yaml`, kept current as `helm repo index --merge` would:
 /// existing entries stay, a new version is added with its digest, creation time and URL.
 /// Only fields Helm's strict parser knows are written.
-public struct ChartRepositoryIndex {
+package struct ChartRepositoryIndex {
     /// Chart.yaml fields Helm copies into an index entry.
     static let chartFields = ["apiVersion", "name", "version", "kubeVersion", "description", "type", "keywords", "home",
                               "sources", "maintainers", "icon", "appVersion", "deprecated", "annotations", "condition", "tags",
                               "dependencies"]
 
-    public private(set) var entries: [String: [[String: Any]]]
-    public let origin: String
+    package private(set) var entries: [String: [[String: Any]]]
+    package let origin: String
 
-    public init() {
+    package init() {
         entries = [:]
         origin = "index.yaml"
     }
 
     /// Parses an existing index; unknown top-level keys are an error, as for Helm.
-    public init(yaml bytes: [UInt8], origin: String) throws {
+    package init(yaml bytes: [UInt8], origin: String) throws {
         self.origin = origin
         let loaded: Any?
         loaded = try SafeYAML.load(String(decoding: bytes, as: UTF8.self), origin: origin, code: .invalidIndex)
@@ -41,12 +42,12 @@ public struct ChartRepositoryIndex {
         self.entries = entries
     }
 
-    public func contains(name: String, version: String) -> Bool {
+    package func contains(name: String, version: String) -> Bool {
         (entries[name] ?? []).contains { "\($0["version"] ?? "")" == version }
     }
 
     /// Adds (or replaces) the entry for a chart package.
-    public mutating func add(chartYAML: [UInt8], package: [UInt8], url: String, created: Date) throws {
+    package mutating func add(chartYAML: [UInt8], package: [UInt8], url: String, created: Date) throws {
         guard let chart = try SafeYAML.load(String(decoding: chartYAML, as: UTF8.self), origin: "Chart.yaml of \(url)", code: .invalidChart) as? [String: Any],
               let name = chart["name"].map({ "\($0)" }), let version = chart["version"].map({ "\($0)" }) else {
             throw ChartsError(.invalidChart, "Chart.yaml of \(url) has no name or version")
@@ -72,7 +73,7 @@ public struct ChartRepositoryIndex {
         entries[name] = list
     }
 
-    public func yaml(generated: Date) throws -> String {
+    package func yaml(generated: Date) throws -> String {
         let document: [String: Any] = ["apiVersion": "v1", "entries": entries, "generated": Self.timestamp(generated)]
         return try Yams.dump(object: document, sortKeys: true)
     }
@@ -83,5 +84,3 @@ public struct ChartRepositoryIndex {
         return formatter.string(from: date)
     }
 }
-
-import FerryOCI

@@ -5,14 +5,14 @@ import Yams
 /// A chart held in memory as files (charts are small: Helm caps them at 100 MiB, most are a few
 /// hundred KiB). Vendored subcharts packed as `charts/*.tgz` are expanded into `charts/<name>/`,
 /// as Helm's own packager writes them.
-public struct ChartTree: Sendable {
+package struct ChartTree: Sendable {
     /// Regular files, by path relative to the chart's root.
-    public var files: [String: [UInt8]]
+    package var files: [String: [UInt8]]
     /// Where the chart came from, for messages.
-    public let origin: String
-    public let metadata: ChartMetadata
+    package let origin: String
+    package let metadata: ChartMetadata
 
-    public init(files: [String: [UInt8]], origin: String) throws {
+    package init(files: [String: [UInt8]], origin: String) throws {
         guard let chartYAML = files["Chart.yaml"] else {
             throw ChartsError(.invalidChart, "\(origin) has no Chart.yaml")
         }
@@ -22,22 +22,22 @@ public struct ChartTree: Sendable {
     }
 
     /// A chart from its files, with `charts/*.tgz` subcharts expanded into directories.
-    public init(expandingPackedSubcharts files: [String: [UInt8]], origin: String) throws {
+    package init(expandingPackedSubcharts files: [String: [UInt8]], origin: String) throws {
         try self.init(files: try Self.expandPackedSubcharts(files, origin: origin), origin: origin)
     }
 
     /// The largest file Ferry reads from a chart: as large as any YAML it reads. Helm's loader
     /// refuses files over `helmFileSizeLimit` by default, which `filesOverHelmLimit` reports.
-    public static let maximumFileSize = SafeYAML.maximumBytes
-    public static let helmFileSizeLimit = 5 << 20
+    package static let maximumFileSize = SafeYAML.maximumBytes
+    package static let helmFileSizeLimit = 5 << 20
 
     /// Files a default Helm refuses to load, largest first, for a warning (Ferry still relocates them).
-    public var filesOverHelmLimit: [(path: String, size: Int)] {
+    package var filesOverHelmLimit: [(path: String, size: Int)] {
         files.filter { $0.value.count > Self.helmFileSizeLimit }.map { ($0.key, $0.value.count) }.sorted { $0.size > $1.size }
     }
 
     /// The chart under `original-chart/` of a bundle.
-    public static func load(bundle: ModuleBundle) throws -> ChartTree {
+    package static func load(bundle: ModuleBundle) throws -> ChartTree {
         var files: [String: [UInt8]] = [:]
         for (path, range) in bundle.chartFiles() {
             files[path] = try range.readAll(limit: maximumFileSize)
@@ -46,11 +46,11 @@ public struct ChartTree: Sendable {
     }
 
     /// The vendored subcharts: directories `charts/<dir>/` holding a Chart.yaml, by chart name.
-    public var subcharts: [(name: String, directory: String)] { subcharts(in: "") }
+    package var subcharts: [(name: String, directory: String)] { subcharts(in: "") }
 
     /// The direct subcharts of the chart at `directory` ("" for this chart): `<directory>/charts/<dir>/`
     /// holding a Chart.yaml, by chart name. Directories starting with `_` or `.` are not charts.
-    public func subcharts(in directory: String) -> [(name: String, directory: String)] {
+    package func subcharts(in directory: String) -> [(name: String, directory: String)] {
         let lead = directory.isEmpty ? "charts/" : "\(directory)/charts/"
         var result: [(String, String)] = []
         for path in files.keys where path.hasPrefix(lead) && path.hasSuffix("/Chart.yaml") {
@@ -63,35 +63,14 @@ public struct ChartTree: Sendable {
         return result.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
     }
 
-    /// The chart rooted at `directory` (a subchart).
-    public func subtree(_ directory: String) throws -> ChartTree {
-        let prefix = directory + "/"
-        var sub: [String: [UInt8]] = [:]
-        for (path, bytes) in files where path.hasPrefix(prefix) {
-            sub[String(path.dropFirst(prefix.count))] = bytes
-        }
-        return try ChartTree(files: sub, origin: "\(origin)/\(directory)")
-    }
-
-    /// Replaces the files of the subchart at `directory` with `tree`'s.
-    public mutating func replaceSubtree(_ directory: String, with tree: ChartTree) {
-        let prefix = directory + "/"
-        files = files.filter { !$0.key.hasPrefix(prefix) }
-        for (path, bytes) in tree.files { files[prefix + path] = bytes }
-    }
-
-    public func values() throws -> ValuesFile {
+    package func values() throws -> ValuesFile {
         try ValuesFile(text: String(decoding: files["values.yaml"] ?? [], as: UTF8.self), origin: "\(origin)/values.yaml")
-    }
-
-    public mutating func setValues(_ values: ValuesFile) {
-        files["values.yaml"] = Array(values.text.utf8)
     }
 
     /// Removes the dependency list and lock files, here and in every subchart, so that
     /// `helm dependency update` cannot fetch the original charts over the relocated ones.
     /// The subcharts themselves stay vendored under `charts/`.
-    public func strippingDependencies() throws -> ChartTree {
+    package func strippingDependencies() throws -> ChartTree {
         var copy = self
         for (path, bytes) in files {
             let name = (path as NSString).lastPathComponent

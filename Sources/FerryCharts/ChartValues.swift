@@ -70,7 +70,7 @@ struct ChartValues {
 extension ChartTree {
     /// The chart's default value at a hint path, subcharts at any depth included (by chart name),
     /// a parent's non-empty value winning; nil when absent or the values cannot be read.
-    public func defaultValue(at path: [String]) -> String? {
+    package func defaultValue(at path: [String]) -> String? {
         (try? ChartValues(self))?.lookup(path)
     }
 }

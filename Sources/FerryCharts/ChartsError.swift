@@ -2,8 +2,8 @@ import FerryCore
 import FerryOCI
 
 /// The one error type of FerryCharts.
-public struct ChartsError: FerryError {
-    public enum Code: String, Sendable {
+package struct ChartsError: FerryError {
+    package enum Code: String, Sendable {
         case invalidChart
         case invalidValues
         case invalidHints
@@ -13,21 +13,21 @@ public struct ChartsError: FerryError {
         case invalidIndex
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
 
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var hint: String? { nil }
+    package var hint: String? { nil }
 }
 
 extension ChartsError {
-    public var kind: ErrorKind {
+    package var kind: ErrorKind {
         .invalidInput
     }
 
-    public var codeName: String { code.rawValue }
+    package var codeName: String { code.rawValue }
 }

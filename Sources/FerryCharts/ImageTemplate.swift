@@ -1,25 +1,28 @@
+import Foundation
+import Yams
+
 /// One image hint: a template such as `{{ .image.registry }}/{{ .image.repository }}:{{ .image.tag }}`
 /// over a chart's values, parsed by the rules of charts-syncer's relocation library: a placeholder
 /// after `:` is the tag, after `@` the digest; of the rest, one placeholder holds registry and
 /// repository together, two hold them apart.
-public struct ImageTemplate: Sendable, Equatable {
+package struct ImageTemplate: Sendable, Equatable {
     enum Piece: Sendable, Equatable {
         case literal(String)
         case value([String])
     }
 
-    public let raw: String
+    package let raw: String
     let pieces: [Piece]
     /// Path of the single placeholder holding `registry/repository`, when there is one.
-    public let referencePath: [String]?
-    public let registryPath: [String]?
-    public let repositoryPath: [String]?
-    public let tagPath: [String]?
-    public let digestPath: [String]?
+    package let referencePath: [String]?
+    package let registryPath: [String]?
+    package let repositoryPath: [String]?
+    package let tagPath: [String]?
+    package let digestPath: [String]?
 
-    public var hasTagOrDigest: Bool { tagPath != nil || digestPath != nil }
+    package var hasTagOrDigest: Bool { tagPath != nil || digestPath != nil }
 
-    public init(parsing raw: String) throws {
+    package init(parsing raw: String) throws {
         self.raw = raw
         var pieces: [Piece] = []
         var tag: [String]?
@@ -74,12 +77,12 @@ public struct ImageTemplate: Sendable, Equatable {
     }
 
     /// Every values path the template reads.
-    public var paths: [[String]] {
+    package var paths: [[String]] {
         pieces.compactMap { if case .value(let path) = $0 { path } else { nil } }
     }
 
     /// Fills the placeholders from `lookup`; a missing or non-scalar value is an error naming it.
-    public func render(_ lookup: ([String]) -> String?) throws -> String {
+    package func render(_ lookup: ([String]) -> String?) throws -> String {
         var out = ""
         for piece in pieces {
             switch piece {
@@ -97,8 +100,8 @@ public struct ImageTemplate: Sendable, Equatable {
 }
 
 /// `hints.yaml` (or a chart's `.relok8s-images.yaml`): a YAML list of image templates.
-public enum ImageHints {
-    public static func parse(_ bytes: [UInt8], origin: String) throws -> [ImageTemplate] {
+package enum ImageHints {
+    package static func parse(_ bytes: [UInt8], origin: String) throws -> [ImageTemplate] {
         let loaded = try SafeYAML.load(String(decoding: bytes, as: UTF8.self), origin: origin, code: .invalidHints)
         guard let list = loaded as? [Any] else {
             throw ChartsError(.invalidHints, "\(origin) must be a YAML list of image templates")
@@ -115,6 +118,3 @@ public enum ImageHints {
         }
     }
 }
-
-import Foundation
-import Yams

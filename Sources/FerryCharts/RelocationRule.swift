@@ -3,14 +3,14 @@ import FerryOCI
 /// Where relocated images go. `registry` and `repositoryPrefix` are charts-syncer's
 /// `containerRegistry` and `containerRepository`; the prefix and append options are the DaoCloud
 /// fork's `containerPrefixRegistry`, `containerPrefixRepository` and `appendOriginRegistry`.
-public struct RelocationRule: Sendable, Equatable {
-    public var registry: String?
-    public var repositoryPrefix: String?
-    public var prefixRegistry: String?
-    public var prefixRepository: String?
-    public var appendOriginRegistry: Bool
+package struct RelocationRule: Sendable, Equatable {
+    package var registry: String?
+    package var repositoryPrefix: String?
+    package var prefixRegistry: String?
+    package var prefixRepository: String?
+    package var appendOriginRegistry: Bool
 
-    public init(registry: String? = nil, repositoryPrefix: String? = nil, prefixRegistry: String? = nil,
+    package init(registry: String? = nil, repositoryPrefix: String? = nil, prefixRegistry: String? = nil,
                 prefixRepository: String? = nil, appendOriginRegistry: Bool = false) {
         self.registry = registry.nonEmpty
         self.repositoryPrefix = repositoryPrefix.nonEmpty
@@ -19,12 +19,12 @@ public struct RelocationRule: Sendable, Equatable {
         self.appendOriginRegistry = appendOriginRegistry
     }
 
-    public var isEmpty: Bool {
+    package var isEmpty: Bool {
         registry == nil && repositoryPrefix == nil && prefixRegistry == nil && prefixRepository == nil
     }
 
     /// The registry and repository values an image gets.
-    public func relocate(_ original: Reference) -> (registry: String, repository: String) {
+    package func relocate(_ original: Reference) -> (registry: String, repository: String) {
         let origin = original.registry
         var registry = origin
         if let prefixRegistry {

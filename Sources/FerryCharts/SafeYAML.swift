@@ -4,15 +4,15 @@ import Yams
 /// keeps an alias as a reference to its anchor, and the document as aliases would expand it is
 /// counted against a budget before anything walks it, so a "billion laughs" is refused by name
 /// instead of expanding for ever.
-public enum SafeYAML {
+package enum SafeYAML {
     /// Far above any real chart file (values files run to a few hundred KiB).
-    public static let maximumBytes = 32 << 20
+    package static let maximumBytes = 32 << 20
     /// Nodes of the expanded document; a 10 MiB values file has about a million.
-    public static let maximumNodes = 4_000_000
-    public static let maximumDepth = 256
+    package static let maximumNodes = 4_000_000
+    package static let maximumDepth = 256
 
     /// The document's root node, checked against the limits.
-    public static func compose(_ text: String, origin: String, code: ChartsError.Code = .invalidValues) throws -> Node? {
+    package static func compose(_ text: String, origin: String, code: ChartsError.Code = .invalidValues) throws -> Node? {
         guard text.utf8.count <= maximumBytes else {
             throw ChartsError(code, "\(origin) is \(text.utf8.count) bytes, more than the \(maximumBytes >> 20) MiB Ferry reads as YAML")
         }
@@ -39,7 +39,7 @@ public enum SafeYAML {
     }
 
     /// The document as Swift values (`[String: Any]`, `[Any]`, scalars), checked against the limits.
-    public static func load(_ text: String, origin: String, code: ChartsError.Code = .invalidValues) throws -> Any? {
+    package static func load(_ text: String, origin: String, code: ChartsError.Code = .invalidValues) throws -> Any? {
         try compose(text, origin: origin, code: code)?.any
     }
 
@@ -69,13 +69,13 @@ public enum SafeYAML {
     }
 
     /// A UTF-8 byte order mark is not part of the document.
-    public static func stripBOM(_ text: String) -> String {
+    package static func stripBOM(_ text: String) -> String {
         text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
     }
 
     /// A YAML error as one line: what is wrong and where, never the offending line's text (which
     /// may hold a secret).
-    public static func describe(_ error: any Error) -> String {
+    package static func describe(_ error: any Error) -> String {
         guard let yaml = error as? YamlError else { return "\(error)" }
         switch yaml {
         case let .reader(problem, offset, _, _):

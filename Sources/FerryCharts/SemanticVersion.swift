@@ -1,15 +1,15 @@
 /// A semantic version, parsed and ordered as Helm does (Masterminds semver): an optional leading
 /// `v`, missing minor and patch allowed, prereleases lower than releases, build metadata ignored.
-public struct SemanticVersion: Sendable, Comparable, Hashable, CustomStringConvertible {
-    public let major: Int
-    public let minor: Int
-    public let patch: Int
-    public let prerelease: [String]
-    public let build: String?
+package struct SemanticVersion: Sendable, Comparable, Hashable, CustomStringConvertible {
+    package let major: Int
+    package let minor: Int
+    package let patch: Int
+    package let prerelease: [String]
+    package let build: String?
     /// The text it was parsed from.
-    public let original: String
+    package let original: String
 
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         var rest = Substring(text)
         if rest.hasPrefix("v") { rest = rest.dropFirst() }
         var build: String?
@@ -42,27 +42,27 @@ public struct SemanticVersion: Sendable, Comparable, Hashable, CustomStringConve
         original = text
     }
 
-    public var isPrerelease: Bool { !prerelease.isEmpty }
+    package var isPrerelease: Bool { !prerelease.isEmpty }
 
     /// `MAJOR.MINOR.PATCH[-prerelease]`, without a leading `v` or build metadata.
-    public var normalized: String {
+    package var normalized: String {
         "\(major).\(minor).\(patch)" + (prerelease.isEmpty ? "" : "-" + prerelease.joined(separator: "."))
     }
 
-    public var description: String { original }
+    package var description: String { original }
 
-    public static func == (lhs: SemanticVersion, rhs: SemanticVersion) -> Bool {
+    package static func == (lhs: SemanticVersion, rhs: SemanticVersion) -> Bool {
         lhs.major == rhs.major && lhs.minor == rhs.minor && lhs.patch == rhs.patch && lhs.prerelease == rhs.prerelease
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(major)
         hasher.combine(minor)
         hasher.combine(patch)
         hasher.combine(prerelease)
     }
 
-    public static func < (lhs: SemanticVersion, rhs: SemanticVersion) -> Bool {
+    package static func < (lhs: SemanticVersion, rhs: SemanticVersion) -> Bool {
         if lhs.major != rhs.major { return lhs.major < rhs.major }
         if lhs.minor != rhs.minor { return lhs.minor < rhs.minor }
         if lhs.patch != rhs.patch { return lhs.patch < rhs.patch }

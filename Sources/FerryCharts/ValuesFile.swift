@@ -2,18 +2,18 @@ import Foundation
 
 /// A YAML values file that can be edited as text: a scalar is replaced where it stands, so
 /// comments, key order, indentation and the quoting style of the value all stay as they were.
-public struct ValuesFile: Sendable {
+package struct ValuesFile: Sendable {
     /// The text as edited, with line feeds; `text` gives it back with the file's own line ends.
     private var body: [UInt8]
     /// The file used CR LF line ends (edited as LF, written back as CR LF).
     private let crlf: Bool
-    public var text: String { String(decoding: crlf ? Self.crlf(body) : body, as: UTF8.self) }
+    package var text: String { String(decoding: crlf ? Self.crlf(body) : body, as: UTF8.self) }
     /// The file, for messages (e.g. `demo-1.0.0.bundle.tar!original-chart/values.yaml`).
-    public let origin: String
+    package let origin: String
     /// The parsed document, made once per version of the text: lookups never parse again.
     private var tree: YAMLTree
 
-    public init(text: String, origin: String) throws {
+    package init(text: String, origin: String) throws {
         let plain = Array(SafeYAML.stripBOM(text).utf8)
         crlf = Self.hasCRLF(plain)
         body = crlf ? Self.lf(plain) : plain
@@ -35,21 +35,21 @@ public struct ValuesFile: Sendable {
     }
 
     /// The scalar at `path` as text; nil if absent or not a scalar.
-    public func scalar(at path: [String]) -> String? {
+    package func scalar(at path: [String]) -> String? {
         guard let node = node(at: path), tree.nodes[node].kind == .scalar else { return nil }
         return tree.nodes[node].value
     }
 
-    public func contains(_ path: [String]) -> Bool { node(at: path) != nil }
+    package func contains(_ path: [String]) -> Bool { node(at: path) != nil }
 
     /// Sets the string scalar at `path` to `value`, keeping its quoting style.
-    public mutating func set(_ path: [String], to value: String) throws {
+    package mutating func set(_ path: [String], to value: String) throws {
         try set([(path, value)])
     }
 
     /// Sets several string scalars at once: the text is parsed once before and once after, however
     /// many values change, so a large values file relocates in one pass.
-    public mutating func set(_ changes: [(path: [String], value: String)]) throws {
+    package mutating func set(_ changes: [(path: [String], value: String)]) throws {
         var replacements: [Replacement] = []
         var wanted: [([String], String)] = []
         let lines = LineIndex(body)

@@ -7,17 +7,17 @@ import FerryRegistry
 import FerrySync
 
 /// Ferry's exit codes, documented in `ferry --help` and the README.
-public enum ExitStatus {
+package enum ExitStatus {
     /// Everything done.
-    public static let success: Int32 = 0
+    package static let success: Int32 = 0
     /// The command ran but some items failed (images not pushed, blobs that do not verify).
-    public static let partialFailure: Int32 = 1
+    package static let partialFailure: Int32 = 1
     /// The input is unusable: a source that cannot be read or is malformed.
-    public static let invalidInput: Int32 = 2
+    package static let invalidInput: Int32 = 2
     /// The registry cannot be used: unreachable, TLS, authentication or permission.
-    public static let registryFailure: Int32 = 3
+    package static let registryFailure: Int32 = 3
     /// Wrong command-line usage (ArgumentParser's code).
-    public static let usage: Int32 = 64
+    package static let usage: Int32 = 64
 
     static let help = """
         Exit codes:

@@ -1,8 +1,8 @@
 import ArgumentParser
 
 /// The root command: `ferry <subcommand>`.
-public struct Ferry: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct Ferry: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "ferry",
         abstract: "Deliver Helm-packaged modules into air-gapped sites: sync bundles, push images, load nodes, upgrade releases.",
         discussion: """
@@ -18,5 +18,5 @@ public struct Ferry: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [Sync.self, Push.self, Load.self, Retag.self, Upgrade.self, Inspect.self, Verify.self])
 
-    public init() {}
+    package init() {}
 }

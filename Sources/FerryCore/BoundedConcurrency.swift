@@ -1,6 +1,6 @@
 /// Runs `body` for every item with at most `limit` running at once: a sliding window, so a slow
 /// item never holds up the start of the next one. Each item handles its own failure.
-public func forEachConcurrently<Item: Sendable>(_ items: [Item], limit: Int,
+package func forEachConcurrently<Item: Sendable>(_ items: [Item], limit: Int,
                                                 _ body: @escaping @Sendable (Item) async -> Void) async {
     await withTaskGroup(of: Void.self) { group in
         var iterator = items.makeIterator()
@@ -19,7 +19,7 @@ public func forEachConcurrently<Item: Sendable>(_ items: [Item], limit: Int,
 
 /// The same window for work that fails as a whole: the first error cancels the items still
 /// running, starts no more, and is thrown once they have stopped.
-public func forEachConcurrently<Item: Sendable>(_ items: [Item], limit: Int,
+package func forEachConcurrently<Item: Sendable>(_ items: [Item], limit: Int,
                                                 _ body: @escaping @Sendable (Item) async throws -> Void) async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
         var iterator = items.makeIterator()

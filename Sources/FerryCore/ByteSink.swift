@@ -5,25 +5,25 @@ import Darwin
 #endif
 
 /// Somewhere bytes are written in order: a file, a compressor, a hash.
-public protocol ByteSink: AnyObject {
+package protocol ByteSink: AnyObject {
     func write(_ bytes: UnsafeRawBufferPointer) throws
 }
 
 extension ByteSink {
-    public func write(_ bytes: [UInt8]) throws {
+    package func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 }
 
 /// Writes to a new file that appears under its final name only when `commit()` is called, so a
 /// crash or an error never leaves a half-written file where a complete one is expected.
-public final class AtomicFileSink: ByteSink {
-    public let path: String
+package final class AtomicFileSink: ByteSink {
+    package let path: String
     private let temporaryPath: String
     private var descriptor: Int32
-    public private(set) var count: Int64 = 0
+    package private(set) var count: Int64 = 0
 
-    public init(path: String, mode: mode_t = 0o644) throws {
+    package init(path: String, mode: mode_t = 0o644) throws {
         self.path = path
         self.temporaryPath = path + ".ferry-partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
@@ -40,7 +40,7 @@ public final class AtomicFileSink: ByteSink {
         }
     }
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
             let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
@@ -54,7 +54,7 @@ public final class AtomicFileSink: ByteSink {
     }
 
     /// Flushes to disk and renames into place.
-    public func commit() throws {
+    package func commit() throws {
         guard fsync(descriptor) == 0, close(descriptor) == 0 else {
             let failure = errno
             descriptor = -1
@@ -71,24 +71,24 @@ public final class AtomicFileSink: ByteSink {
 }
 
 /// Collects bytes in memory (small documents only).
-public final class MemorySink: ByteSink {
-    public private(set) var bytes: [UInt8] = []
-    public init() {}
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+package final class MemorySink: ByteSink {
+    package private(set) var bytes: [UInt8] = []
+    package init() {}
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
         self.bytes.append(contentsOf: bytes)
     }
 }
 
 /// Writes to a file descriptor (a pipe), reporting a reader that went away as `BrokenPipe`.
-public final class DescriptorSink: ByteSink {
-    public struct BrokenPipe: Error {}
-    public let descriptor: Int32
+package final class DescriptorSink: ByteSink {
+    package struct BrokenPipe: Error {}
+    package let descriptor: Int32
 
-    public init(descriptor: Int32) {
+    package init(descriptor: Int32) {
         self.descriptor = descriptor
     }
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
             let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)

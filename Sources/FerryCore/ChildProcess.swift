@@ -7,18 +7,18 @@ import Foundation
 /// Starts a program with posix_spawn and waits for it with waitpid. Foundation's Process can
 /// hang in waitUntilExit when several children end at once; a runtime loading several nodes in
 /// parallel must not.
-public enum ChildProcess {
+package enum ChildProcess {
     private static let spawnLock = NSLock()
 
-    public struct Output: Sendable {
-        public var status: Int32
-        public var stdout: String
-        public var stderr: String
+    package struct Output: Sendable {
+        package var status: Int32
+        package var stdout: String
+        package var stderr: String
     }
 
     /// The program `name` as the shell would find it: a path as given, or the first executable
     /// on `PATH` (the sbin directories too, where runtimes often live).
-    public static func find(_ name: String, environment: [String: String]) -> String? {
+    package static func find(_ name: String, environment: [String: String]) -> String? {
         if name.hasPrefix("/") { return access(name, X_OK) == 0 ? name : nil }
         let path = environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
         let dirs: [String] = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"]
@@ -32,7 +32,7 @@ public enum ChildProcess {
     /// Runs `executable` (a path) with `arguments`; `stdin` writes its input, or it gets none.
     /// Blocks until the program ends.
     /// `started` learns the child's pid (so a caller with a deadline can kill it).
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String],
+    package static func run(_ executable: String, _ arguments: [String], environment: [String: String],
                            stdin: ((any ByteSink) throws -> Void)? = nil, started: (pid_t) -> Void = { _ in }) throws -> Output {
         signal(SIGPIPE, SIG_IGN)
         // Pipes are made close-on-exec under a lock shared by every spawn, so a child started on

@@ -5,8 +5,8 @@ import Darwin
 #endif
 
 /// The one error type of FerryCore: files, locks and child processes.
-public struct CoreError: FerryError {
-    public enum Code: String, Sendable {
+package struct CoreError: FerryError {
+    package enum Code: String, Sendable {
         /// A file cannot be created, written, flushed or renamed.
         case io
         /// A lock is held by another process for longer than the caller waits.
@@ -15,12 +15,12 @@ public struct CoreError: FerryError {
         case process
     }
 
-    public var code: Code
-    public var message: String
-    public var hint: String? { nil }
-    public var cause: (any Error)?
+    package var code: Code
+    package var message: String
+    package var hint: String? { nil }
+    package var cause: (any Error)?
 
-    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
+    package init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.cause = cause
@@ -28,17 +28,17 @@ public struct CoreError: FerryError {
 }
 
 /// An `errno` value, kept as the cause of the error that explains it.
-public struct SystemError: Error, Sendable, CustomStringConvertible {
-    public let code: Int32
-    public init(_ code: Int32) { self.code = code }
-    public var description: String { String(cString: strerror(code)) }
+package struct SystemError: Error, Sendable, CustomStringConvertible {
+    package let code: Int32
+    package init(_ code: Int32) { self.code = code }
+    package var description: String { String(cString: strerror(code)) }
 }
 
 extension CoreError {
-    public var kind: ErrorKind {
+    package var kind: ErrorKind {
         // A file Ferry cannot write or read is reported as unusable input (as it always was).
         code == .io ? .invalidInput : .failed
     }
 
-    public var codeName: String { code.rawValue }
+    package var codeName: String { code.rawValue }
 }

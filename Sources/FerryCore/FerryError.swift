@@ -2,7 +2,7 @@
 /// kind of failure (which decides the exit code and which advice a command gives), and the
 /// underlying error, when there is one, kept rather than flattened into the text.
 /// Each module has one error type conforming to this.
-public protocol FerryError: Error, Sendable, CustomStringConvertible {
+package protocol FerryError: Error, Sendable, CustomStringConvertible {
     var message: String { get }
     var hint: String? { get }
     /// The error this one explains, if any (a system call's, a library's).
@@ -14,7 +14,7 @@ public protocol FerryError: Error, Sendable, CustomStringConvertible {
 }
 
 /// What failed, broadly; each maps to one exit code.
-public enum ErrorKind: String, Sendable {
+package enum ErrorKind: String, Sendable {
     /// The input cannot be used: unreadable, malformed or hostile files; an invalid config.
     case invalidInput
     /// The registry or chart repository cannot be used: unreachable, TLS, authentication, permission.
@@ -24,10 +24,10 @@ public enum ErrorKind: String, Sendable {
 }
 
 extension FerryError {
-    public var cause: (any Error)? { nil }
-    public var kind: ErrorKind { .failed }
+    package var cause: (any Error)? { nil }
+    package var kind: ErrorKind { .failed }
 
-    public var description: String {
+    package var description: String {
         hint.map { "\(message)\n  hint: \($0)" } ?? message
     }
 }

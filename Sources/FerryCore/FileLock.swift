@@ -7,9 +7,9 @@ import Darwin
 /// An advisory lock on a file (`flock`): Ferry processes that take the lock on the same path run
 /// their critical sections one at a time (two syncs merging one LOCAL `index.yaml`, say). The
 /// lock file is created if missing and left in place; the kernel drops the lock if the process dies.
-public enum FileLock {
+package enum FileLock {
     /// Runs `body` holding the lock on `path`, waiting up to `timeout` for another holder to finish.
-    public static func withLock<T>(_ path: String, timeout: Duration = .seconds(120),
+    package static func withLock<T>(_ path: String, timeout: Duration = .seconds(120),
                                    _ body: () async throws -> T) async throws -> T {
         let descriptor = try open(path)
         defer { close(descriptor) }
@@ -28,7 +28,7 @@ public enum FileLock {
     }
 
     /// Whether another process holds the lock on `path` now (for messages and tests).
-    public static func isHeld(_ path: String) throws -> Bool {
+    package static func isHeld(_ path: String) throws -> Bool {
         let descriptor = try open(path)
         defer { close(descriptor) }
         if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {

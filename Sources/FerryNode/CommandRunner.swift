@@ -7,24 +7,24 @@ import Foundation
 /// Runs a runtime's command (`docker load`, `ctr images import`…) here or, for `--node`, on another
 /// machine through ssh; the archive is written into its standard input as it is produced, so no
 /// temporary file is needed.
-public struct CommandRunner: Sendable {
-    public enum Location: Sendable, Equatable {
+package struct CommandRunner: Sendable {
+    package enum Location: Sendable, Equatable {
         case local
         /// `user@host[:port]`, reached with the system's ssh (and an optional `-F` config file).
         case ssh(destination: String, configFile: String?)
     }
 
-    public typealias Output = ChildProcess.Output
+    package typealias Output = ChildProcess.Output
 
-    public let location: Location
-    public let environment: [String: String]
+    package let location: Location
+    package let environment: [String: String]
 
-    public init(location: Location, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    package init(location: Location, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.location = location
         self.environment = environment
     }
 
-    public var name: String {
+    package var name: String {
         switch location {
         case .local: return "this machine"
         case .ssh(let destination, _): return destination
@@ -56,7 +56,7 @@ public struct CommandRunner: Sendable {
 
     /// Runs the command; `stdin`, when given, writes the command's input (and may throw, which
     /// closes the input early).
-    public func run(_ arguments: [String], stdin: (@Sendable (any ByteSink) throws -> Void)? = nil) async throws -> Output {
+    package func run(_ arguments: [String], stdin: (@Sendable (any ByteSink) throws -> Void)? = nil) async throws -> Output {
         let argv = argv(arguments)
         let environment = self.environment
         return try await withCheckedThrowingContinuation { continuation in

@@ -3,27 +3,27 @@ import Foundation
 
 /// A container runtime on a node, driven through its own CLI: `docker` (load, image inspect) or
 /// containerd's `ctr` (images import, images ls).
-public struct ContainerRuntime: Sendable {
-    public enum Kind: String, Sendable, CaseIterable {
+package struct ContainerRuntime: Sendable {
+    package enum Kind: String, Sendable, CaseIterable {
         case docker
         case containerd
     }
 
-    public let kind: Kind
-    public let runner: CommandRunner
+    package let kind: Kind
+    package let runner: CommandRunner
     /// The daemon's socket (`--address`); nil for the runtime's default.
-    public let address: String?
+    package let address: String?
     /// The containerd namespace (Kubernetes uses `k8s.io`).
-    public let namespace: String
+    package let namespace: String
 
-    public init(kind: Kind, runner: CommandRunner, address: String?, namespace: String) {
+    package init(kind: Kind, runner: CommandRunner, address: String?, namespace: String) {
         self.kind = kind
         self.runner = runner
         self.address = address
         self.namespace = namespace
     }
 
-    public var description: String {
+    package var description: String {
         "\(kind.rawValue)\(address.map { " at \($0)" } ?? "") on \(runner.name)"
     }
 
@@ -36,7 +36,7 @@ public struct ContainerRuntime: Sendable {
 
     /// Finds the runtime: the one asked for, else containerd when its socket is there (what
     /// Kubernetes nodes run), else docker.
-    public static func detect(_ preferred: Kind?, runner: CommandRunner, address: String?, namespace: String) async throws -> ContainerRuntime {
+    package static func detect(_ preferred: Kind?, runner: CommandRunner, address: String?, namespace: String) async throws -> ContainerRuntime {
         if let preferred { return ContainerRuntime(kind: preferred, runner: runner, address: address, namespace: namespace) }
         if let address {
             // Ask the socket: whichever client gets an answer names the runtime.
@@ -58,7 +58,7 @@ public struct ContainerRuntime: Sendable {
     }
 
     /// Checks that the daemon answers, so a wrong socket is reported before any data is sent.
-    public func ping() async throws {
+    package func ping() async throws {
         let output = try await runner.run(base + ["version"])
         guard output.status == 0 else {
             throw NodeError(.unreachable, "\(description) does not answer: \(Self.lastLines(output.stderr + output.stdout))",
@@ -68,7 +68,7 @@ public struct ContainerRuntime: Sendable {
     }
 
     /// What the runtime holds under each name now: the image id (docker) or the manifest digest (containerd).
-    public func current(_ names: [Reference]) async throws -> [String: Digest] {
+    package func current(_ names: [Reference]) async throws -> [String: Digest] {
         var found: [String: Digest] = [:]
         switch kind {
         case .docker:

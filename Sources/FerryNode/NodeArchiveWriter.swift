@@ -8,14 +8,14 @@ import Foundation
 /// `blobs/sha256/…`) and, beside it, the `manifest.json` of `docker save` — the hybrid Docker ≥ 25
 /// writes. Blobs are the original bytes, so every digest is kept. Nothing is extracted or buffered:
 /// each blob streams from its place in the source.
-public struct NodeArchiveWriter: Sendable {
-    public let compressor: LayerCompressor
+package struct NodeArchiveWriter: Sendable {
+    package let compressor: LayerCompressor
 
-    public init(compressor: LayerCompressor) {
+    package init(compressor: LayerCompressor) {
         self.compressor = compressor
     }
 
-    public func write(_ images: [NodeImage], to sink: any ByteSink) throws {
+    package func write(_ images: [NodeImage], to sink: any ByteSink) throws {
         let tar = TarWriter(writingTo: sink)
         try tar.addFile("oci-layout", bytes: Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8))
         var written = Set<Digest>()

@@ -3,8 +3,8 @@ import FerryOCI
 
 /// The one error type of FerryNode: a runtime that cannot be found or reached, or that refused
 /// what it was given (its own message included).
-public struct NodeError: FerryError {
-    public enum Code: String, Sendable {
+package struct NodeError: FerryError {
+    package enum Code: String, Sendable {
         case noRuntime
         case unreachable
         case rejected
@@ -14,12 +14,12 @@ public struct NodeError: FerryError {
         case platformMissing
     }
 
-    public var code: Code
-    public var message: String
-    public var hint: String?
-    public var cause: (any Error)?
+    package var code: Code
+    package var message: String
+    package var hint: String?
+    package var cause: (any Error)?
 
-    public init(_ code: Code, _ message: String, hint: String? = nil, cause: (any Error)? = nil) {
+    package init(_ code: Code, _ message: String, hint: String? = nil, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.hint = hint
@@ -29,10 +29,10 @@ public struct NodeError: FerryError {
 }
 
 extension NodeError {
-    public var kind: ErrorKind {
+    package var kind: ErrorKind {
         // Node work failed; even a platform missing from the archive is reported as exit 1, as before.
         .failed
     }
 
-    public var codeName: String { code.rawValue }
+    package var codeName: String { code.rawValue }
 }

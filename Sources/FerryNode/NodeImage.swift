@@ -3,24 +3,24 @@ import FerryOCI
 
 /// An image as it goes onto a node: what to write (one manifest, or an index), its config and
 /// layers for `docker load`, and the names it gets.
-public struct NodeImage: Sendable {
-    public var image: ArchivedImage
+package struct NodeImage: Sendable {
+    package var image: ArchivedImage
     /// The names the node will list it under.
-    public var names: [Reference]
+    package var names: [Reference]
     /// What `index.json` points at: the image's own manifest or index, or, with a platform chosen,
     /// the manifest of that platform.
-    public var root: ManifestDocument
+    package var root: ManifestDocument
     /// The single-platform manifest `manifest.json` describes (docker load reads only that).
-    public var manifest: ManifestDocument
-    public var config: Descriptor
-    public var layers: [Descriptor]
+    package var manifest: ManifestDocument
+    package var config: Descriptor
+    package var layers: [Descriptor]
 
     /// The image id docker reports: the config digest.
-    public var imageID: Digest { config.digest }
+    package var imageID: Digest { config.digest }
 
     /// Chooses what to load from `image`: for an index, the manifest of `platform` (default
     /// linux/amd64) is what docker loads; with `selectPlatform`, it is also what index.json names.
-    public init(image: ArchivedImage, names: [Reference], platform: Platform?, selectPlatform: Bool) throws {
+    package init(image: ArchivedImage, names: [Reference], platform: Platform?, selectPlatform: Bool) throws {
         self.image = image
         self.names = names
         if image.root.isIndex {
@@ -48,14 +48,14 @@ public struct NodeImage: Sendable {
     }
 
     /// The blobs to write: everything under `root` (all platforms of an index unless one was chosen).
-    public var blobs: [ArchivedBlob] {
+    package var blobs: [ArchivedBlob] {
         if root.isIndex { return image.blobs }
         let wanted = Set([config.digest] + layers.map(\.digest))
         return image.blobs.filter { wanted.contains($0.digest) }
     }
 
     /// Manifests and indexes to write besides the blobs.
-    public var documents: [ManifestDocument] {
+    package var documents: [ManifestDocument] {
         root.isIndex ? image.children + [root] : [root]
     }
 }

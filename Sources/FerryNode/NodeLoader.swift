@@ -5,27 +5,27 @@ import Foundation
 /// Loads images into a node's runtime: skips those it already has with the same digest, streams
 /// one archive of the rest into `docker load` or `ctr images import`, then checks that the
 /// runtime lists every name with the expected digest.
-public struct NodeLoader: Sendable {
-    public struct Report: Sendable, Codable {
-        public var node: String
-        public var runtime: String
-        public var loaded: [String] = []
-        public var skipped: [String] = []
-        public var error: String?
+package struct NodeLoader: Sendable {
+    package struct Report: Sendable, Codable {
+        package var node: String
+        package var runtime: String
+        package var loaded: [String] = []
+        package var skipped: [String] = []
+        package var error: String?
 
-        public var succeeded: Bool { error == nil }
+        package var succeeded: Bool { error == nil }
 
-        public init(node: String, runtime: String, error: String? = nil) {
+        package init(node: String, runtime: String, error: String? = nil) {
             self.node = node
             self.runtime = runtime
             self.error = error
         }
     }
 
-    public let images: [NodeImage]
-    public let writer: NodeArchiveWriter
+    package let images: [NodeImage]
+    package let writer: NodeArchiveWriter
 
-    public init(images: [NodeImage], writer: NodeArchiveWriter) {
+    package init(images: [NodeImage], writer: NodeArchiveWriter) {
         self.images = images
         self.writer = writer
     }
@@ -35,7 +35,7 @@ public struct NodeLoader: Sendable {
         kind == .docker ? image.imageID : image.root.digest
     }
 
-    public func load(into runtime: ContainerRuntime) async -> Report {
+    package func load(into runtime: ContainerRuntime) async -> Report {
         var report = Report(node: runtime.runner.name, runtime: runtime.description)
         do {
             try await runtime.ping()

@@ -1,13 +1,13 @@
 /// An OCI content descriptor.
-public struct Descriptor: Hashable, Sendable, Codable {
-    public var mediaType: String
-    public var digest: Digest
-    public var size: Int64
-    public var platform: Platform?
-    public var annotations: [String: String]?
-    public var urls: [String]?
+package struct Descriptor: Hashable, Sendable, Codable {
+    package var mediaType: String
+    package var digest: Digest
+    package var size: Int64
+    package var platform: Platform?
+    package var annotations: [String: String]?
+    package var urls: [String]?
 
-    public init(mediaType: String, digest: Digest, size: Int64, platform: Platform? = nil,
+    package init(mediaType: String, digest: Digest, size: Int64, platform: Platform? = nil,
                 annotations: [String: String]? = nil) {
         self.mediaType = mediaType
         self.digest = digest

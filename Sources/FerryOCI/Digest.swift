@@ -3,10 +3,10 @@ import Foundation
 
 /// A content digest, `algorithm:encoded`. Only sha256 is accepted: it is what every registry and
 /// archive writer that Ferry meets uses, and the spec requires it.
-public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
-    public let hex: String
+package struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+    package let hex: String
 
-    public init(hex: String) throws {
+    package init(hex: String) throws {
         guard hex.utf8.count == 64, hex.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
             throw OCIError(.invalidDigest, "'\(hex.prefix(80))' is not a lowercase sha256 hex string")
         }
@@ -14,7 +14,7 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
     }
 
     /// Parses `sha256:<64 lowercase hex>`.
-    public init(parsing string: String) throws {
+    package init(parsing string: String) throws {
         guard string.hasPrefix("sha256:") else {
             throw OCIError(.invalidDigest, "'\(string.prefix(80))' is not a sha256 digest (expected sha256:<64 hex>)")
         }
@@ -22,7 +22,7 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
     }
 
     /// The digest of `bytes`.
-    public static func of<D: DataProtocol>(_ bytes: D) -> Digest {
+    package static func of<D: DataProtocol>(_ bytes: D) -> Digest {
         var hasher = SHA256()
         hasher.update(data: bytes)
         return Digest(finalizing: hasher)
@@ -39,19 +39,19 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
         self.hex = String(decoding: out, as: UTF8.self)
     }
 
-    public var string: String { "sha256:" + hex }
-    public var description: String { string }
+    package var string: String { "sha256:" + hex }
+    package var description: String { string }
     /// The first 12 hex digits, as `docker` shows image ids.
-    public var short: String { String(hex.prefix(12)) }
+    package var short: String { String(hex.prefix(12)) }
 
-    public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.hex < rhs.hex }
+    package static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.hex < rhs.hex }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         try self.init(parsing: try container.decode(String.self))
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(string)
     }

@@ -2,16 +2,16 @@ import Crypto
 
 /// Incremental sha256, so that modules hashing streams need not import Crypto (whose `Digest`
 /// protocol would clash with ours).
-public struct DigestHasher: Sendable {
+package struct DigestHasher: Sendable {
     private var hasher = SHA256()
 
-    public init() {}
+    package init() {}
 
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         hasher.update(bufferPointer: bytes)
     }
 
-    public func finalize() -> Digest {
+    package func finalize() -> Digest {
         Digest(finalizing: hasher)
     }
 }

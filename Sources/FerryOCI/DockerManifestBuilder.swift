@@ -1,8 +1,8 @@
 /// Builds the Docker schema-2 manifest of an image read from a docker-archive, byte for byte as
 /// charts-syncer's relocation library does: Go's `json.MarshalIndent(m, "", "   ")` of the
 /// manifest struct, so that an image pushed by Ferry has the digest charts-syncer would give it.
-public enum DockerManifestBuilder {
-    public static func build(config: Descriptor, layers: [Descriptor]) -> ManifestDocument {
+package enum DockerManifestBuilder {
+    package static func build(config: Descriptor, layers: [Descriptor]) -> ManifestDocument {
         var out = "{\n"
         out += "   \"schemaVersion\": 2,\n"
         out += "   \"mediaType\": \"\(MediaType.dockerManifest)\",\n"

@@ -4,19 +4,19 @@ import Foundation
 /// Docker, containerd and Helm all write `null` where a list is empty, so every list Ferry decodes
 /// from their documents uses this wrapper instead of a plain array.
 @propertyWrapper
-public struct GoList<Element: Codable & Sendable>: Codable, Sendable {
-    public var wrappedValue: [Element]
+package struct GoList<Element: Codable & Sendable>: Codable, Sendable {
+    package var wrappedValue: [Element]
 
-    public init(wrappedValue: [Element]) {
+    package init(wrappedValue: [Element]) {
         self.wrappedValue = wrappedValue
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         wrappedValue = container.decodeNil() ? [] : try container.decode([Element].self)
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(wrappedValue)
     }
@@ -27,19 +27,19 @@ extension GoList: Hashable where Element: Hashable {}
 
 /// A map as Go writes it: `null` (and a missing key) for an empty map.
 @propertyWrapper
-public struct GoMap<Value: Codable & Sendable>: Codable, Sendable {
-    public var wrappedValue: [String: Value]
+package struct GoMap<Value: Codable & Sendable>: Codable, Sendable {
+    package var wrappedValue: [String: Value]
 
-    public init(wrappedValue: [String: Value]) {
+    package init(wrappedValue: [String: Value]) {
         self.wrappedValue = wrappedValue
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         wrappedValue = container.decodeNil() ? [:] : try container.decode([String: Value].self)
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(wrappedValue)
     }
@@ -50,12 +50,12 @@ extension GoMap: Hashable where Value: Hashable {}
 
 extension KeyedDecodingContainer {
     /// A missing key is an empty list, as for Go's decoder.
-    public func decode<Element>(_ type: GoList<Element>.Type, forKey key: Key) throws -> GoList<Element> {
+    package func decode<Element>(_ type: GoList<Element>.Type, forKey key: Key) throws -> GoList<Element> {
         try decodeIfPresent(type, forKey: key) ?? GoList(wrappedValue: [])
     }
 
     /// A missing key is an empty map, as for Go's decoder.
-    public func decode<Value>(_ type: GoMap<Value>.Type, forKey key: Key) throws -> GoMap<Value> {
+    package func decode<Value>(_ type: GoMap<Value>.Type, forKey key: Key) throws -> GoMap<Value> {
         try decodeIfPresent(type, forKey: key) ?? GoMap(wrappedValue: [:])
     }
 }
@@ -66,8 +66,8 @@ extension KeyedDecodingContainer {
 /// single quotes, byte-order mark or other JSON5 leniency), checked before anything is decoded.
 /// Errors are `OCIError`s whose messages name the key (`manifests[3].size: …`) and say what was
 /// wrong in JSON's own words, never in Swift's types; the caller adds the file.
-public enum GoJSON {
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+package enum GoJSON {
+    package static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         let checked = try StrictJSON.check(bytes)
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = false
@@ -78,7 +78,7 @@ public enum GoJSON {
         }
     }
 
-    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         try decode(type, from: [UInt8](data))
     }
 }

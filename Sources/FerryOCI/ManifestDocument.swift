@@ -1,15 +1,15 @@
 import Foundation
 
 /// A manifest or index as bytes. The bytes are what gets pushed, so the digest never changes.
-public struct ManifestDocument: Sendable {
+package struct ManifestDocument: Sendable {
     /// Manifests and configs are small; anything larger is refused before it is read into memory.
-    public static let maximumSize = 4 << 20
+    package static let maximumSize = 4 << 20
 
-    public let bytes: [UInt8]
-    public let mediaType: String
-    public let digest: Digest
+    package let bytes: [UInt8]
+    package let mediaType: String
+    package let digest: Digest
 
-    public init(bytes: [UInt8], mediaType: String) {
+    package init(bytes: [UInt8], mediaType: String) {
         self.bytes = bytes
         self.mediaType = mediaType
         self.digest = Digest.of(bytes)
@@ -17,7 +17,7 @@ public struct ManifestDocument: Sendable {
 
     /// Wraps bytes read from `origin` (for messages), taking the media type from the document
     /// itself when `declared` is nil.
-    public init(bytes: [UInt8], declared: String?, origin: String) throws {
+    package init(bytes: [UInt8], declared: String?, origin: String) throws {
         struct Probe: Decodable {
             var mediaType: String?
             var manifests: [Descriptor]?
@@ -36,9 +36,9 @@ public struct ManifestDocument: Sendable {
         self.init(bytes: bytes, mediaType: type)
     }
 
-    public var isIndex: Bool { MediaType.isIndex(mediaType) }
+    package var isIndex: Bool { MediaType.isIndex(mediaType) }
 
-    public func manifest() throws -> ImageManifest {
+    package func manifest() throws -> ImageManifest {
         do {
             return try GoJSON.decode(ImageManifest.self, from: bytes)
         } catch {
@@ -46,7 +46,7 @@ public struct ManifestDocument: Sendable {
         }
     }
 
-    public func index() throws -> ImageIndex {
+    package func index() throws -> ImageIndex {
         do {
             return try GoJSON.decode(ImageIndex.self, from: bytes)
         } catch {
@@ -54,14 +54,14 @@ public struct ManifestDocument: Sendable {
         }
     }
 
-    public var descriptor: Descriptor {
+    package var descriptor: Descriptor {
         Descriptor(mediaType: mediaType, digest: digest, size: Int64(bytes.count))
     }
 }
 
 extension Error {
     /// A one-line account of a decoding error: the coding path and what was wrong.
-    public var shortDescription: String {
+    package var shortDescription: String {
         switch self as? DecodingError {
         case .dataCorrupted(let context)?:
             return path(context) + context.debugDescription

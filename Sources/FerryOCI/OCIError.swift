@@ -1,7 +1,7 @@
 import FerryCore
 /// The one error type of FerryOCI: a malformed digest, reference, media type or document.
-public struct OCIError: FerryError, Equatable {
-    public enum Code: String, Sendable {
+package struct OCIError: FerryError, Equatable {
+    package enum Code: String, Sendable {
         case invalidDigest
         case invalidReference
         case invalidDocument
@@ -9,11 +9,11 @@ public struct OCIError: FerryError, Equatable {
         case unsupportedMediaType
     }
 
-    public var code: Code
-    public var message: String
-    public var hint: String?
+    package var code: Code
+    package var message: String
+    package var hint: String?
 
-    public init(_ code: Code, _ message: String, hint: String? = nil) {
+    package init(_ code: Code, _ message: String, hint: String? = nil) {
         self.code = code
         self.message = message
         self.hint = hint
@@ -22,9 +22,9 @@ public struct OCIError: FerryError, Equatable {
 }
 
 extension OCIError {
-    public var kind: ErrorKind {
+    package var kind: ErrorKind {
         .invalidInput
     }
 
-    public var codeName: String { code.rawValue }
+    package var codeName: String { code.rawValue }
 }

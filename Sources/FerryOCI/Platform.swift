@@ -1,21 +1,21 @@
 /// An image platform, `os/architecture[/variant]`.
-public struct Platform: Hashable, Sendable, Codable, CustomStringConvertible {
-    public var architecture: String
-    public var os: String
-    public var variant: String?
+package struct Platform: Hashable, Sendable, Codable, CustomStringConvertible {
+    package var architecture: String
+    package var os: String
+    package var variant: String?
 
     enum CodingKeys: String, CodingKey {
         case architecture, os, variant
     }
 
-    public init(os: String, architecture: String, variant: String? = nil) {
+    package init(os: String, architecture: String, variant: String? = nil) {
         self.os = os
         self.architecture = architecture
         self.variant = variant
     }
 
     /// Parses `os/arch[/variant]`.
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {
             throw OCIError(.invalidDocument, "'\(text)' is not a platform (expected os/arch[/variant], e.g. linux/amd64)")
@@ -23,7 +23,7 @@ public struct Platform: Hashable, Sendable, Codable, CustomStringConvertible {
         self.init(os: parts[0], architecture: parts[1], variant: parts.count == 3 ? parts[2] : nil)
     }
 
-    public var description: String {
+    package var description: String {
         [os, architecture, variant].compactMap { $0 }.joined(separator: "/")
     }
 }

@@ -1,15 +1,15 @@
 /// An image reference, normalised as Docker does: `nginx` is `docker.io/library/nginx:latest`.
-public struct Reference: Hashable, Sendable, CustomStringConvertible {
-    public static let dockerHub = "docker.io"
+package struct Reference: Hashable, Sendable, CustomStringConvertible {
+    package static let dockerHub = "docker.io"
 
     /// `host[:port]`.
-    public var registry: String
+    package var registry: String
     /// The repository path inside the registry, e.g. `library/nginx`.
-    public var repository: String
-    public var tag: String?
-    public var digest: Digest?
+    package var repository: String
+    package var tag: String?
+    package var digest: Digest?
 
-    public init(registry: String, repository: String, tag: String? = nil, digest: Digest? = nil) throws {
+    package init(registry: String, repository: String, tag: String? = nil, digest: Digest? = nil) throws {
         try Self.validate(repository: repository, in: "\(registry)/\(repository)")
         if let tag { try Self.validate(tag: tag, in: "\(registry)/\(repository):\(tag)") }
         self.registry = registry
@@ -19,7 +19,7 @@ public struct Reference: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses a reference; a missing tag and digest mean `latest`.
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         var rest = Substring(text)
         var digest: Digest?
         if let at = rest.firstIndex(of: "@") {
@@ -54,9 +54,9 @@ public struct Reference: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `registry/repository`.
-    public var name: String { "\(registry)/\(repository)" }
+    package var name: String { "\(registry)/\(repository)" }
 
-    public var description: String {
+    package var description: String {
         var text = name
         if let tag { text += ":" + tag }
         if let digest { text += "@" + digest.string }
@@ -64,12 +64,12 @@ public struct Reference: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The last element of the repository path: `bitnami/nginx` → `nginx`.
-    public var lastPathElement: String {
+    package var lastPathElement: String {
         String(repository.split(separator: "/").last ?? Substring(repository))
     }
 
     /// The charts-syncer relocation rule: `<registry>/<prefix>/<last path element>`, tag and digest kept.
-    public func relocated(registry newRegistry: String, repositoryPrefix prefix: String) throws -> Reference {
+    package func relocated(registry newRegistry: String, repositoryPrefix prefix: String) throws -> Reference {
         let trimmed = prefix.split(separator: "/").joined(separator: "/")
         let repository = trimmed.isEmpty ? lastPathElement : "\(trimmed)/\(lastPathElement)"
         return try Reference(registry: newRegistry, repository: repository, tag: tag, digest: digest)

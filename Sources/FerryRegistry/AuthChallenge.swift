@@ -1,15 +1,15 @@
 /// One `WWW-Authenticate` challenge: `Basic realm="…"` or `Bearer realm="…",service="…",scope="…"`.
-public struct AuthChallenge: Sendable, Equatable {
-    public var scheme: String
-    public var parameters: [String: String]
+package struct AuthChallenge: Sendable, Equatable {
+    package var scheme: String
+    package var parameters: [String: String]
 
-    public var realm: String? { parameters["realm"] }
-    public var service: String? { parameters["service"] }
-    public var scope: String? { parameters["scope"] }
+    package var realm: String? { parameters["realm"] }
+    package var service: String? { parameters["service"] }
+    package var scope: String? { parameters["scope"] }
 
     /// Parses one header value (RFC 7235: `scheme param=value, param="quoted \" value"`). Parsing
     /// stops at the first malformed parameter; what was read until then is kept.
-    public static func parse(_ header: String) -> AuthChallenge? {
+    package static func parse(_ header: String) -> AuthChallenge? {
         let chars = Array(header)
         var i = 0
         func skipSpaces() { while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 } }

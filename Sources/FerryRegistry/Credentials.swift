@@ -1,19 +1,19 @@
 import Foundation
 
 /// A user name and password (or token) for a registry. Printing it never shows the secret.
-public struct Credentials: Sendable, Equatable, CustomStringConvertible {
-    public var username: String
-    public var password: String
+package struct Credentials: Sendable, Equatable, CustomStringConvertible {
+    package var username: String
+    package var password: String
     /// Where they came from, for messages: `--username`, `FERRY_REGISTRY_USERNAME`, `~/.docker/config.json`…
-    public var origin: String
+    package var origin: String
 
-    public init(username: String, password: String, origin: String) {
+    package init(username: String, password: String, origin: String) {
         self.username = username
         self.password = password
         self.origin = origin
     }
 
-    public var description: String { "user '\(username)' (from \(origin))" }
+    package var description: String { "user '\(username)' (from \(origin))" }
 
     var basicHeader: String {
         "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
@@ -23,19 +23,19 @@ public struct Credentials: Sendable, Equatable, CustomStringConvertible {
 /// Finds credentials for a registry host: explicit ones first, then the environment
 /// (`FERRY_REGISTRY_USERNAME` / `FERRY_REGISTRY_PASSWORD`), then the `auths` of Docker's
 /// `config.json` (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`).
-public struct CredentialResolver: Sendable {
-    public static let usernameVariable = "FERRY_REGISTRY_USERNAME"
-    public static let passwordVariable = "FERRY_REGISTRY_PASSWORD"
+package struct CredentialResolver: Sendable {
+    package static let usernameVariable = "FERRY_REGISTRY_USERNAME"
+    package static let passwordVariable = "FERRY_REGISTRY_PASSWORD"
 
-    public var explicit: Credentials?
-    public var environment: [String: String]
+    package var explicit: Credentials?
+    package var environment: [String: String]
 
-    public init(explicit: Credentials? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    package init(explicit: Credentials? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.explicit = explicit
         self.environment = environment
     }
 
-    public func credentials(for host: String) throws -> Credentials? {
+    package func credentials(for host: String) throws -> Credentials? {
         if let explicit { return explicit }
         if let user = environment[Self.usernameVariable], !user.isEmpty {
             guard let password = environment[Self.passwordVariable], !password.isEmpty else {

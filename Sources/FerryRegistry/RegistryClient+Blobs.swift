@@ -3,7 +3,7 @@ import NIOCore
 
 extension RegistryClient {
     /// True when `repository` already has the blob.
-    public func blobExists(_ digest: Digest, in repository: String, access: Access = .push) async throws -> Bool {
+    package func blobExists(_ digest: Digest, in repository: String, access: Access = .push) async throws -> Bool {
         let url = "\(baseURL)/v2/\(repository)/blobs/\(digest)"
         let context = "checking blob \(digest.short) in \(host)/\(repository)"
         let scopes = self.scopes(repository, access)
@@ -19,7 +19,7 @@ extension RegistryClient {
 
     /// Asks the registry to link a blob it holds in `source` into `repository`. False means it did not
     /// (unsupported, or not there): the caller uploads instead.
-    public func mountBlob(_ digest: Digest, into repository: String, from source: String) async throws -> Bool {
+    package func mountBlob(_ digest: Digest, into repository: String, from source: String) async throws -> Bool {
         let url = "\(baseURL)/v2/\(repository)/blobs/uploads/?mount=\(digest)&from=\(source)"
         let scopes = self.scopes(repository, .push) + self.scopes(source, .pull)
         let context = "mounting blob \(digest.short) into \(host)/\(repository)"
@@ -48,7 +48,7 @@ extension RegistryClient {
 
     /// Uploads a blob: POST opens a session, one PUT streams every byte with the digest. `body` is
     /// called again for each attempt; its stream must fail if the bytes do not match `digest`.
-    public func uploadBlob(_ digest: Digest, size: Int64, to repository: String,
+    package func uploadBlob(_ digest: Digest, size: Int64, to repository: String,
                            body: @escaping @Sendable () -> AsyncThrowingStream<ByteBuffer, any Error>,
                            onRetry: @escaping @Sendable (Int, RegistryError) -> Void = { _, _ in }) async throws {
         let scopes = self.scopes(repository, .push)
@@ -80,7 +80,7 @@ extension RegistryClient {
     }
 
     /// Downloads a blob into memory: configs and chart packages, which Helm caps at 100 MiB.
-    public func fetchBlob(_ digest: Digest, from repository: String, limit: Int = 100 << 20) async throws -> [UInt8] {
+    package func fetchBlob(_ digest: Digest, from repository: String, limit: Int = 100 << 20) async throws -> [UInt8] {
         let url = "\(baseURL)/v2/\(repository)/blobs/\(digest)"
         let context = "fetching blob \(digest.short) from \(host)/\(repository)"
         let scopes = self.scopes(repository, .pull)

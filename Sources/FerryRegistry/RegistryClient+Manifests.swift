@@ -2,7 +2,7 @@ import FerryOCI
 
 extension RegistryClient {
     /// The digest `reference` (a tag or digest) points at in `repository`, or nil if there is none.
-    public func manifestDigest(_ reference: String, in repository: String, access: Access = .push) async throws -> Digest? {
+    package func manifestDigest(_ reference: String, in repository: String, access: Access = .push) async throws -> Digest? {
         let url = "\(baseURL)/v2/\(repository)/manifests/\(reference)"
         let context = "checking manifest \(repository):\(reference) on \(host)"
         let scopes = self.scopes(repository, access)
@@ -26,7 +26,7 @@ extension RegistryClient {
     }
 
     /// Fetches a manifest or index as the exact bytes stored.
-    public func fetchManifest(_ reference: String, from repository: String, access: Access = .pull) async throws -> ManifestDocument {
+    package func fetchManifest(_ reference: String, from repository: String, access: Access = .pull) async throws -> ManifestDocument {
         let url = "\(baseURL)/v2/\(repository)/manifests/\(reference)"
         let context = "fetching manifest \(repository):\(reference) from \(host)"
         let scopes = self.scopes(repository, access)
@@ -45,7 +45,7 @@ extension RegistryClient {
     }
 
     /// Stores `document` under `reference` (a tag, or its own digest) with its exact bytes and type.
-    public func putManifest(_ document: ManifestDocument, as reference: String, in repository: String) async throws {
+    package func putManifest(_ document: ManifestDocument, as reference: String, in repository: String) async throws {
         let url = "\(baseURL)/v2/\(repository)/manifests/\(reference)"
         let context = "pushing manifest \(repository):\(reference) to \(host)"
         let scopes = self.scopes(repository, .push)
@@ -63,7 +63,7 @@ extension RegistryClient {
     }
 
     /// The tags of `repository`, following pagination.
-    public func tags(of repository: String) async throws -> [String] {
+    package func tags(of repository: String) async throws -> [String] {
         var url = "\(baseURL)/v2/\(repository)/tags/list"
         var tags: [String] = []
         let scopes = self.scopes(repository, .pull)

@@ -8,17 +8,17 @@ import NIOSSL
 
 /// A client for one registry (distribution spec v2). It learns the scheme and the auth method with
 /// a ping, then serves any number of concurrent requests; bearer tokens are shared through an actor.
-public final class RegistryClient: Sendable {
+package final class RegistryClient: Sendable {
     /// What a request needs: pull (HEAD, GET) or push (also POST, PUT).
-    public enum Access: String, Sendable {
+    package enum Access: String, Sendable {
         case pull = "pull"
         case push = "pull,push"
     }
 
-    public let host: String
+    package let host: String
     /// `http://host` or `https://host`, as decided by the ping.
-    public let baseURL: String
-    public let retry: RetryPolicy
+    package let baseURL: String
+    package let retry: RetryPolicy
     let http: HTTPClient
     let authenticator: Authenticator
     let logger: Logger
@@ -33,12 +33,12 @@ public final class RegistryClient: Sendable {
     }
 
     /// The user the client authenticates as, for messages.
-    public var user: String? { authenticator.credentials?.username }
+    package var user: String? { authenticator.credentials?.username }
 
     // MARK: - HTTP client
 
     /// An HTTP client configured for `security`; one serves every registry of a command.
-    public static func makeHTTPClient(security: TransportSecurity, connectionsPerHost: Int = 8) throws -> HTTPClient {
+    package static func makeHTTPClient(security: TransportSecurity, connectionsPerHost: Int = 8) throws -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         switch security.mode {
         case .httpsUnverified:
@@ -65,7 +65,7 @@ public final class RegistryClient: Sendable {
     }
 
     /// Runs `body` with an HTTP client for `security`, shutting it down afterwards whatever happens.
-    public static func withHTTPClient<T: Sendable>(security: TransportSecurity, connectionsPerHost: Int = 8,
+    package static func withHTTPClient<T: Sendable>(security: TransportSecurity, connectionsPerHost: Int = 8,
                                                    _ body: (HTTPClient) async throws -> T) async throws -> T {
         let http = try makeHTTPClient(security: security, connectionsPerHost: connectionsPerHost)
         let result: T
@@ -83,7 +83,7 @@ public final class RegistryClient: Sendable {
 
     /// Pings `host` and learns how to talk to it. With `allowsPrivateHTTPFallback`, a private host that
     /// does not speak HTTPS is tried again over plain HTTP.
-    public static func connect(host: String, security: TransportSecurity, credentials: Credentials?, http: HTTPClient,
+    package static func connect(host: String, security: TransportSecurity, credentials: Credentials?, http: HTTPClient,
                                retry: RetryPolicy = RetryPolicy(), logger: Logger = Logger(label: "ferry.registry")) async throws -> RegistryClient {
         let authenticator = Authenticator(host: host, credentials: credentials)
         var schemes = [security.scheme]
@@ -247,7 +247,7 @@ public final class RegistryClient: Sendable {
 
     /// A transport error in words: TLS library reasons named plainly, no source paths of the
     /// libraries inside (BoringSSL reports the file and line it failed in).
-    public static func describeTransport(_ error: any Error) -> String {
+    package static func describeTransport(_ error: any Error) -> String {
         let text = String(describing: error)
         let reasons: [(String, String)] = [
             ("WRONG_VERSION_NUMBER", "the server does not speak TLS (a plain-HTTP registry?)"),

@@ -3,8 +3,8 @@ import FerryOCI
 
 /// The one error type of FerryRegistry. Messages name the registry, the repository and, for auth
 /// failures, the user and scope; they never contain a password or token.
-public struct RegistryError: FerryError {
-    public enum Code: String, Sendable {
+package struct RegistryError: FerryError {
+    package enum Code: String, Sendable {
         case unreachable
         case tls
         case unauthorized
@@ -20,18 +20,18 @@ public struct RegistryError: FerryError {
         case invalidCredentials
     }
 
-    public var code: Code
-    public var message: String
-    public var hint: String?
+    package var code: Code
+    package var message: String
+    package var hint: String?
     /// HTTP status, when the error came from a response.
-    public var status: Int?
+    package var status: Int?
     /// `Retry-After` of a 429 or 503, in seconds.
-    public var retryAfterSeconds: Int?
+    package var retryAfterSeconds: Int?
     /// For `unauthorized`: whether credentials were sent (a command advises giving them, or checking them).
-    public var credentialsSent: Bool?
-    public var cause: (any Error)?
+    package var credentialsSent: Bool?
+    package var cause: (any Error)?
 
-    public init(_ code: Code, _ message: String, hint: String? = nil, status: Int? = nil) {
+    package init(_ code: Code, _ message: String, hint: String? = nil, status: Int? = nil) {
         self.code = code
         self.message = message
         self.hint = hint
@@ -40,7 +40,7 @@ public struct RegistryError: FerryError {
 
 
     /// Worth another attempt: the network or the server may recover.
-    public var isTransient: Bool {
+    package var isTransient: Bool {
         switch code {
         case .unreachable, .rateLimited, .server: return true
         default: return false
@@ -63,9 +63,9 @@ struct RegistryErrorBody: Decodable {
 }
 
 extension RegistryError {
-    public var kind: ErrorKind {
+    package var kind: ErrorKind {
         .registry
     }
 
-    public var codeName: String { code.rawValue }
+    package var codeName: String { code.rawValue }
 }

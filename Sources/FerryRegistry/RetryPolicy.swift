@@ -1,19 +1,18 @@
 /// Bounded retries with exponential backoff and jitter; `Retry-After` is honoured up to a cap.
-public struct RetryPolicy: Sendable {
-    public var attempts: Int
-    public var baseDelay: Duration
-    public var maximumDelay: Duration
+package struct RetryPolicy: Sendable {
+    package var attempts: Int
+    package var baseDelay: Duration
+    package var maximumDelay: Duration
 
-    public init(attempts: Int = 5, baseDelay: Duration = .milliseconds(250), maximumDelay: Duration = .seconds(30)) {
+    package init(attempts: Int = 5, baseDelay: Duration = .milliseconds(250), maximumDelay: Duration = .seconds(30)) {
         self.attempts = max(1, attempts)
         self.baseDelay = baseDelay
         self.maximumDelay = maximumDelay
     }
 
-    public static let none = RetryPolicy(attempts: 1)
 
     /// The pause before attempt `attempt + 1` (attempts count from 1).
-    public func delay(after attempt: Int, retryAfter: Duration? = nil) -> Duration {
+    package func delay(after attempt: Int, retryAfter: Duration? = nil) -> Duration {
         if let retryAfter { return min(retryAfter, maximumDelay) }
         let exponential = baseDelay * (1 << min(attempt - 1, 16))
         let jittered = exponential * Double.random(in: 0.8...1.2)
@@ -21,7 +20,7 @@ public struct RetryPolicy: Sendable {
     }
 
     /// Runs `body`, retrying transient registry errors.
-    public func run<T: Sendable>(onRetry: @Sendable (Int, RegistryError) -> Void = { _, _ in },
+    package func run<T: Sendable>(onRetry: @Sendable (Int, RegistryError) -> Void = { _, _ in },
                                  _ body: @Sendable () async throws -> T) async throws -> T {
         var attempt = 1
         while true {
@@ -38,7 +37,7 @@ public struct RetryPolicy: Sendable {
 
 extension RegistryError {
     /// Seconds the server asked us to wait (429/503 `Retry-After`), carried in the hint-free field below.
-    public var retryAfter: Duration? {
+    package var retryAfter: Duration? {
         retryAfterSeconds.map { .seconds($0) }
     }
 }

@@ -1,7 +1,7 @@
 /// How Ferry talks to a registry: HTTPS (verified against the system roots or a CA file, or not
 /// verified at all), or plain HTTP.
-public struct TransportSecurity: Sendable, Equatable {
-    public enum Mode: Sendable, Equatable {
+package struct TransportSecurity: Sendable, Equatable {
+    package enum Mode: Sendable, Equatable {
         /// HTTPS with certificate verification (the default).
         case https
         /// HTTPS without verification (`--insecure`).
@@ -10,23 +10,23 @@ public struct TransportSecurity: Sendable, Equatable {
         case plainHTTP
     }
 
-    public var mode: Mode
+    package var mode: Mode
     /// A PEM file of extra CA certificates (`--ca-file`).
-    public var caFile: String?
+    package var caFile: String?
     /// Try HTTPS, and fall back to plain HTTP when the host is loopback or a private address and
     /// HTTPS cannot be spoken there (charts-syncer's behaviour, kept for its configs).
-    public var allowsPrivateHTTPFallback: Bool
+    package var allowsPrivateHTTPFallback: Bool
 
-    public init(mode: Mode = .https, caFile: String? = nil, allowsPrivateHTTPFallback: Bool = false) {
+    package init(mode: Mode = .https, caFile: String? = nil, allowsPrivateHTTPFallback: Bool = false) {
         self.mode = mode
         self.caFile = caFile
         self.allowsPrivateHTTPFallback = allowsPrivateHTTPFallback
     }
 
-    public var scheme: String { mode == .plainHTTP ? "http" : "https" }
+    package var scheme: String { mode == .plainHTTP ? "http" : "https" }
 
     /// Loopback, `localhost`, `*.local`, or an RFC 1918 address.
-    public static func isPrivate(host: String) -> Bool {
+    package static func isPrivate(host: String) -> Bool {
         var name = host
         if name.hasPrefix("[") {
             return name.hasPrefix("[::1]")

@@ -6,13 +6,13 @@ import NIOHTTP1
 /// Plain HTTP(S) requests for chart repositories (index.yaml, ChartMuseum and Harbor chart APIs),
 /// with the same TLS options, retries and error messages as the registry client. No cookies are
 /// kept (Harbor refuses replayed session cookies on API calls).
-public final class WebClient: Sendable {
-    public struct Response: Sendable {
-        public var status: Int
-        public var headers: [(String, String)]
-        public var body: [UInt8]
+package final class WebClient: Sendable {
+    package struct Response: Sendable {
+        package var status: Int
+        package var headers: [(String, String)]
+        package var body: [UInt8]
 
-        public func header(_ name: String) -> String? {
+        package func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
     }
@@ -21,14 +21,14 @@ public final class WebClient: Sendable {
     let retry: RetryPolicy
     let credentials: Credentials?
 
-    public init(http: HTTPClient, credentials: Credentials?, retry: RetryPolicy = RetryPolicy()) {
+    package init(http: HTTPClient, credentials: Credentials?, retry: RetryPolicy = RetryPolicy()) {
         self.http = http
         self.credentials = credentials
         self.retry = retry
     }
 
     /// Sends a request; transport failures and 5xx/429 are retried, other statuses are returned.
-    public func send(_ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+    package func send(_ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
                      context: String) async throws -> Response {
         guard let host = URL(string: url)?.host else {
             throw RegistryError(.protocolViolation, "\(context): '\(url)' is not a valid URL")
@@ -65,7 +65,7 @@ public final class WebClient: Sendable {
     }
 
     /// The start of a response body, for messages.
-    public static func summary(_ body: [UInt8]) -> String {
+    package static func summary(_ body: [UInt8]) -> String {
         let text = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? "(empty body)" : text
     }

@@ -4,8 +4,8 @@ import Foundation
 /// (`<name>-X.Y.Z.bundle.tar` as upstream charts-syncer writes, `<name>_<version>.bundle.tar` as
 /// the DaoCloud fork does, or anything else: the chart's own Chart.yaml says what it is). Other
 /// files are passed over with a warning, never a crash.
-public enum BundleDiscovery {
-    public static func discover(in directory: String) throws -> (bundles: [String], warnings: [String]) {
+package enum BundleDiscovery {
+    package static func discover(in directory: String) throws -> (bundles: [String], warnings: [String]) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw SyncError(.invalidConfig, "source.intermediateBundlesPath '\(directory)' is not a directory",
@@ -27,7 +27,7 @@ public enum BundleDiscovery {
     }
 
     /// Name and version from a bundle's file name, when it follows one of charts-syncer's patterns.
-    public static func nameAndVersion(fileName: String) -> (name: String, version: String)? {
+    package static func nameAndVersion(fileName: String) -> (name: String, version: String)? {
         guard fileName.hasSuffix(".bundle.tar") else { return nil }
         let stem = String(fileName.dropLast(".bundle.tar".count))
         if let underscore = stem.lastIndex(of: "_") {

@@ -4,8 +4,8 @@ import Foundation
 
 /// `kind: CHARTMUSEUM` (`POST <url>/api/charts`) and `kind: HARBOR` (Harbor ≤ 2.7's chart
 /// repository, `POST /api/chartrepo/<project>/charts`): one multipart upload with the field `chart`.
-public struct ChartMuseumPublisher: ChartPublisher {
-    public enum Flavor: Sendable {
+package struct ChartMuseumPublisher: ChartPublisher {
+    package enum Flavor: Sendable {
         case chartmuseum
         case harbor
     }
@@ -15,7 +15,7 @@ public struct ChartMuseumPublisher: ChartPublisher {
     let flavor: Flavor
     let web: WebClient
 
-    public init(url: String, flavor: Flavor, web: WebClient) throws {
+    package init(url: String, flavor: Flavor, web: WebClient) throws {
         var base = url
         while base.hasSuffix("/") { base.removeLast() }
         repositoryURL = base
@@ -33,11 +33,11 @@ public struct ChartMuseumPublisher: ChartPublisher {
         }
     }
 
-    public func location(name: String, version: String) -> String {
+    package func location(name: String, version: String) -> String {
         "\(repositoryURL) (\(name) \(version))"
     }
 
-    public func contains(name: String, version: String) async throws -> Bool {
+    package func contains(name: String, version: String) async throws -> Bool {
         let response = try await web.send("GET", repositoryURL + "/index.yaml", context: "reading \(repositoryURL)/index.yaml")
         if response.status == 404 && flavor == .harbor {
             throw try await harborWithoutChartRepository()
@@ -49,7 +49,7 @@ public struct ChartMuseumPublisher: ChartPublisher {
         return try ChartRepositoryIndex(yaml: response.body, origin: repositoryURL + "/index.yaml").contains(name: name, version: version)
     }
 
-    public func publish(name: String, version: String, package: [UInt8], chartYAML: [UInt8], force: Bool) async throws {
+    package func publish(name: String, version: String, package: [UInt8], chartYAML: [UInt8], force: Bool) async throws {
         let boundary = "ferry-" + UUID().uuidString
         var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"chart\"; filename=\"\(name)-\(version).tgz\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
         body += package

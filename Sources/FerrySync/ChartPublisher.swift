@@ -7,7 +7,7 @@ import Foundation
 
 /// Where relocated charts are published: a directory, a ChartMuseum or Harbor chart repository,
 /// or an OCI registry.
-public protocol ChartPublisher: Sendable {
+package protocol ChartPublisher: Sendable {
     /// Where a chart would land, for plans and reports.
     func location(name: String, version: String) -> String
     /// True when the repository already has this chart version.
@@ -19,28 +19,28 @@ public protocol ChartPublisher: Sendable {
 }
 
 extension ChartPublisher {
-    public func checkUsable() async throws {}
+    package func checkUsable() async throws {}
 }
 
 /// A chart publish that failed, as a person can act on it.
-public struct PublishError: FerryError {
-    public enum Code: String, Sendable {
+package struct PublishError: FerryError {
+    package enum Code: String, Sendable {
         /// The repository already has the version (a command may offer to replace it).
         case exists
         /// The repository cannot be used or refused the chart.
         case rejected
     }
 
-    public var code: Code
-    public var message: String
-    public var hint: String?
+    package var code: Code
+    package var message: String
+    package var hint: String?
 
-    public init(_ code: Code = .rejected, _ message: String, hint: String? = nil) {
+    package init(_ code: Code = .rejected, _ message: String, hint: String? = nil) {
         self.code = code
         self.message = message
         self.hint = hint
     }
 
-    public var kind: ErrorKind { .failed }
-    public var codeName: String { code.rawValue }
+    package var kind: ErrorKind { .failed }
+    package var codeName: String { code.rawValue }
 }

@@ -9,59 +9,59 @@ import AsyncHTTPClient
 /// `ferry sync`: the charts-syncer job. Every bundle's chart is relocated and packaged, every image
 /// of every chart goes through one push plan (blobs shared between bundles are sent once), and a
 /// chart is published only after all its images are in the registry.
-public struct ChartSyncer: Sendable {
-    public struct Options: Sendable {
-        public var dryRun = false
-        public var force = false
-        public var skipImages = false
-        public var latestVersionOnly = false
-        public var insecure = false
-        public var concurrency = 4
-        public var environment: [String: String] = [:]
-        public var workingDirectory = FileManager.default.currentDirectoryPath
-        public var cacheDirectory: String?
+package struct ChartSyncer: Sendable {
+    package struct Options: Sendable {
+        package var dryRun = false
+        package var force = false
+        package var skipImages = false
+        package var latestVersionOnly = false
+        package var insecure = false
+        package var concurrency = 4
+        package var environment: [String: String] = [:]
+        package var workingDirectory = FileManager.default.currentDirectoryPath
+        package var cacheDirectory: String?
         /// How to allow a refused tag move, in the caller's words (the sync command names its flag).
-        public var refusedTagMoveAdvice = "the tag may be moved only when asked for explicitly"
+        package var refusedTagMoveAdvice = "the tag may be moved only when asked for explicitly"
 
-        public init() {}
+        package init() {}
     }
 
     /// One chart, planned.
-    public struct ChartPlan: Sendable {
-        public var bundle: String
-        public var name: String
-        public var version: String
-        public var images: [ImageRelocation]
-        public var edits: [ValueEdit]
-        public var package: [UInt8]
-        public var chartYAML: [UInt8]
-        public var destination: String
-        public var alreadyPresent: Bool
-        public var skipImages: Bool
+    package struct ChartPlan: Sendable {
+        package var bundle: String
+        package var name: String
+        package var version: String
+        package var images: [ImageRelocation]
+        package var edits: [ValueEdit]
+        package var package: [UInt8]
+        package var chartYAML: [UInt8]
+        package var destination: String
+        package var alreadyPresent: Bool
+        package var skipImages: Bool
         var entries: [PushPlan.Entry]
     }
 
     /// Everything that would be done; nothing has been changed when it is made.
-    public struct Plan: Sendable {
-        public var charts: [ChartPlan]
-        public var failures: [SyncReport.Chart]
-        public var push: PushPlan
-        public var probe: PushProbe?
-        public var warnings: [String]
+    package struct Plan: Sendable {
+        package var charts: [ChartPlan]
+        package var failures: [SyncReport.Chart]
+        package var push: PushPlan
+        package var probe: PushProbe?
+        package var warnings: [String]
     }
 
-    public let config: SyncConfig
-    public let options: Options
-    public let events: PushEventSink
+    package let config: SyncConfig
+    package let options: Options
+    package let events: PushEventSink
 
-    public init(config: SyncConfig, options: Options, events: @escaping PushEventSink = { _ in }) {
+    package init(config: SyncConfig, options: Options, events: @escaping PushEventSink = { _ in }) {
         self.config = config
         self.options = options
         self.events = events
     }
 
     /// Plans, then (unless a dry run) applies. The HTTP client lives for the whole run.
-    public func run() async throws -> (plan: Plan, report: SyncReport) {
+    package func run() async throws -> (plan: Plan, report: SyncReport) {
         let tls = TransportSecurity(mode: options.insecure ? .httpsUnverified : .https, allowsPrivateHTTPFallback: true)
         return try await RegistryClient.withHTTPClient(security: tls, connectionsPerHost: options.concurrency) { http in
             try await run(http: http, security: tls)

@@ -8,13 +8,13 @@ import Synchronization
 /// Applies a push plan: every missing blob of every image through one bounded pool, each blob sent
 /// once and mounted into the other repositories that need it, then the manifests of the images
 /// whose blobs are all in place. A rerun skips whatever the registry already has.
-public struct ImagePusher: Sendable {
-    public var client: RegistryClient
-    public var compressor: LayerCompressor
-    public var concurrency: Int
-    public var events: PushEventSink
+package struct ImagePusher: Sendable {
+    package var client: RegistryClient
+    package var compressor: LayerCompressor
+    package var concurrency: Int
+    package var events: PushEventSink
 
-    public init(client: RegistryClient, compressor: LayerCompressor, concurrency: Int, events: @escaping PushEventSink) {
+    package init(client: RegistryClient, compressor: LayerCompressor, concurrency: Int, events: @escaping PushEventSink) {
         self.client = client
         self.compressor = compressor
         self.concurrency = max(1, concurrency)
@@ -22,42 +22,42 @@ public struct ImagePusher: Sendable {
     }
 
     /// What to do when a target tag already points at other bytes.
-    public enum TagMovePolicy: Sendable {
+    package enum TagMovePolicy: Sendable {
         /// Refuse the image; `hint` says how to allow it (the command's own flag).
         case refuse(hint: String)
         case allow
     }
 
-    public struct Report: Sendable, Codable {
-        public struct Image: Sendable, Codable {
-            public enum Status: String, Sendable, Codable {
+    package struct Report: Sendable, Codable {
+        package struct Image: Sendable, Codable {
+            package enum Status: String, Sendable, Codable {
                 case pushed, unchanged, failed
                 /// Pushed over a tag that pointed at another digest (allowed by the policy).
                 case moved
             }
 
-            public var reference: String
-            public var source: String
-            public var digest: String
-            public var status: Status
+            package var reference: String
+            package var source: String
+            package var digest: String
+            package var status: Status
             /// For `moved`, and for a refused move: the digest the tag pointed at before.
-            public var previousDigest: String?
-            public var error: String?
+            package var previousDigest: String?
+            package var error: String?
         }
 
-        public var images: [Image] = []
-        public var blobsUploaded = 0
-        public var blobsMounted = 0
-        public var blobsPresent = 0
-        public var bytesUploaded: Int64 = 0
-        public var failures: [String] = []
+        package var images: [Image] = []
+        package var blobsUploaded = 0
+        package var blobsMounted = 0
+        package var blobsPresent = 0
+        package var bytesUploaded: Int64 = 0
+        package var failures: [String] = []
 
-        public var succeeded: Bool { failures.isEmpty }
+        package var succeeded: Bool { failures.isEmpty }
 
-        public func count(_ status: Image.Status) -> Int { images.filter { $0.status == status }.count }
+        package func count(_ status: Image.Status) -> Int { images.filter { $0.status == status }.count }
     }
 
-    public func push(_ plan: PushPlan, probe: PushProbe, tagMoves: TagMovePolicy) async -> Report {
+    package func push(_ plan: PushPlan, probe: PushProbe, tagMoves: TagMovePolicy) async -> Report {
         let report = Mutex(Report())
         let failedBlobs = Mutex<[Digest: String]>([:])
 

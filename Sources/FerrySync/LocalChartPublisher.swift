@@ -6,18 +6,18 @@ import Foundation
 /// `kind: LOCAL`: `<name>-<version>.tgz` files in a directory, each written atomically, and an
 /// `index.yaml` kept current as `helm repo index --merge` would, so the directory can be served
 /// as a chart repository as it is.
-public actor LocalChartPublisher: ChartPublisher {
-    public let directory: String
+package actor LocalChartPublisher: ChartPublisher {
+    package let directory: String
 
-    public init(directory: String) {
+    package init(directory: String) {
         self.directory = directory
     }
 
-    nonisolated public func location(name: String, version: String) -> String {
+    nonisolated package func location(name: String, version: String) -> String {
         "\(directory)/\(name)-\(version).tgz"
     }
 
-    public func contains(name: String, version: String) async throws -> Bool {
+    package func contains(name: String, version: String) async throws -> Bool {
         FileManager.default.fileExists(atPath: location(name: name, version: version))
     }
 
@@ -32,7 +32,7 @@ public actor LocalChartPublisher: ChartPublisher {
     }
 
     /// A dry run's check that publishing could work: the directory exists and is writable, or can be made.
-    public func checkUsable() async throws {
+    package func checkUsable() async throws {
         var existing = (directory as NSString).standardizingPath
         while !FileManager.default.fileExists(atPath: existing) && existing != "/" {
             existing = (existing as NSString).deletingLastPathComponent
@@ -44,7 +44,7 @@ public actor LocalChartPublisher: ChartPublisher {
         }
     }
 
-    public func publish(name: String, version: String, package: [UInt8], chartYAML: [UInt8], force: Bool) async throws {
+    package func publish(name: String, version: String, package: [UInt8], chartYAML: [UInt8], force: Bool) async throws {
         let path = try packagePath(name: name, version: version)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if FileManager.default.fileExists(atPath: path) && !force {

@@ -6,26 +6,26 @@ import NIOCore
 
 /// `kind: OCI`: the chart pushed as `helm push` does, to `<host>/<path>/<name>:<version>` with
 /// `+` in the version written as `_`.
-public struct OCIChartPublisher: ChartPublisher {
+package struct OCIChartPublisher: ChartPublisher {
     let client: RegistryClient
     let path: String
 
-    public init(client: RegistryClient, path: String) {
+    package init(client: RegistryClient, path: String) {
         self.client = client
         self.path = path.split(separator: "/").joined(separator: "/")
     }
 
     func repository(_ name: String) -> String { path.isEmpty ? name : "\(path)/\(name)" }
 
-    public func location(name: String, version: String) -> String {
+    package func location(name: String, version: String) -> String {
         "oci://\(client.host)/\(repository(name)):\(version.replacingOccurrences(of: "+", with: "_"))"
     }
 
-    public func contains(name: String, version: String) async throws -> Bool {
+    package func contains(name: String, version: String) async throws -> Bool {
         try await client.manifestDigest(version.replacingOccurrences(of: "+", with: "_"), in: repository(name), access: .pull) != nil
     }
 
-    public func publish(name: String, version: String, package: [UInt8], chartYAML: [UInt8], force: Bool) async throws {
+    package func publish(name: String, version: String, package: [UInt8], chartYAML: [UInt8], force: Bool) async throws {
         let artifact = try ChartArtifact(chartYAML: chartYAML, package: package, origin: "\(name)-\(version).tgz")
         let repository = repository(name)
         if !force, let existing = try await client.manifestDigest(artifact.tag, in: repository), existing != artifact.manifest.digest {

@@ -2,17 +2,17 @@ import FerryOCI
 
 /// What the push engine reports as it works. Renderers (progress bar, plain lines, JSON lines)
 /// live in FerryCommands.
-public enum PushEvent: Sendable {
-    public enum BlobOutcome: String, Sendable {
+package enum PushEvent: Sendable {
+    package enum BlobOutcome: String, Sendable {
         case uploaded, mounted, present
     }
 
-    public enum ImageOutcome: Sendable, Equatable {
+    package enum ImageOutcome: Sendable, Equatable {
         case pushed, unchanged
         /// Pushed over a tag that pointed at `from`.
         case moved(from: Digest)
 
-        public var name: String {
+        package var name: String {
             switch self {
             case .pushed: "pushed"
             case .unchanged: "unchanged"
@@ -33,4 +33,4 @@ public enum PushEvent: Sendable {
     case imageFailed(reference: String, message: String)
 }
 
-public typealias PushEventSink = @Sendable (PushEvent) -> Void
+package typealias PushEventSink = @Sendable (PushEvent) -> Void

@@ -2,48 +2,48 @@ import FerryArchive
 import FerryOCI
 
 /// Where images go: `<registry>/<repositoryPrefix>/<last path element>:<tag>`, the charts-syncer rule.
-public struct PushTarget: Sendable {
-    public var registry: String
-    public var repositoryPrefix: String
+package struct PushTarget: Sendable {
+    package var registry: String
+    package var repositoryPrefix: String
 
-    public init(registry: String, repositoryPrefix: String) {
+    package init(registry: String, repositoryPrefix: String) {
         self.registry = registry
         self.repositoryPrefix = repositoryPrefix
     }
 }
 
 /// One image of the plan with the references it will have in the target registry.
-public struct PlannedImage: Sendable {
-    public var image: ArchivedImage
+package struct PlannedImage: Sendable {
+    package var image: ArchivedImage
     /// The file the image came from.
-    public var source: String
-    public var targets: [Reference]
+    package var source: String
+    package var targets: [Reference]
 }
 
 /// One blob of the plan, with every target repository that needs it.
-public struct PlannedBlob: Sendable {
-    public var blob: ArchivedBlob
-    public var repositories: [String]
+package struct PlannedBlob: Sendable {
+    package var blob: ArchivedBlob
+    package var repositories: [String]
 }
 
 /// Every image of every source, with each blob listed once however many images share it. Pure:
 /// making a plan reads the archives but contacts nothing.
-public struct PushPlan: Sendable {
-    public var registry: String
-    public var images: [PlannedImage]
-    public var blobs: [PlannedBlob]
+package struct PushPlan: Sendable {
+    package var registry: String
+    package var images: [PlannedImage]
+    package var blobs: [PlannedBlob]
     /// Images that cannot be pushed because they have no name; each fails on its own.
-    public var unnamed: [PlannedImage] = []
+    package var unnamed: [PlannedImage] = []
 
-    public var totalBytes: Int64 { blobs.reduce(0) { $0 + $1.blob.size } }
+    package var totalBytes: Int64 { blobs.reduce(0) { $0 + $1.blob.size } }
 
     /// An image to push, from `source`, under each of `targets`.
-    public struct Entry: Sendable {
-        public var image: ArchivedImage
-        public var source: String
-        public var targets: [Reference]
+    package struct Entry: Sendable {
+        package var image: ArchivedImage
+        package var source: String
+        package var targets: [Reference]
 
-        public init(image: ArchivedImage, source: String, targets: [Reference]) {
+        package init(image: ArchivedImage, source: String, targets: [Reference]) {
             self.image = image
             self.source = source
             self.targets = targets
@@ -51,7 +51,7 @@ public struct PushPlan: Sendable {
     }
 
     /// Every image of every source, named by the relocation rule.
-    public init(sources: [ImageSource], target: PushTarget) throws {
+    package init(sources: [ImageSource], target: PushTarget) throws {
         var entries: [Entry] = []
         var unnamed: [PlannedImage] = []
         for source in sources {
@@ -75,7 +75,7 @@ public struct PushPlan: Sendable {
     }
 
     /// Explicit images and names; a name given to two different images is an error.
-    public init(registry: String, entries: [Entry]) throws {
+    package init(registry: String, entries: [Entry]) throws {
         self.registry = registry
         images = []
         blobs = []

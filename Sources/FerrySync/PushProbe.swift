@@ -5,29 +5,29 @@ import FerryRegistry
 import Synchronization
 
 /// What the target registry already holds, found with HEAD requests only.
-public struct PushProbe: Sendable {
-    public struct Summary: Sendable, Codable {
-        public var images: Int
-        public var imagesPresent: Int
-        public var blobs: Int
-        public var blobsPresent: Int
-        public var blobsToSend: Int
-        public var bytesToSend: Int64
-        public var bytesPresent: Int64
+package struct PushProbe: Sendable {
+    package struct Summary: Sendable, Codable {
+        package var images: Int
+        package var imagesPresent: Int
+        package var blobs: Int
+        package var blobsPresent: Int
+        package var blobsToSend: Int
+        package var bytesToSend: Int64
+        package var bytesPresent: Int64
         /// Blobs that are in some target repository already and only need linking into another.
-        public var blobsToMount: Int
+        package var blobsToMount: Int
         /// Target tags that point at another digest now: pushing would move them.
-        public var tagMoves: Int
+        package var tagMoves: Int
     }
 
     /// `digest → repositories that have it`.
-    public var blobsPresent: [Digest: Set<String>]
+    package var blobsPresent: [Digest: Set<String>]
     /// `target reference → digest it points at now`.
-    public var manifests: [String: Digest]
-    public var summary: Summary
+    package var manifests: [String: Digest]
+    package var summary: Summary
 
     /// Asks the registry about every blob in every repository and every target tag, `concurrency` at a time.
-    public static func run(_ plan: PushPlan, client: RegistryClient, access: RegistryClient.Access,
+    package static func run(_ plan: PushPlan, client: RegistryClient, access: RegistryClient.Access,
                            concurrency: Int) async throws -> PushProbe {
         struct Check: Sendable {
             var digest: Digest
@@ -90,7 +90,7 @@ public struct PushProbe: Sendable {
     }
 
     /// The digest `target`'s tag points at now when that is not `image`: pushing would move the tag.
-    public func tagMove(_ target: Reference, to image: ArchivedImage) -> Digest? {
+    package func tagMove(_ target: Reference, to image: ArchivedImage) -> Digest? {
         guard target.tag != nil, let now = manifests[target.description], now != image.root.digest else { return nil }
         return now
     }

@@ -1,9 +1,10 @@
+import FerryCharts
 import Foundation
 
 extension SyncConfig {
     /// Finds the config as charts-syncer does when `--config` is not given: `charts-syncer.yaml`
     /// (or `.yml`, `.json`) in `$HOME` first, then in the current directory.
-    public static func defaultPath(environment: [String: String], currentDirectory: String) -> String? {
+    package static func defaultPath(environment: [String: String], currentDirectory: String) -> String? {
         var directories: [String] = []
         if let home = environment["HOME"], !home.isEmpty { directories.append(home) }
         directories.append(currentDirectory)
@@ -17,7 +18,7 @@ extension SyncConfig {
     }
 
     /// Reads, applies the environment, and validates.
-    public static func load(path: String, environment: [String: String]) throws -> SyncConfig {
+    package static func load(path: String, environment: [String: String]) throws -> SyncConfig {
         var status = stat()
         guard stat(path, &status) == 0 else {
             throw SyncError(.invalidConfig, "cannot read the config file \(path): \(String(cString: strerror(errno)))")
@@ -40,7 +41,7 @@ extension SyncConfig {
 
     /// The credential overrides of charts-syncer: an environment variable beats the file, and the
     /// legacy `SOURCE_AUTH_*` / `TARGET_AUTH_*` names still work.
-    public mutating func applyEnvironment(_ environment: [String: String]) {
+    package mutating func applyEnvironment(_ environment: [String: String]) {
         func env(_ names: String...) -> String? {
             for name in names { if let value = environment[name], !value.isEmpty { return value } }
             return nil
@@ -76,7 +77,7 @@ extension SyncConfig {
 
     /// charts-syncer's validation rules, plus what Ferry needs: bundles as the source and a chart
     /// repository as the target.
-    public func validate() throws {
+    package func validate() throws {
         if source.repo != nil && source.intermediateBundlesPath != nil {
             throw SyncError(.invalidConfig, "\(origin): source has both 'repo' and 'intermediateBundlesPath'; give one")
         }
@@ -148,11 +149,9 @@ extension SyncConfig {
         return true
     }
 
-    public var relocation: FerryCharts.RelocationRule {
+    package var relocation: FerryCharts.RelocationRule {
         RelocationRule(registry: target.containerRegistry, repositoryPrefix: target.containerRepository,
                        prefixRegistry: target.containerPrefixRegistry, prefixRepository: target.containerPrefixRepository,
                        appendOriginRegistry: target.appendOriginRegistry)
     }
 }
-
-import FerryCharts

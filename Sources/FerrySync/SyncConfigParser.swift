@@ -5,7 +5,7 @@ import Yams
 extension SyncConfig {
     /// Reads a config strictly, as charts-syncer does: camelCase or snake_case keys, `kind` by name
     /// or number, and any unknown key an error naming the key and its line.
-    public init(yaml text: String, origin: String) throws {
+    package init(yaml text: String, origin: String) throws {
         self.init()
         self.origin = origin
         let root: Node?

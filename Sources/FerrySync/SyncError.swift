@@ -2,8 +2,8 @@ import FerryCore
 import FerryOCI
 
 /// The one error type of FerrySync: a plan that cannot be made or applied.
-public struct SyncError: FerryError {
-    public enum Code: String, Sendable {
+package struct SyncError: FerryError {
+    package enum Code: String, Sendable {
         case conflictingTargets
         case invalidTarget
         case failed
@@ -11,11 +11,11 @@ public struct SyncError: FerryError {
         case unsupported
     }
 
-    public var code: Code
-    public var message: String
-    public var hint: String?
+    package var code: Code
+    package var message: String
+    package var hint: String?
 
-    public init(_ code: Code, _ message: String, hint: String? = nil) {
+    package init(_ code: Code, _ message: String, hint: String? = nil) {
         self.code = code
         self.message = message
         self.hint = hint
@@ -24,9 +24,9 @@ public struct SyncError: FerryError {
 }
 
 extension SyncError {
-    public var kind: ErrorKind {
+    package var kind: ErrorKind {
         code == .failed ? .failed : .invalidInput
     }
 
-    public var codeName: String { code.rawValue }
+    package var codeName: String { code.rawValue }
 }

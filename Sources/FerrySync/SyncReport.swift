@@ -1,8 +1,8 @@
 import FerryCharts
 
 /// What `ferry sync` did, chart by chart.
-public struct SyncReport: Sendable, Codable {
-    public enum Status: String, Sendable, Codable {
+package struct SyncReport: Sendable, Codable {
+    package enum Status: String, Sendable, Codable {
         /// Dry run: what would happen.
         case planned
         case published
@@ -11,25 +11,25 @@ public struct SyncReport: Sendable, Codable {
         case failed
     }
 
-    public struct Chart: Sendable, Codable {
-        public var bundle: String
-        public var name: String?
-        public var version: String?
-        public var status: Status
-        public var destination: String?
-        public var error: String?
+    package struct Chart: Sendable, Codable {
+        package var bundle: String
+        package var name: String?
+        package var version: String?
+        package var status: Status
+        package var destination: String?
+        package var error: String?
         /// The error's code name (`exists`, …), so a command can add its advice.
-        public var errorCode: String?
+        package var errorCode: String?
         /// `source → target` for each image.
-        public var images: [String] = []
-        public var edits: [String] = []
+        package var images: [String] = []
+        package var edits: [String] = []
     }
 
-    public var charts: [Chart] = []
-    public var images: ImagePusher.Report?
-    public var warnings: [String] = []
+    package var charts: [Chart] = []
+    package var images: ImagePusher.Report?
+    package var warnings: [String] = []
 
-    public var succeeded: Bool {
+    package var succeeded: Bool {
         charts.allSatisfy { $0.status != .failed } && (images?.succeeded ?? true)
     }
 }

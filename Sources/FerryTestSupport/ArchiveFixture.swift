@@ -4,7 +4,7 @@ import FerryOCI
 import Foundation
 
 /// Writes test images in the styles of every tool that makes image archives.
-public enum ArchiveStyle: String, Sendable, CaseIterable {
+package enum ArchiveStyle: String, Sendable, CaseIterable {
     /// go-containerregistry / charts-syncer bundles: config `sha256:<hex>`, layers `<hex>.tar.gz`, manifest.json last.
     case ggcr
     /// Docker ≤ 24 `docker save`: `<id>/layer.tar` uncompressed, repeated layers as symlinks, `repositories`.
@@ -19,9 +19,9 @@ public enum ArchiveStyle: String, Sendable, CaseIterable {
     case ociDirectory
 }
 
-public enum ArchiveFixture {
+package enum ArchiveFixture {
     /// Writes `images` in `style` to `path` (a file, or a directory for `.ociDirectory`).
-    public static func write(_ images: [TestImage], style: ArchiveStyle, to path: String) throws {
+    package static func write(_ images: [TestImage], style: ArchiveStyle, to path: String) throws {
         switch style {
         case .ociDirectory:
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -39,7 +39,7 @@ public enum ArchiveFixture {
     }
 
     /// The archive in memory (for nesting in bundles).
-    public static func bytes(_ images: [TestImage], style: ArchiveStyle) throws -> [UInt8] {
+    package static func bytes(_ images: [TestImage], style: ArchiveStyle) throws -> [UInt8] {
         let sink = MemorySink()
         try write(images, style: style, into: TarWriter(writingTo: sink))
         return sink.bytes
@@ -140,7 +140,7 @@ public enum ArchiveFixture {
     }
 
     /// A multi-platform image: one OCI index over one manifest per platform, in an OCI layout tar.
-    public static func writeMultiPlatform(name: String, platforms: [Platform], to path: String) throws -> (index: [UInt8], images: [TestImage]) {
+    package static func writeMultiPlatform(name: String, platforms: [Platform], to path: String) throws -> (index: [UInt8], images: [TestImage]) {
         let images = platforms.map { TestImage.make(name, layerSizes: [1024], platform: $0) }
         var files: [(String, [UInt8])] = [("oci-layout", Array("{\"imageLayoutVersion\":\"1.0.0\"}".utf8))]
         var children: [String] = []

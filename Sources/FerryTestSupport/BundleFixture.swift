@@ -1,14 +1,15 @@
 import FerryArchive
 import FerryCore
+import FerryOCI
 import Foundation
 
 /// Writes a vendor bundle (`<name>.bundle.tar`) as charts-syncer does: `hints.yaml`, the chart files
 /// under `original-chart/`, then `images.tar` (a go-containerregistry archive), all plain ustar.
 /// Images made with `goNulls` are written with Go's `null` lists (see `TestImage.goNulls`).
-public enum BundleFixture {
+package enum BundleFixture {
     /// `imagesTar`, when given, is stored as `images.tar` instead of the archive of `images` (for
     /// bundles whose images.tar is not an archive at all); the hints and values still name `images`.
-    public static func write(to path: String, chartName: String = "demo", version: String = "1.2.3",
+    package static func write(to path: String, chartName: String = "demo", version: String = "1.2.3",
                              images: [TestImage], extraChartFiles: [(String, String)] = [],
                              imagesTar: [UInt8]? = nil) throws {
         let hints = images.enumerated().map { "- \"{{ .image\($0.offset).registry }}/{{ .image\($0.offset).repository }}:{{ .image\($0.offset).tag }}\"" }
@@ -31,5 +32,3 @@ public enum BundleFixture {
         try sink.commit()
     }
 }
-
-import FerryOCI

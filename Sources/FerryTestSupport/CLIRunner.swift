@@ -3,14 +3,14 @@ import FerryCommands
 import Foundation
 
 /// Runs `ferry` in-process with a capturing console, as a user would run it from a shell.
-public enum CLIRunner {
-    public struct Result: Sendable {
-        public var exitCode: Int32
-        public var stdout: String
-        public var stderr: String
+package enum CLIRunner {
+    package struct Result: Sendable {
+        package var exitCode: Int32
+        package var stdout: String
+        package var stderr: String
     }
 
-    public static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async -> Result {
+    package static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async -> Result {
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         let capture = CapturingConsole(environment: env, stdin: stdin)

@@ -5,28 +5,28 @@ import Foundation
 
 /// A chart made for a test, whose templates render every image from its values, with hints for
 /// each, optionally a vendored subchart with an image of its own.
-public struct ChartFixture: Sendable {
-    public struct Subchart: Sendable {
-        public var name: String
-        public var image: TestImage
+package struct ChartFixture: Sendable {
+    package struct Subchart: Sendable {
+        package var name: String
+        package var image: TestImage
 
-        public init(name: String, image: TestImage) {
+        package init(name: String, image: TestImage) {
             self.name = name
             self.image = image
         }
     }
 
-    public var name: String
-    public var version: String
+    package var name: String
+    package var version: String
     /// Values key → image.
-    public var images: [(key: String, image: TestImage)]
-    public var subchart: Subchart?
+    package var images: [(key: String, image: TestImage)]
+    package var subchart: Subchart?
     /// Replaces the generated hints when set.
-    public var hints: [String]?
+    package var hints: [String]?
     /// Replaces the generated values.yaml when set.
-    public var values: String?
+    package var values: String?
 
-    public init(name: String, version: String, images: [(key: String, image: TestImage)], subchart: Subchart? = nil) {
+    package init(name: String, version: String, images: [(key: String, image: TestImage)], subchart: Subchart? = nil) {
         self.name = name
         self.version = version
         self.images = images
@@ -34,7 +34,7 @@ public struct ChartFixture: Sendable {
     }
 
     /// Every image the bundle's images.tar should hold.
-    public var allImages: [TestImage] { images.map(\.image) + (subchart.map { [$0.image] } ?? []) }
+    package var allImages: [TestImage] { images.map(\.image) + (subchart.map { [$0.image] } ?? []) }
 
     static func block(_ key: String?, _ image: TestImage, indent: String) -> String {
         let reference = try! Reference(parsing: image.name)
@@ -68,7 +68,7 @@ public struct ChartFixture: Sendable {
     }
 
     /// The chart's files under `original-chart/`.
-    public var files: [(String, [UInt8])] {
+    package var files: [(String, [UInt8])] {
         var hintLines = images.map { "- \"{{ .\($0.key).image.registry }}/{{ .\($0.key).image.repository }}:{{ .\($0.key).image.tag }}\"" }
         var values = "# Values of the \(name) chart.\nreplicaCount: 1\n\n"
         values += images.map { Self.block($0.key, $0.image, indent: "  ") }.joined()
@@ -89,14 +89,14 @@ public struct ChartFixture: Sendable {
         return files
     }
 
-    public var hintsText: String {
+    package var hintsText: String {
         String(decoding: files.first { $0.0 == ".relok8s-images.yaml" }!.1, as: UTF8.self)
     }
 }
 
 extension BundleFixture {
     /// Writes a bundle of `chart`; `images` defaults to every image the chart uses.
-    public static func write(to path: String, chart: ChartFixture, images: [TestImage]? = nil) throws {
+    package static func write(to path: String, chart: ChartFixture, images: [TestImage]? = nil) throws {
         let sink = try AtomicFileSink(path: path)
         let tar = TarWriter(writingTo: sink)
         try tar.addFile("hints.yaml", bytes: Array(chart.hintsText.utf8))

@@ -5,24 +5,24 @@ import Synchronization
 /// here). It implements the upload API Ferry uses and checks the multipart form exactly: one part,
 /// field `chart`, a `.tgz` file name, a gzipped chart inside. It can also play a Harbor ≥ 2.8,
 /// which answers 404 for every chart repository path.
-public final class FakeChartMuseum: Sendable {
-    public enum Flavor: String, Sendable {
+package final class FakeChartMuseum: Sendable {
+    package enum Flavor: String, Sendable {
         case chartmuseum
         case harbor
         /// Harbor 2.8 and later: no chart repository at all.
         case harbor28
     }
 
-    public let flavor: Flavor
-    public let host: String
-    public let project = "library"
-    public let username = "chart-user"
-    public let password = "chart-Secret-77"
-    public let storage: String
+    package let flavor: Flavor
+    package let host: String
+    package let project = "library"
+    package let username = "chart-user"
+    package let password = "chart-Secret-77"
+    package let storage: String
     private let directory: TemporaryDirectory
     private let process: Mutex<Process?>
 
-    public init(_ flavor: Flavor) throws {
+    package init(_ flavor: Flavor) throws {
         self.flavor = flavor
         directory = try TemporaryDirectory("chartmuseum")
         storage = directory.file("charts")
@@ -40,17 +40,17 @@ public final class FakeChartMuseum: Sendable {
     }
 
     /// The repository URL a charts-syncer config names for this server.
-    public var url: String {
+    package var url: String {
         flavor == .chartmuseum ? "http://\(host)" : "http://\(host)/chartrepo/\(project)"
     }
 
     /// The packages stored, by file name.
-    public var charts: [String] {
+    package var charts: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: storage)) ?? []).filter { $0.hasSuffix(".tgz") }.sorted()
     }
 
     /// One line per request: `METHOD PATH STATUS note`.
-    public var log: String {
+    package var log: String {
         (try? String(contentsOfFile: directory.file("log"), encoding: .utf8)) ?? ""
     }
 

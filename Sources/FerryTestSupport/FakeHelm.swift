@@ -18,16 +18,16 @@ import Foundation
 /// and rendered by the real Helm engine (PyPI `helm-python-sdk`, as `HelmEngine` uses), so the
 /// stored manifest is what helm would apply; HTTP repositories are read with Basic auth as Helm's
 /// getter does, and `oci://` charts are pulled by the engine.
-public final class FakeHelm: Sendable {
+package final class FakeHelm: Sendable {
     /// Holds `bin/helm` and `state/`.
-    public let directory: TemporaryDirectory
+    package let directory: TemporaryDirectory
     /// The directory containing the executable named `helm`: put it first on PATH.
-    public let binDirectory: String
+    package let binDirectory: String
     /// `FERRY_FAKE_HELM_STATE`: repositories, index cache, releases, `version`, `calls.log`.
-    public let stateDirectory: String
+    package let stateDirectory: String
 
     /// Installs the fake reporting `version` (helm's `v3.X.Y` form; it decides which flags exist).
-    public init(version: String = "v3.14.4") throws {
+    package init(version: String = "v3.14.4") throws {
         _ = try Subprocess.require("python3")
         let directory = try TemporaryDirectory("fake-helm")
         // Written through a close-on-exec descriptor: a child started meanwhile by another test must
@@ -45,32 +45,32 @@ public final class FakeHelm: Sendable {
 
     /// Environment additions for running `ferry upgrade` against it: PATH with `binDirectory`
     /// first (the rest of the current PATH kept) and `FERRY_FAKE_HELM_STATE`.
-    public var environment: [String: String] {
+    package var environment: [String: String] {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         return ["PATH": "\(binDirectory):\(path)", "FERRY_FAKE_HELM_STATE": stateDirectory]
     }
 
     /// Every helm command line it received, one per call: `helm <args>` joined by spaces, the
     /// value of `--password` replaced by `******`.
-    public var calls: [String] {
+    package var calls: [String] {
         let text = (try? String(contentsOfFile: stateDirectory + "/calls.log", encoding: .utf8)) ?? ""
         return text.split(separator: "\n").map(String.init)
     }
 
     /// The stored manifest of a release's latest revision (rendered YAML), for asserting images.
-    public func manifest(release: String, namespace: String) throws -> String {
+    package func manifest(release: String, namespace: String) throws -> String {
         let records = try history(release: release, namespace: namespace)
         return records[records.count - 1]["manifest"] as? String ?? ""
     }
 
     /// Stored user values (config) of the latest revision, as JSON-decoded Any (`[String: Any]`).
-    public func values(release: String, namespace: String) throws -> Any? {
+    package func values(release: String, namespace: String) throws -> Any? {
         let records = try history(release: release, namespace: namespace)
         return records[records.count - 1]["config"]
     }
 
     /// Sets the status of the latest revision (e.g. "pending-upgrade") to simulate a stuck release.
-    public func setStatus(release: String, namespace: String, status: String) throws {
+    package func setStatus(release: String, namespace: String, status: String) throws {
         var records = try history(release: release, namespace: namespace)
         var latest = records[records.count - 1]
         var info = latest["info"] as? [String: Any] ?? [:]

@@ -5,10 +5,10 @@ import Synchronization
 /// no real one is packaged for this machine. It checks Basic credentials, then issues RS256 JWTs
 /// that the real `docker-registry` verifies against the certificate it is given. Written in Python
 /// (stdlib + the openssl command) and started on a free loopback port.
-public final class FakeTokenServer: Sendable {
-    public let realm: String
-    public let certificate: String
-    public let logFile: String
+package final class FakeTokenServer: Sendable {
+    package let realm: String
+    package let certificate: String
+    package let logFile: String
     private let process: Mutex<Process?>
 
     static func start(directory: TemporaryDirectory, username: String, password: String) throws -> FakeTokenServer {
@@ -29,7 +29,7 @@ public final class FakeTokenServer: Sendable {
                                         port: port, log: logFile, what: "the fake token server"))
     }
 
-    public func stop() {
+    package func stop() {
         process.withLock { process in
             process?.stopForTest()
             process = nil
@@ -37,7 +37,7 @@ public final class FakeTokenServer: Sendable {
     }
 
     /// Requests the token service has answered, one line each: `status scope…`.
-    public var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+    package var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
     static let script = #"""
     import base64, http.server, json, subprocess, sys, time, urllib.parse, uuid

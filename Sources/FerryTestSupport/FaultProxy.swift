@@ -4,22 +4,22 @@ import Synchronization
 /// Injected network faults, which nothing real produces on demand: an HTTP proxy in front of a
 /// real registry that answers the first matching requests with an error status (and `Retry-After`)
 /// or drops the connection, then forwards everything. Written in Python (stdlib only).
-public final class FaultProxy: Sendable {
-    public enum Fault: Sendable {
+package final class FaultProxy: Sendable {
+    package enum Fault: Sendable {
         /// Answer with this status (503, 429, 500…) and an optional `Retry-After` in seconds.
         case status(Int, retryAfter: Int?)
         /// Close the connection without answering.
         case reset
     }
 
-    public let host: String
-    public let logFile: String
+    package let host: String
+    package let logFile: String
     private let process: Mutex<Process?>
     private let directory: TemporaryDirectory
 
     /// Proxies to `registry`; the first `count` requests whose method is `method` and whose path
     /// contains `pathContains` get `fault`.
-    public init(to registry: LiveRegistry, fault: Fault, count: Int, method: String, pathContains: String) throws {
+    package init(to registry: LiveRegistry, fault: Fault, count: Int, method: String, pathContains: String) throws {
         directory = try TemporaryDirectory("fault-proxy")
         let port = try LiveRegistry.freePort()
         host = "127.0.0.1:\(port)"
@@ -40,13 +40,17 @@ public final class FaultProxy: Sendable {
     }
 
     /// One line per request: `fault METHOD PATH` or `pass METHOD PATH STATUS`.
-    public var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+    package var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
     static let script = #"""
     import http.client, http.server, socket, sys, threading
     port, upstream, fault, count, method, needle = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
-    lock = threading.Lock()
+    lock, log_lock = threading.Lock(), threading.Lock()
     left = [count]
+    def log(*words):
+        # One write per line under a lock: print() from several threads can interleave lines.
+        with log_lock:
+            sys.stdout.write(" ".join(str(w) for w in words) + "\n"); sys.stdout.flush()
     class Proxy(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         def handle_any(self):
@@ -56,7 +60,7 @@ public final class FaultProxy: Sendable {
                 with lock:
                     if left[0] > 0: left[0] -= 1; inject = True
             if inject:
-                print("fault", self.command, self.path, flush=True)
+                log("fault", self.command, self.path)
                 remaining = length
                 while remaining > 0:
                     chunk = self.rfile.read(min(remaining, 1 << 20))
@@ -82,7 +86,7 @@ public final class FaultProxy: Sendable {
                 conn.send(chunk); remaining -= len(chunk)
             response = conn.getresponse()
             data = response.read()
-            print("pass", self.command, self.path, response.status, flush=True)
+            log("pass", self.command, self.path, response.status)
             self.send_response(response.status)
             for key, value in response.getheaders():
                 if key.lower() not in ("connection", "transfer-encoding", "content-length"): self.send_header(key, value)

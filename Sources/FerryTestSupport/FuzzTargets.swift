@@ -8,15 +8,15 @@ import Foundation
 /// `scripts/fuzz` mutates seeds and runs them (a trap or a hang is a finding); the regression
 /// corpus in `Tests/FuzzCorpus/<target>/` runs through the same functions in the test suite.
 /// A target returns normally or throws; it must never trap, hang or write outside `scratch`.
-public enum FuzzTarget: String, CaseIterable, Sendable {
+package enum FuzzTarget: String, CaseIterable, Sendable {
     case tar, dockerArchive = "docker-archive", ociLayout = "oci-layout", bundle, hints, values, chart, config
 
     /// Whether inputs are tars: their header checksums are then mostly kept valid after mutation,
     /// so mutated inputs reach past the checksum into the readers behind it.
-    public var readsTar: Bool { [.tar, .dockerArchive, .ociLayout, .bundle].contains(self) }
+    package var readsTar: Bool { [.tar, .dockerArchive, .ociLayout, .bundle].contains(self) }
 
     /// Runs the reader on `input`; `scratch` is a directory it may use for the input file.
-    public func run(_ input: [UInt8], scratch: String) throws {
+    package func run(_ input: [UInt8], scratch: String) throws {
         switch self {
         case .tar:
             let path = try Self.file(input, scratch)
@@ -63,7 +63,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     }
 
     /// Valid inputs to start mutating from, made by the fixture writers.
-    public func seeds() throws -> [[UInt8]] {
+    package func seeds() throws -> [[UInt8]] {
         let images = [TestImage.make("r.io/a/app:1", layerSizes: [600, 1500]), TestImage.make("r.io/b/web:2", layerSizes: [700])]
         switch self {
         case .tar, .dockerArchive:
@@ -101,12 +101,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 }
 
 /// A deterministic mutator: the same seed and step always give the same input.
-public struct FuzzMutator: Sendable {
+package struct FuzzMutator: Sendable {
     var state: UInt64
 
-    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    package init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -114,7 +114,7 @@ public struct FuzzMutator: Sendable {
         return z ^ (z >> 31)
     }
 
-    public mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
+    package mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
 
     /// Values that break parsers: the edges of sizes and lengths as text, octal and base-256.
     static let interesting: [[UInt8]] = [
@@ -124,7 +124,7 @@ public struct FuzzMutator: Sendable {
     ]
 
     /// One mutation of `input`; `pool` gives material to splice in.
-    public mutating func mutate(_ input: [UInt8], pool: [[UInt8]]) -> [UInt8] {
+    package mutating func mutate(_ input: [UInt8], pool: [[UInt8]]) -> [UInt8] {
         var bytes = input
         let rounds = 1 + below(4)
         for _ in 0..<rounds {
@@ -163,7 +163,7 @@ extension FuzzMutator {
     /// Rewrites the checksum of every ustar header found at a 512-byte boundary (a tar nested in a
     /// tar starts on one too), as a writer would have; otherwise almost every mutation of a tar is
     /// refused by the checksum test and the readers behind it are never reached.
-    public static func repairTarChecksums(_ bytes: inout [UInt8]) {
+    package static func repairTarChecksums(_ bytes: inout [UInt8]) {
         var offset = 0
         while offset + 512 <= bytes.count {
             if bytes[offset + 257] == UInt8(ascii: "u"), bytes[offset + 258] == UInt8(ascii: "s"),

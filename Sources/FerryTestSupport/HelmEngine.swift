@@ -3,9 +3,9 @@ import Foundation
 /// The Helm engine itself (PyPI `helm-python-sdk`, Helm's Go SDK behind a Python API), used to
 /// check the charts Ferry produces: load and render them, pull them from an OCI registry, and read
 /// a chart repository's index.yaml with Helm's strict parser. Fails loudly when it is missing.
-public enum HelmEngine {
+package enum HelmEngine {
     /// Runs one oracle command; its JSON answer is returned.
-    public static func run(_ arguments: [String]) throws -> Any {
+    package static func run(_ arguments: [String]) throws -> Any {
         let python = try Subprocess.require("python3")
         let directory = NSTemporaryDirectory() + "ferry-helm-oracle"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -21,24 +21,24 @@ public enum HelmEngine {
     }
 
     /// The images of every container in the chart rendered with its default values.
-    public static func renderedImages(chart: String, values: [String: Any] = [:]) throws -> [String] {
+    package static func renderedImages(chart: String, values: [String: Any] = [:]) throws -> [String] {
         let valuesJSON = String(decoding: try JSONSerialization.data(withJSONObject: values), as: UTF8.self)
         return try run(["images", chart, valuesJSON]) as? [String] ?? []
     }
 
     /// Rendered templates by name.
-    public static func render(chart: String) throws -> [String: String] {
+    package static func render(chart: String) throws -> [String: String] {
         try run(["render", chart]) as? [String: String] ?? [:]
     }
 
     /// Pulls `oci://…` (plain HTTP) into `directory`; returns the path of the .tgz.
-    public static func pull(_ reference: String, version: String, into directory: String) throws -> String {
+    package static func pull(_ reference: String, version: String, into directory: String) throws -> String {
         try run(["pull", reference, version, directory]) as? String ?? ""
     }
 
     /// Serves `directory` over HTTP and loads its index.yaml as `helm repo add` would, then pulls
     /// `name`/`version` through it; returns the index's entries (name → versions) and the pulled path.
-    public static func loadRepository(_ directory: String, pull name: String, version: String, into destination: String) throws -> (entries: [String: [String]], pulled: String) {
+    package static func loadRepository(_ directory: String, pull name: String, version: String, into destination: String) throws -> (entries: [String: [String]], pulled: String) {
         let answer = try run(["repo", directory, name, version, destination]) as? [String: Any] ?? [:]
         return (answer["entries"] as? [String: [String]] ?? [:], answer["pulled"] as? String ?? "")
     }

@@ -6,8 +6,8 @@ import Synchronization
 
 /// A real registry (Debian's `docker-registry`, the CNCF distribution) on a free loopback port, with
 /// its own storage, started for a test and stopped with it. Fails loudly when the package is missing.
-public final class LiveRegistry: Sendable {
-    public enum Mode: Sendable {
+package final class LiveRegistry: Sendable {
+    package enum Mode: Sendable {
         /// Plain HTTP, no auth.
         case plain
         /// Plain HTTP with htpasswd (Basic) auth.
@@ -18,19 +18,19 @@ public final class LiveRegistry: Sendable {
         case token
     }
 
-    public let mode: Mode
-    public let host: String
-    public let port: Int
-    public let directory: TemporaryDirectory
-    public let username = "ferry-user"
-    public let password = "s3cret-Pa55word"
+    package let mode: Mode
+    package let host: String
+    package let port: Int
+    package let directory: TemporaryDirectory
+    package let username = "ferry-user"
+    package let password = "s3cret-Pa55word"
     /// The CA certificate for `.tls`.
-    public let caFile: String?
-    public let logFile: String
+    package let caFile: String?
+    package let logFile: String
     private let process: Mutex<Process?>
     private let tokenServer: FakeTokenServer?
 
-    public static func start(_ mode: Mode = .plain) throws -> LiveRegistry {
+    package static func start(_ mode: Mode = .plain) throws -> LiveRegistry {
         var lastError: (any Error)?
         for _ in 0..<3 {
             do { return try LiveRegistry(mode: mode) } catch { lastError = error }
@@ -105,7 +105,7 @@ public final class LiveRegistry: Sendable {
         stop()
     }
 
-    public func stop() {
+    package func stop() {
         process.withLock { process in
             guard let running = process else { return }
             running.stopForTest()
@@ -115,15 +115,15 @@ public final class LiveRegistry: Sendable {
     }
 
     /// `http://` or `https://` + host.
-    public var baseURL: String { (mode == .tls ? "https://" : "http://") + host }
+    package var baseURL: String { (mode == .tls ? "https://" : "http://") + host }
 
     /// The registry's log so far (requests are logged at info level).
-    public var log: String {
+    package var log: String {
         (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
     }
 
     /// Extra flags a `ferry` command needs to reach this registry.
-    public var ferryFlags: [String] {
+    package var ferryFlags: [String] {
         switch mode {
         case .plain: return ["--plain-http"]
         case .basicAuth, .token: return ["--plain-http", "--username", username, "--password-stdin"]
@@ -132,7 +132,7 @@ public final class LiveRegistry: Sendable {
     }
 
     /// Extra flags for skopeo reading from this registry.
-    public var skopeoSourceFlags: [String] {
+    package var skopeoSourceFlags: [String] {
         switch mode {
         case .plain: return ["--src-tls-verify=false"]
         case .basicAuth, .token: return ["--src-tls-verify=false", "--src-creds", "\(username):\(password)"]

@@ -2,12 +2,12 @@ import Foundation
 import Synchronization
 
 /// A real containerd (Debian `containerd`) with its own root, state and socket, started for a test.
-public final class LiveContainerd: Sendable {
-    public let directory: TemporaryDirectory
-    public let socket: String
+package final class LiveContainerd: Sendable {
+    package let directory: TemporaryDirectory
+    package let socket: String
     private let process: Mutex<Process?>
 
-    public init() throws {
+    package init() throws {
         let binary = try Subprocess.require("containerd")
         _ = try Subprocess.require("ctr")
         // Unix socket paths are limited to 107 bytes: keep the directory short.
@@ -35,7 +35,7 @@ public final class LiveContainerd: Sendable {
     }
 
     /// `ctr -a SOCKET -n NAMESPACE images ls` as (name, digest) pairs.
-    public func images(namespace: String = "k8s.io") throws -> [String: String] {
+    package func images(namespace: String = "k8s.io") throws -> [String: String] {
         let out = try Subprocess.check("ctr", ["-a", socket, "-n", namespace, "images", "ls"])
         var result: [String: String] = [:]
         for line in out.split(separator: "\n").dropFirst() {
@@ -48,13 +48,13 @@ public final class LiveContainerd: Sendable {
 
 /// A real Docker engine (Debian `docker.io`'s dockerd 20.10) with its own data root and socket,
 /// on a `LiveContainerd`, with no networking set up.
-public final class LiveDockerd: Sendable {
-    public let directory: TemporaryDirectory
-    public let socket: String
-    public let containerd: LiveContainerd
+package final class LiveDockerd: Sendable {
+    package let directory: TemporaryDirectory
+    package let socket: String
+    package let containerd: LiveContainerd
     private let process: Mutex<Process?>
 
-    public init() throws {
+    package init() throws {
         let binary = try Subprocess.require("dockerd")
         _ = try Subprocess.require("docker")
         containerd = try LiveContainerd()
@@ -82,17 +82,17 @@ public final class LiveDockerd: Sendable {
     }
 
     /// `docker image inspect` of a name: its image id, or nil when absent.
-    public func imageID(_ name: String) throws -> String? {
+    package func imageID(_ name: String) throws -> String? {
         let result = try Subprocess.run("docker", ["-H", "unix://\(socket)", "image", "inspect", "--format", "{{.Id}}", name])
         return result.status == 0 ? result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : nil
     }
 }
 
 /// podman (Debian `podman`) with a private storage root, for `podman load`.
-public struct Podman: Sendable {
-    public let directory: TemporaryDirectory
+package struct Podman: Sendable {
+    package let directory: TemporaryDirectory
 
-    public init() throws {
+    package init() throws {
         _ = try Subprocess.require("podman")
         directory = try TemporaryDirectory("podman")
     }
@@ -101,12 +101,12 @@ public struct Podman: Sendable {
         ["--root", directory.file("root"), "--runroot", directory.file("run"), "--storage-driver", "vfs"]
     }
 
-    public func load(_ archive: String) throws -> Subprocess.Result {
+    package func load(_ archive: String) throws -> Subprocess.Result {
         try Subprocess.run("podman", base + ["load", "-i", archive])
     }
 
     /// `name → image id` of every image.
-    public func images() throws -> [String: String] {
+    package func images() throws -> [String: String] {
         let out = try Subprocess.check("podman", base + ["images", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"])
         var result: [String: String] = [:]
         for line in out.split(separator: "\n") {
@@ -119,14 +119,14 @@ public struct Podman: Sendable {
 
 /// An OpenSSH server (Debian `openssh-server`) on a free loopback port that accepts one throwaway
 /// key for the current user, and an ssh config file that reaches it as host `node`.
-public final class LiveSSHD: Sendable {
-    public let directory: TemporaryDirectory
-    public let port: Int
+package final class LiveSSHD: Sendable {
+    package let directory: TemporaryDirectory
+    package let port: Int
     /// Pass to ssh with -F: defines `Host node` (and any alias given at start).
-    public let configFile: String
+    package let configFile: String
     private let process: Mutex<Process?>
 
-    public init(aliases: [String] = ["node"]) throws {
+    package init(aliases: [String] = ["node"]) throws {
         let sshd = try Subprocess.require("sshd")
         let keygen = try Subprocess.require("ssh-keygen")
         directory = try TemporaryDirectory("sshd")

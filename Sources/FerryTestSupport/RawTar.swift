@@ -2,18 +2,18 @@ import Foundation
 
 /// Builds tar archives byte by byte, including broken and hostile ones that no well-behaved writer
 /// would produce: absolute names, `..`, links, devices, lying sizes, bad checksums, truncation.
-public struct RawTar {
-    public private(set) var bytes: [UInt8] = []
+package struct RawTar {
+    package private(set) var bytes: [UInt8] = []
 
-    public init() {}
+    package init() {}
 
-    public enum Typeflag: UInt8 {
+    package enum Typeflag: UInt8 {
         case file = 48, hardlink = 49, symlink = 50, character = 51, block = 52, directory = 53, fifo = 54
         case pax = 120, gnuLongName = 76
     }
 
     /// Appends one header and its data. `declaredSize` lets the header lie about the data size.
-    public mutating func add(_ name: String, _ data: [UInt8] = [], type: Typeflag = .file, linkname: String = "",
+    package mutating func add(_ name: String, _ data: [UInt8] = [], type: Typeflag = .file, linkname: String = "",
                              declaredSize: Int? = nil, corruptChecksum: Bool = false, ustar: Bool = true) {
         var block = [UInt8](repeating: 0, count: 512)
         func put(_ text: String, at offset: Int, width: Int) {
@@ -48,7 +48,7 @@ public struct RawTar {
     }
 
     /// A pax extended header carrying `records` for the next entry.
-    public mutating func addPax(_ records: [String: String]) {
+    package mutating func addPax(_ records: [String: String]) {
         var data: [UInt8] = []
         for (key, value) in records.sorted(by: { $0.key < $1.key }) {
             let body = " \(key)=\(value)\n"
@@ -60,12 +60,12 @@ public struct RawTar {
     }
 
     /// A GNU long-name entry for the next header.
-    public mutating func addGNULongName(_ name: String) {
+    package mutating func addGNULongName(_ name: String) {
         add("././@LongLink", Array(name.utf8) + [0], type: .gnuLongName, ustar: false)
     }
 
     /// The two zero blocks that end an archive.
-    public mutating func end() {
+    package mutating func end() {
         bytes += [UInt8](repeating: 0, count: 1024)
     }
 }

@@ -6,26 +6,26 @@ import Foundation
 import Synchronization
 
 /// An image as a real tool wrote it into an archive, with what that tool itself reports about it.
-public struct WrittenImage: Sendable {
+package struct WrittenImage: Sendable {
     /// The name the writer gave the image; nil when it wrote none (`docker save <id>`, `skopeo copy … oci:DIR`).
-    public var name: String?
+    package var name: String?
     /// The manifest (or index) digest the writer reports, when the archive carries manifest bytes
     /// (OCI layouts). Nil for `manifest.json` archives: there Ferry builds the manifest itself.
-    public var manifestDigest: Digest?
+    package var manifestDigest: Digest?
     /// The config digest of each platform, in `platforms` order: for one platform, the image id
     /// podman and docker report.
-    public var configDigests: [Digest]
-    public var platforms: [Platform]
+    package var configDigests: [Digest]
+    package var platforms: [Platform]
 
-    public var isIndex: Bool { platforms.count > 1 }
+    package var isIndex: Bool { platforms.count > 1 }
 }
 
 /// An archive a real tool wrote, at test time.
-public struct WrittenArchive: Sendable {
-    public var path: String
+package struct WrittenArchive: Sendable {
+    package var path: String
     /// The command that wrote it, for messages.
-    public var writer: String
-    public var images: [WrittenImage]
+    package var writer: String
+    package var images: [WrittenImage]
 }
 
 /// Small real images made once per test process by real tools: a root file system holding Debian's
@@ -34,21 +34,21 @@ public struct WrittenArchive: Sendable {
 ///
 /// The archives themselves are written by each test into its own directory, with the tools whose
 /// output is under test: `podman save`, `skopeo copy`, `docker save`, `ctr export`.
-public final class RealImages: Sendable {
-    public static let one = "localhost/ferry/bb:1"
-    public static let two = "localhost/ferry/bb:2"
-    public static let oneArm64 = "localhost/ferry/bb:1-arm64"
-    public static let multi = "localhost/ferry/multi:1"
+package final class RealImages: Sendable {
+    package static let one = "localhost/ferry/bb:1"
+    package static let two = "localhost/ferry/bb:2"
+    package static let oneArm64 = "localhost/ferry/bb:1-arm64"
+    package static let multi = "localhost/ferry/multi:1"
 
-    public let podman: Podman
+    package let podman: Podman
     /// Image id (= config digest) of every image in the store, by name.
-    public let ids: [String: Digest]
+    package let ids: [String: Digest]
     /// `podman manifest push --all --format oci` of `multi`: an OCI archive whose index lists
     /// linux/amd64 (`one`) and linux/arm64 (`oneArm64`).
-    public let multiPlatformArchive: String
+    package let multiPlatformArchive: String
 
     /// The images, made on first use and shared by every test of the process (they are only read).
-    public static func shared() async throws -> RealImages {
+    package static func shared() async throws -> RealImages {
         try await SharedRealImages.instance.get().get()
     }
 
@@ -94,7 +94,7 @@ public final class RealImages: Sendable {
     }
 
     /// The transport skopeo reads this store with.
-    public func storageReference(_ name: String) -> String {
+    package func storageReference(_ name: String) -> String {
         "containers-storage:[vfs@\(podman.directory.file("root"))+\(podman.directory.file("run"))]\(name)"
     }
 
@@ -106,7 +106,7 @@ public final class RealImages: Sendable {
 
     // MARK: - podman save
 
-    public enum PodmanFormat: String, Sendable {
+    package enum PodmanFormat: String, Sendable {
         case dockerArchive = "docker-archive"
         case ociArchive = "oci-archive"
     }
@@ -114,7 +114,7 @@ public final class RealImages: Sendable {
     /// `podman save --format FORMAT [-m] NAMES…`. For an OCI archive the manifest digest is the one
     /// skopeo reads back from the archive (podman reports only the digest in its own store, which
     /// differs: `podman save` compresses the layer).
-    public func podmanSave(_ names: [String], format: PodmanFormat, into dir: TemporaryDirectory) throws -> WrittenArchive {
+    package func podmanSave(_ names: [String], format: PodmanFormat, into dir: TemporaryDirectory) throws -> WrittenArchive {
         let path = dir.file("podman-\(format.rawValue)-\(names.count).tar")
         var arguments = ["save", "--quiet", "--format", format.rawValue, "-o", path]
         if names.count > 1 { arguments.append("-m") }
@@ -135,7 +135,7 @@ public final class RealImages: Sendable {
 
     /// `skopeo copy containers-storage:NAME oci:LAYOUT[:TAG]` for each (name, tag), into one layout;
     /// the manifest digest is the one skopeo writes with `--digestfile`.
-    public func skopeoCopyToOCI(_ copies: [(name: String, tag: String?)], layout: String) throws -> WrittenArchive {
+    package func skopeoCopyToOCI(_ copies: [(name: String, tag: String?)], layout: String) throws -> WrittenArchive {
         var images: [WrittenImage] = []
         let layoutName = (layout as NSString).lastPathComponent
         for (index, copy) in copies.enumerated() {
@@ -157,7 +157,7 @@ public final class RealImages: Sendable {
 
     /// Loads `one` and `two` into a real dockerd (from a podman docker-archive), then runs
     /// `docker save ARGS…`. Each argument is a name or an image id; an id gives no name.
-    public func dockerSave(_ arguments: [String], with docker: LiveDockerd, into dir: TemporaryDirectory) throws -> WrittenArchive {
+    package func dockerSave(_ arguments: [String], with docker: LiveDockerd, into dir: TemporaryDirectory) throws -> WrittenArchive {
         let docker = DockerCLI(docker)
         if try docker.imageID(Self.one) == nil || docker.imageID(Self.two) == nil {
             let seed = try podmanSave([Self.one, Self.two], format: .dockerArchive, into: dir)
@@ -180,7 +180,7 @@ public final class RealImages: Sendable {
 
     /// Imports the multi-platform archive into a real containerd (`ctr import --all-platforms`) and
     /// writes it back out with `ctr export --all-platforms`; the index digest is the one `ctr images ls` reports.
-    public func ctrExport(with containerd: LiveContainerd, namespace: String = "writers", into dir: TemporaryDirectory) throws -> WrittenArchive {
+    package func ctrExport(with containerd: LiveContainerd, namespace: String = "writers", into dir: TemporaryDirectory) throws -> WrittenArchive {
         let ctr = ["-a", containerd.socket, "-n", namespace]
         try Subprocess.check("ctr", ctr + ["images", "import", "--all-platforms", multiPlatformArchive])
         guard let listed = try containerd.images(namespace: namespace)[Self.multi] else {
@@ -196,17 +196,17 @@ public final class RealImages: Sendable {
 }
 
 /// The docker CLI against a `LiveDockerd`.
-public struct DockerCLI: Sendable {
-    public let socket: String
+package struct DockerCLI: Sendable {
+    package let socket: String
 
-    public init(_ docker: LiveDockerd) { socket = docker.socket }
+    package init(_ docker: LiveDockerd) { socket = docker.socket }
 
     @discardableResult
-    public func check(_ arguments: [String]) throws -> String {
+    package func check(_ arguments: [String]) throws -> String {
         try Subprocess.check("docker", ["-H", "unix://\(socket)"] + arguments)
     }
 
-    public func imageID(_ reference: String) throws -> Digest? {
+    package func imageID(_ reference: String) throws -> Digest? {
         let result = try Subprocess.run("docker", ["-H", "unix://\(socket)", "image", "inspect", "--format", "{{.Id}}", reference])
         guard result.status == 0 else { return nil }
         return try Digest(parsing: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -216,7 +216,7 @@ public struct DockerCLI: Sendable {
 extension Podman {
     /// Runs podman on this store and fails unless it exits 0.
     @discardableResult
-    public func check(_ arguments: [String]) throws -> String {
+    package func check(_ arguments: [String]) throws -> String {
         let result = try Subprocess.run("podman", base + arguments)
         guard result.status == 0 else {
             throw TestSupportError("podman \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)\(result.stdout)")
@@ -225,7 +225,7 @@ extension Podman {
     }
 
     /// The image id (config digest) of a name in this store.
-    public func imageID(_ name: String) throws -> Digest {
+    package func imageID(_ name: String) throws -> Digest {
         let id = try check(["image", "inspect", "--format", "{{.Id}}", name]).trimmingCharacters(in: .whitespacesAndNewlines)
         return id.hasPrefix("sha256:") ? try Digest(parsing: id) : try Digest(hex: id)
     }

@@ -3,17 +3,17 @@ import Foundation
 
 /// skopeo, the independent check of what Ferry pushed: it copies an image out of the registry
 /// into a `dir:` layout (verifying every blob as it pulls), and the copy is hashed again here.
-public enum Skopeo {
-    public struct Copy: Sendable {
+package enum Skopeo {
+    package struct Copy: Sendable {
         /// The digest of the manifest bytes the registry served.
-        public var manifestDigest: Digest
-        public var manifestBytes: [UInt8]
+        package var manifestDigest: Digest
+        package var manifestBytes: [UInt8]
         /// Every blob copied, each checked to hash to its name.
-        public var blobs: Set<Digest>
+        package var blobs: Set<Digest>
     }
 
     /// Copies `reference` (host/repo:tag) from `registry` into a directory and checks it.
-    public static func copy(_ reference: String, from registry: LiveRegistry, into directory: TemporaryDirectory,
+    package static func copy(_ reference: String, from registry: LiveRegistry, into directory: TemporaryDirectory,
                             allPlatforms: Bool = false) throws -> Copy {
         let skopeo = try Subprocess.require("skopeo")
         let target = directory.file("skopeo-\(UUID().uuidString.prefix(8))")
@@ -35,7 +35,7 @@ public enum Skopeo {
     }
 
     /// The raw manifest bytes the registry serves for `reference`.
-    public static func rawManifest(_ reference: String, from registry: LiveRegistry) throws -> [UInt8] {
+    package static func rawManifest(_ reference: String, from registry: LiveRegistry) throws -> [UInt8] {
         let out = try Subprocess.check(try Subprocess.require("skopeo"),
                                        ["inspect", "--raw"] + registry.skopeoSourceFlags.map {
                                            $0.replacingOccurrences(of: "--src-", with: "--")

@@ -3,11 +3,11 @@ import Synchronization
 
 /// Serves a directory over plain HTTP on a free loopback port (Python's http.server), as a
 /// classic chart repository is served: `index.yaml` and the packages beside it.
-public final class StaticHTTPServer: Sendable {
-    public let url: String
+package final class StaticHTTPServer: Sendable {
+    package let url: String
     private let process: Mutex<Process?>
 
-    public init(directory: String) throws {
+    package init(directory: String) throws {
         let port = try LiveRegistry.freePort()
         url = "http://127.0.0.1:\(port)"
         process = Mutex(try startServer(try Subprocess.require("python3"),

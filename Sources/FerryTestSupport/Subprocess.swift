@@ -6,15 +6,15 @@ import Foundation
 
 /// Runs a program to completion and returns its exit status and output. Used for the oracles
 /// (skopeo, openssl, htpasswd) that check what Ferry did.
-public enum Subprocess {
-    public struct Result: Sendable {
-        public var status: Int32
-        public var stdout: String
-        public var stderr: String
+package enum Subprocess {
+    package struct Result: Sendable {
+        package var status: Int32
+        package var stdout: String
+        package var stderr: String
     }
 
     /// Finds `name` on PATH, or fails loudly: a test that needs a tool must not silently pass.
-    public static func require(_ name: String) throws -> String {
+    package static func require(_ name: String) throws -> String {
         let environment = ProcessInfo.processInfo.environment
         guard let path = ChildProcess.find(name, environment: environment) else {
             throw TestSupportError("\(name) is not installed (searched \(environment["PATH"] ?? "the default PATH")); install it (see .ci/run) — tests that need it do not skip")
@@ -23,7 +23,7 @@ public enum Subprocess {
     }
 
     @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil,
+    package static func run(_ executable: String, _ arguments: [String], stdin: String? = nil,
                            environment: [String: String]? = nil) throws -> Result {
         let path = executable.hasPrefix("/") ? executable : try require(executable)
         let input = stdin.map { Array($0.utf8) }
@@ -34,7 +34,7 @@ public enum Subprocess {
 
     /// Runs and fails unless the program exits 0.
     @discardableResult
-    public static func check(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> String {
+    package static func check(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> String {
         let result = try run(executable, arguments, stdin: stdin)
         guard result.status == 0 else {
             throw TestSupportError("\(executable) \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)\(result.stdout)")

@@ -4,21 +4,21 @@ import FerryOCI
 import Foundation
 
 /// A layer made for a test: a tar holding one file of random bytes, and its gzip.
-public struct TestLayer: Sendable {
-    public var uncompressed: [UInt8]
-    public var gzipped: [UInt8]
-    public var diffID: Digest
+package struct TestLayer: Sendable {
+    package var uncompressed: [UInt8]
+    package var gzipped: [UInt8]
+    package var diffID: Digest
     /// The digest of the compressed bytes the archive stores: the gzip, or the zstd when `zstd` is set.
-    public var digest: Digest
+    package var digest: Digest
     /// The zstd-compressed layer, when the layer is stored that way (OCI layouts only; see `zstdCompressed()`).
-    public var zstd: [UInt8]? = nil
+    package var zstd: [UInt8]? = nil
 
     /// The compressed bytes an OCI layout stores for the layer: the zstd when set, else the gzip.
-    public var stored: [UInt8] { zstd ?? gzipped }
+    package var stored: [UInt8] { zstd ?? gzipped }
     /// The media type of `stored`.
-    public var storedMediaType: String { zstd == nil ? MediaType.ociLayerGzip : MediaType.ociLayerZstd }
+    package var storedMediaType: String { zstd == nil ? MediaType.ociLayerGzip : MediaType.ociLayerZstd }
 
-    public static func random(size: Int, name: String = "data.bin") -> TestLayer {
+    package static func random(size: Int, name: String = "data.bin") -> TestLayer {
         var generator = SystemRandomNumberGenerator()
         var payload = [UInt8](repeating: 0, count: size)
         var i = 0
@@ -37,7 +37,7 @@ public struct TestLayer: Sendable {
         return TestLayer(uncompressed: tar.bytes)
     }
 
-    public init(uncompressed: [UInt8]) {
+    package init(uncompressed: [UInt8]) {
         self.uncompressed = uncompressed
         let gz = MemorySink()
         // Level 6, not Ferry's level 1: fixtures must not share Ferry's exact compression choices.
@@ -51,7 +51,7 @@ public struct TestLayer: Sendable {
 
     /// The same layer stored zstd-compressed, by the `zstd` CLI (Debian's `zstd`), not by Ferry's
     /// code: `zstd` holds the bytes and `digest` is theirs; `diffID` is unchanged.
-    public func zstdCompressed() throws -> TestLayer {
+    package func zstdCompressed() throws -> TestLayer {
         let zstdTool = try Subprocess.require("zstd")
         let scratch = try TemporaryDirectory("zstd")
         let input = try scratch.write("layer.tar", uncompressed)
@@ -66,31 +66,31 @@ public struct TestLayer: Sendable {
 }
 
 /// An image made for a test, with the name an archive gives it.
-public struct TestImage: Sendable {
-    public var name: String
-    public var layers: [TestLayer]
-    public var config: [UInt8]
-    public var platform: Platform
+package struct TestImage: Sendable {
+    package var name: String
+    package var layers: [TestLayer]
+    package var config: [UInt8]
+    package var platform: Platform
     /// Written as Go programs (go-containerregistry, Docker, containerd) write empty lists: `null`.
     /// The config has `"history":null` and, with no layers, `"diff_ids":null`; archive writers then
     /// write `"Layers":null` in manifest.json and `"layers":null` in the OCI manifest of a zero-layer
     /// image, and `"RepoTags":null` / `"annotations":null` for an `unnamed` image.
-    public var goNulls: Bool = false
+    package var goNulls: Bool = false
     /// Written without a name, as `docker save <image id>` or `skopeo copy … oci:DIR` (no tag) do:
     /// manifest.json `RepoTags` empty (`null` with `goNulls`), no `repositories` entry, and an
     /// index.json entry without a name annotation (`"annotations":null` with `goNulls`). `name`
     /// still labels the config, so the image's bytes stay distinct.
-    public var unnamed: Bool = false
+    package var unnamed: Bool = false
 
-    public var configDigest: Digest { Digest.of(config) }
+    package var configDigest: Digest { Digest.of(config) }
 
-    public static func make(_ name: String, layerSizes: [Int] = [2048, 4096], shared: [TestLayer] = [],
+    package static func make(_ name: String, layerSizes: [Int] = [2048, 4096], shared: [TestLayer] = [],
                             platform: Platform = Platform(os: "linux", architecture: "amd64"), goNulls: Bool = false) -> TestImage {
         let layers = shared + layerSizes.enumerated().map { TestLayer.random(size: $0.element, name: "layer\($0.offset).bin") }
         return TestImage(name: name, layers: layers, platform: platform, goNulls: goNulls)
     }
 
-    public init(name: String, layers: [TestLayer], platform: Platform = Platform(os: "linux", architecture: "amd64"),
+    package init(name: String, layers: [TestLayer], platform: Platform = Platform(os: "linux", architecture: "amd64"),
                 goNulls: Bool = false) {
         self.name = name
         self.layers = layers
@@ -110,7 +110,7 @@ public struct TestImage: Sendable {
     }
 
     /// The OCI manifest of the image with gzip layers (what an OCI layout holds).
-    public var ociManifest: [UInt8] {
+    package var ociManifest: [UInt8] {
         let list = layerList(layers.map {
             "{\"mediaType\":\"\($0.storedMediaType)\",\"digest\":\"\($0.digest)\",\"size\":\($0.stored.count)}"
         })
@@ -120,7 +120,7 @@ public struct TestImage: Sendable {
     }
 
     /// The OCI manifest with uncompressed layers, as Docker ≥ 25 writes into its save archives.
-    public var ociUncompressedManifest: [UInt8] {
+    package var ociUncompressedManifest: [UInt8] {
         let list = layerList(layers.map {
             "{\"mediaType\":\"\(MediaType.ociLayer)\",\"digest\":\"\($0.diffID)\",\"size\":\($0.uncompressed.count)}"
         })
@@ -131,7 +131,7 @@ public struct TestImage: Sendable {
 
     /// The Docker schema-2 manifest charts-syncer would push for this image read from a docker-archive
     /// with gzip layers (Go's MarshalIndent with three spaces), written out independently of Ferry.
-    public var chartsSyncerManifest: [UInt8] {
+    package var chartsSyncerManifest: [UInt8] {
         var text = "{\n   \"schemaVersion\": 2,\n   \"mediaType\": \"application/vnd.docker.distribution.manifest.v2+json\",\n"
         text += "   \"config\": {\n      \"mediaType\": \"application/vnd.docker.container.image.v1+json\",\n"
         text += "      \"size\": \(config.count),\n      \"digest\": \"\(configDigest)\"\n   },\n"

@@ -7,13 +7,13 @@ import Yams
 
 /// What `--chart` names: a chart in a Helm repository (`REPO/CHART`), in an OCI registry
 /// (`oci://host/path/chart`), an unpacked chart directory, or a packaged `.tgz`.
-public enum ChartSource: Sendable, Equatable {
+package enum ChartSource: Sendable, Equatable {
     case repository(name: String, chart: String)
     case oci(host: String, repository: String)
     case directory(String)
     case archive(String)
 
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         if text.hasPrefix("oci://") {
             let rest = text.dropFirst("oci://".count)
             guard let slash = rest.firstIndex(of: "/"), !rest[rest.index(after: slash)...].isEmpty else {
@@ -35,7 +35,7 @@ public enum ChartSource: Sendable, Equatable {
     }
 
     /// What helm is given as CHART.
-    public var helmArgument: String {
+    package var helmArgument: String {
         switch self {
         case .repository(let name, let chart): return "\(name)/\(chart)"
         case .oci(let host, let repository): return "oci://\(host)/\(repository)"

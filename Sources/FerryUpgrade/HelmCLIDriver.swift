@@ -8,13 +8,13 @@ import Synchronization
 
 /// The `helm` binary, run as a child process with a timeout; its standard error becomes the
 /// message of any failure. Passwords go through standard input, never the command line.
-public struct HelmCLIDriver: HelmDriver {
-    public let executable: String
-    public let environment: [String: String]
-    public let timeout: Duration
+package struct HelmCLIDriver: HelmDriver {
+    package let executable: String
+    package let environment: [String: String]
+    package let timeout: Duration
 
     /// Finds `helm` on PATH.
-    public init(environment: [String: String], timeout: Duration = .seconds(600)) throws {
+    package init(environment: [String: String], timeout: Duration = .seconds(600)) throws {
         guard let path = ChildProcess.find("helm", environment: environment) else {
             throw UpgradeError(.helmMissing, "helm is not installed (not found on PATH)",
                                hint: "install Helm 3.8 or newer on this machine; Ferry runs it for the upgrade")
@@ -64,7 +64,7 @@ public struct HelmCLIDriver: HelmDriver {
         return output.stdout
     }
 
-    public func version() async throws -> SemanticVersion {
+    package func version() async throws -> SemanticVersion {
         let text = try await checked(HelmCommand(["version", "--short"])).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let version = SemanticVersion(String(text.split(separator: "+").first ?? "")) else {
             throw UpgradeError(.helmFailed, "cannot read helm's version from '\(text)'")
@@ -72,7 +72,7 @@ public struct HelmCLIDriver: HelmDriver {
         return version
     }
 
-    public func repositories() async throws -> [String: String] {
+    package func repositories() async throws -> [String: String] {
         let output = try await call(HelmCommand(["repo", "list", "-o", "json"]))
         if output.status != 0 {
             if output.stderr.contains("no repositories") { return [:] }
@@ -83,7 +83,7 @@ public struct HelmCLIDriver: HelmDriver {
         return Dictionary(repos.map { ($0.name, $0.url) }, uniquingKeysWith: { a, _ in a })
     }
 
-    public func release(_ name: String, namespace: String) async throws -> HelmRelease? {
+    package func release(_ name: String, namespace: String) async throws -> HelmRelease? {
         let output = try await call(HelmCommand(["status", name, "-n", namespace, "-o", "json"]))
         if output.status != 0 {
             if output.stderr.contains("not found") { return nil }
@@ -107,11 +107,11 @@ public struct HelmCLIDriver: HelmDriver {
                            chartVersion: status.chart?.metadata.version ?? "")
     }
 
-    public func values(_ name: String, namespace: String, all: Bool) async throws -> String {
+    package func values(_ name: String, namespace: String, all: Bool) async throws -> String {
         try await checked(HelmCommand(["get", "values", name, "-n", namespace, "-o", "yaml"] + (all ? ["--all"] : [])))
     }
 
-    public func run(_ command: HelmCommand) async throws -> String {
+    package func run(_ command: HelmCommand) async throws -> String {
         try await checked(command)
     }
 }

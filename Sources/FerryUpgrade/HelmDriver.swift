@@ -1,30 +1,30 @@
 import FerryCharts
 
 /// A release as `helm status -o json` describes it.
-public struct HelmRelease: Sendable {
-    public var name: String
-    public var namespace: String
-    public var revision: Int
-    public var status: String
-    public var chart: String
-    public var chartVersion: String
+package struct HelmRelease: Sendable {
+    package var name: String
+    package var namespace: String
+    package var revision: Int
+    package var status: String
+    package var chart: String
+    package var chartVersion: String
 }
 
 /// One command helm runs, as Ferry shows it: secrets replaced by `***`.
-public struct HelmCommand: Sendable, Equatable, CustomStringConvertible {
-    public var arguments: [String]
+package struct HelmCommand: Sendable, Equatable, CustomStringConvertible {
+    package var arguments: [String]
     /// Indexes of arguments to mask when shown.
-    public var secret: Set<Int> = []
+    package var secret: Set<Int> = []
     /// What goes to helm's standard input (a password), never shown.
-    public var stdin: String?
+    package var stdin: String?
 
-    public init(_ arguments: [String], secret: Set<Int> = [], stdin: String? = nil) {
+    package init(_ arguments: [String], secret: Set<Int> = [], stdin: String? = nil) {
         self.arguments = arguments
         self.secret = secret
         self.stdin = stdin
     }
 
-    public var description: String {
+    package var description: String {
         (["helm"] + arguments.enumerated().map { secret.contains($0.offset) ? "***" : Self.quote($0.element) }).joined(separator: " ")
     }
 
@@ -36,7 +36,7 @@ public struct HelmCommand: Sendable, Equatable, CustomStringConvertible {
 
 /// What Ferry needs from Helm. The real one runs the `helm` binary; tests use it against a fake
 /// `helm` executable.
-public protocol HelmDriver: Sendable {
+package protocol HelmDriver: Sendable {
     /// `helm version --short`.
     func version() async throws -> SemanticVersion
     /// `helm repo list -o json`: name → URL.

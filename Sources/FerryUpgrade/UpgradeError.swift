@@ -3,8 +3,8 @@ import FerryOCI
 
 /// The one error type of FerryUpgrade: helm missing or refusing, a release in the wrong state,
 /// a version that does not exist, images missing from the registry.
-public struct UpgradeError: FerryError {
-    public enum Code: String, Sendable {
+package struct UpgradeError: FerryError {
+    package enum Code: String, Sendable {
         case helmMissing
         case helmTooOld
         case helmFailed
@@ -22,11 +22,11 @@ public struct UpgradeError: FerryError {
         case preflightFailed
     }
 
-    public var code: Code
-    public var message: String
-    public var hint: String?
+    package var code: Code
+    package var message: String
+    package var hint: String?
 
-    public init(_ code: Code, _ message: String, hint: String? = nil) {
+    package init(_ code: Code, _ message: String, hint: String? = nil) {
         self.code = code
         self.message = message
         self.hint = hint
@@ -35,9 +35,9 @@ public struct UpgradeError: FerryError {
 }
 
 extension UpgradeError {
-    public var kind: ErrorKind {
+    package var kind: ErrorKind {
         .failed
     }
 
-    public var codeName: String { code.rawValue }
+    package var codeName: String { code.rawValue }
 }

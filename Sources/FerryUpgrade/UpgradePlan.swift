@@ -2,45 +2,45 @@ import FerryCharts
 import FerryRegistry
 
 /// What `ferry upgrade` will do. Making it changes nothing; `--plan` prints it.
-public struct UpgradePlan: Sendable {
-    public struct Step: Sendable, Codable {
-        public var name: String
-        public var detail: String
+package struct UpgradePlan: Sendable {
+    package struct Step: Sendable, Codable {
+        package var name: String
+        package var detail: String
     }
 
-    public var release: HelmRelease
-    public var chart: String
-    public var chartName: String
-    public var version: String
-    public var helmVersion: String
-    public var steps: [Step]
+    package var release: HelmRelease
+    package var chart: String
+    package var chartName: String
+    package var version: String
+    package var helmVersion: String
+    package var steps: [Step]
     /// Commands that change something, in order (repo add/update, then upgrade).
-    public var commands: [HelmCommand]
-    public var edits: [ValueEdit]
-    public var sets: [String]
-    public var currentValues: String
-    public var allValues: String
-    public var newValues: String
+    package var commands: [HelmCommand]
+    package var edits: [ValueEdit]
+    package var sets: [String]
+    package var currentValues: String
+    package var allValues: String
+    package var newValues: String
     /// Files written before the upgrade: the two backups and the new values.
-    public var backupFile: String
-    public var allValuesBackupFile: String
-    public var newValuesFile: String
+    package var backupFile: String
+    package var allValuesBackupFile: String
+    package var newValuesFile: String
     /// Images the upgraded release uses, and those missing from their registry.
-    public var images: [String]
-    public var missingImages: [String]
-    public var preflightSkipped: Bool
+    package var images: [String]
+    package var missingImages: [String]
+    package var preflightSkipped: Bool
 
     /// The command that goes back to the revision running now.
-    public var rollbackCommand: String {
+    package var rollbackCommand: String {
         "helm rollback \(release.name) \(release.revision) -n \(release.namespace)"
     }
 }
 
 /// What an applied upgrade gave.
-public struct UpgradeResult: Sendable, Codable {
-    public var release: String
-    public var namespace: String
-    public var revision: Int
-    public var status: String
-    public var backups: [String]
+package struct UpgradeResult: Sendable, Codable {
+    package var release: String
+    package var namespace: String
+    package var revision: Int
+    package var status: String
+    package var backups: [String]
 }

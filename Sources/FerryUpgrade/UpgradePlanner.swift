@@ -8,25 +8,25 @@ import FerryRegistry
 import Foundation
 
 /// Everything `ferry upgrade` was asked.
-public struct UpgradeRequest: Sendable {
-    public var release: String
-    public var namespace: String
-    public var chart: String
-    public var repoURL: String?
-    public var repoName: String?
-    public var credentials: Credentials?
-    public var version: String?
-    public var devel = false
-    public var imageRegistry: String
-    public var sets: [String] = []
-    public var valuesFiles: [String] = []
-    public var backupDirectory: String
-    public var skipPreflight = false
-    public var security: TransportSecurity
-    public var environment: [String: String]
-    public var now = Date()
+package struct UpgradeRequest: Sendable {
+    package var release: String
+    package var namespace: String
+    package var chart: String
+    package var repoURL: String?
+    package var repoName: String?
+    package var credentials: Credentials?
+    package var version: String?
+    package var devel = false
+    package var imageRegistry: String
+    package var sets: [String] = []
+    package var valuesFiles: [String] = []
+    package var backupDirectory: String
+    package var skipPreflight = false
+    package var security: TransportSecurity
+    package var environment: [String: String]
+    package var now = Date()
 
-    public init(release: String, namespace: String, chart: String, imageRegistry: String, backupDirectory: String,
+    package init(release: String, namespace: String, chart: String, imageRegistry: String, backupDirectory: String,
                 security: TransportSecurity, environment: [String: String]) {
         self.release = release
         self.namespace = namespace
@@ -40,16 +40,16 @@ public struct UpgradeRequest: Sendable {
 
 /// Works out an upgrade step by step, reading only: helm's version, the repository index or
 /// OCI tags, the release, its values, the chart's hints, and the registry (HEAD) for preflight.
-public struct UpgradePlanner: Sendable {
-    public let driver: any HelmDriver
-    public let http: HTTPClient
+package struct UpgradePlanner: Sendable {
+    package let driver: any HelmDriver
+    package let http: HTTPClient
 
-    public init(driver: any HelmDriver, http: HTTPClient) {
+    package init(driver: any HelmDriver, http: HTTPClient) {
         self.driver = driver
         self.http = http
     }
 
-    public func plan(_ request: UpgradeRequest) async throws -> UpgradePlan {
+    package func plan(_ request: UpgradeRequest) async throws -> UpgradePlan {
         var steps: [UpgradePlan.Step] = []
         let helmVersion = try await driver.version()
         guard helmVersion >= SemanticVersion("3.8.0")! else {

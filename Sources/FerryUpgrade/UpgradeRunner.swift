@@ -4,14 +4,14 @@ import Glibc
 import Foundation
 
 /// Carries out a plan: the backups first (new files, never over old ones), then helm.
-public struct UpgradeRunner: Sendable {
-    public let driver: any HelmDriver
+package struct UpgradeRunner: Sendable {
+    package let driver: any HelmDriver
 
-    public init(driver: any HelmDriver) {
+    package init(driver: any HelmDriver) {
         self.driver = driver
     }
 
-    public func apply(_ plan: UpgradePlan) async throws -> UpgradeResult {
+    package func apply(_ plan: UpgradePlan) async throws -> UpgradeResult {
         let directory = (plan.backupFile as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -1,4 +1,5 @@
 import FerryOCI
+import Foundation
 import Testing
 
 @Suite struct DigestTests {
@@ -36,5 +37,3 @@ import Testing
         #expect(try JSONDecoder().decode(Descriptor.self, from: data) == descriptor)
     }
 }
-
-import Foundation

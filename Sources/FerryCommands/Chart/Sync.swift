@@ -1,13 +1,14 @@
 import ArgumentParser
 import FerryArchive
 import FerryCharts
+import FerryOCI
 import FerrySync
 import Foundation
 
 extension Ferry {
     /// `ferry sync`: charts-syncer's offline import, from the same config file.
-    public struct Sync: AsyncParsableCommand {
-        public static let configuration = CommandConfiguration(
+    package struct Sync: AsyncParsableCommand {
+        package static let configuration = CommandConfiguration(
             abstract: "Import vendor bundles as charts-syncer does: push their images, relocate their charts and publish them.",
             discussion: """
                 Reads a charts-syncer configuration (load-image.yaml) unchanged: source.intermediateBundlesPath, \
@@ -27,35 +28,35 @@ extension Ferry {
                 """)
 
         @Option(name: [.short, .long], help: ArgumentHelp("The charts-syncer config (default: charts-syncer.yaml in $HOME, then in the current directory).", valueName: "file"))
-        public var config: String?
+        package var config: String?
 
         @Flag(name: .long, help: "Print the plan (per chart: images and bytes to send, values edits, destination) and change nothing.")
-        public var dryRun = false
+        package var dryRun = false
 
         @Flag(name: .long, help: "Skip TLS verification for the image registry and the chart repository.")
-        public var insecure = false
+        package var insecure = false
 
         @Flag(name: .long, help: "Of several versions of a chart, sync only the highest.")
-        public var latestVersionOnly = false
+        package var latestVersionOnly = false
 
         @Flag(name: .long, help: "Relocate and publish the charts without pushing images.")
-        public var skipImages = false
+        package var skipImages = false
 
         @Flag(name: .long, help: "Publish charts even when the target already has the version (ChartMuseum and LOCAL overwrite), and push images over tags that point at other digests.")
-        public var force = false
+        package var force = false
 
         @Option(name: [.long, .customLong("workers")], help: "Blobs transferred at once, across all images of all bundles.")
-        public var concurrency: Int = 4
+        package var concurrency: Int = 4
 
-        @OptionGroup(title: "Output") public var output: OutputOptions
+        @OptionGroup(title: "Output") package var output: OutputOptions
 
-        public init() {}
+        package init() {}
 
-        public func validate() throws {
+        package func validate() throws {
             guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64") }
         }
 
-        public func run() async throws {
+        package func run() async throws {
             try await reportingErrors(output, advice: .sync) { try await execute() }
         }
 
@@ -188,5 +189,3 @@ extension Ferry {
         }
     }
 }
-
-import FerryOCI

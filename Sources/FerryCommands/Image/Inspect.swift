@@ -6,8 +6,8 @@ import Foundation
 
 extension Ferry {
     /// `ferry inspect`: what a bundle or archive holds.
-    public struct Inspect: AsyncParsableCommand {
-        public static let configuration = CommandConfiguration(
+    package struct Inspect: AsyncParsableCommand {
+        package static let configuration = CommandConfiguration(
             abstract: "Show what a bundle or image archive holds: chart, images, tags, platforms, layers and sizes.",
             discussion: """
                 Examples:
@@ -16,11 +16,11 @@ extension Ferry {
                 """)
 
         @Argument(help: ArgumentHelp("Bundles, directories of bundles, docker-archives or OCI layouts.", valueName: "source"))
-        public var sources: [String]
+        package var sources: [String]
 
-        @OptionGroup(title: "Output") public var output: OutputOptions
+        @OptionGroup(title: "Output") package var output: OutputOptions
 
-        public init() {}
+        package init() {}
 
         struct LayerInfo: Encodable {
             var digest: String
@@ -58,7 +58,7 @@ extension Ferry {
             var uniqueBytes: Int64
         }
 
-        public func run() async throws {
+        package func run() async throws {
             try await reportingErrors(output, advice: .inspect) {
                 let console = Console.current
                 // Inspecting changes nothing: digests of uncompressed layers are computed, not cached.

@@ -8,8 +8,8 @@ import Logging
 
 extension Ferry {
     /// `ferry push`: stream the images of bundles or archives into a registry.
-    public struct Push: AsyncParsableCommand {
-        public static let configuration = CommandConfiguration(
+    package struct Push: AsyncParsableCommand {
+        package static let configuration = CommandConfiguration(
             abstract: "Push the images of a bundle, a directory of bundles, a docker-archive or an OCI layout to a registry.",
             discussion: """
                 Each image is named <registry>/<repository>/<last path element of its source name>:<tag>, the rule \
@@ -24,29 +24,29 @@ extension Ferry {
                 """)
 
         @Argument(help: ArgumentHelp("Bundles, directories of bundles, docker-archives or OCI layouts.", valueName: "source"))
-        public var sources: [String]
+        package var sources: [String]
 
         @Option(name: .long, help: ArgumentHelp("Target registry, host[:port] (no scheme).", valueName: "host[:port]"))
-        public var registry: String
+        package var registry: String
 
         @Option(name: .long, help: ArgumentHelp("Repository prefix in the registry, e.g. a Harbor project and path.", valueName: "prefix"))
-        public var repository: String = ""
+        package var repository: String = ""
 
         @Flag(name: .long, help: "Print the plan (images, target names, blobs to send and already present) and send nothing but HEAD requests.")
-        public var dryRun = false
+        package var dryRun = false
 
         @Flag(name: .long, help: "Push an image even when its target tag points at another digest (the tag moves; without this such an image is refused).")
-        public var force = false
+        package var force = false
 
         @Option(name: .long, help: "Blobs transferred at once, across all images.")
-        public var concurrency: Int = 4
+        package var concurrency: Int = 4
 
-        @OptionGroup(title: "Registry") public var registryOptions: RegistryOptions
-        @OptionGroup(title: "Output") public var output: OutputOptions
+        @OptionGroup(title: "Registry") package var registryOptions: RegistryOptions
+        @OptionGroup(title: "Output") package var output: OutputOptions
 
-        public init() {}
+        package init() {}
 
-        public func validate() throws {
+        package func validate() throws {
             guard !registry.contains("://"), !registry.contains("/"), !registry.isEmpty else {
                 throw ValidationError("--registry takes host[:port] without a scheme or path, e.g. 10.16.23.145 or harbor.local:8443")
             }
@@ -61,7 +61,7 @@ extension Ferry {
             }
         }
 
-        public func run() async throws {
+        package func run() async throws {
             try await reportingErrors(output, advice: .push) { try await execute() }
         }
 

@@ -8,8 +8,8 @@ import Synchronization
 
 extension Ferry {
     /// `ferry verify`: every blob checked against its digest, size and diff_id.
-    public struct Verify: AsyncParsableCommand {
-        public static let configuration = CommandConfiguration(
+    package struct Verify: AsyncParsableCommand {
+        package static let configuration = CommandConfiguration(
             abstract: "Check every blob of a bundle or archive against its digest and size, and every layer against its diff_id.",
             discussion: """
                 Exits 1 and lists each problem when anything does not match; exits 2 when the archive cannot be read at all.
@@ -20,14 +20,14 @@ extension Ferry {
                 """)
 
         @Argument(help: ArgumentHelp("Bundles, directories of bundles, docker-archives or OCI layouts.", valueName: "source"))
-        public var sources: [String]
+        package var sources: [String]
 
         @Option(name: .long, help: "Blobs checked at once.")
-        public var concurrency: Int = 2
+        package var concurrency: Int = 2
 
-        @OptionGroup(title: "Output") public var output: OutputOptions
+        @OptionGroup(title: "Output") package var output: OutputOptions
 
-        public init() {}
+        package init() {}
 
         struct Result: Encodable {
             var blobs: Int
@@ -36,7 +36,7 @@ extension Ferry {
             var ok: Bool
         }
 
-        public func run() async throws {
+        package func run() async throws {
             try await reportingErrors(output, advice: .verify) {
                 let console = Console.current
                 let opened = try await openSources(sources, compressor: makeCompressor(writesCache: false), output: output)

@@ -6,8 +6,8 @@ import Foundation
 
 extension Ferry {
     /// `ferry load`: images into a node's docker or containerd, under the names the chart expects.
-    public struct Load: AsyncParsableCommand {
-        public static let configuration = CommandConfiguration(
+    package struct Load: AsyncParsableCommand {
+        package static let configuration = CommandConfiguration(
             abstract: "Load images into docker or containerd on this node or on others over ssh, relocated names included.",
             discussion: """
                 Replaces `docker load -i images.tar` / `ctr image import images.tar` followed by retagging by hand. \
@@ -24,47 +24,47 @@ extension Ferry {
                 """)
 
         @Argument(help: ArgumentHelp("Bundles, directories of bundles, docker-archives or OCI layouts.", valueName: "source"))
-        public var sources: [String]
+        package var sources: [String]
 
         @Option(name: .long, help: ArgumentHelp("Give the images names in this registry (host[:port]); without it they keep their names.", valueName: "host[:port]"))
-        public var registry: String?
+        package var registry: String?
 
         @Option(name: .long, help: ArgumentHelp("Repository prefix of the new names.", valueName: "prefix"))
-        public var repository: String = ""
+        package var repository: String = ""
 
         @Flag(name: .long, help: "With --registry, keep the source names as extra tags.")
-        public var keepOriginalNames = false
+        package var keepOriginalNames = false
 
         @Option(name: .long, help: "auto, docker or containerd.")
-        public var runtime: String = "auto"
+        package var runtime: String = "auto"
 
         @Option(name: .long, help: "containerd namespace.")
-        public var namespace: String = "k8s.io"
+        package var namespace: String = "k8s.io"
 
         @Option(name: .long, help: ArgumentHelp("The runtime's socket (docker: unix://… or a path; containerd: a path).", valueName: "socket"))
-        public var address: String?
+        package var address: String?
 
         @Option(name: .long, help: ArgumentHelp("Load on this node over ssh instead (user@host[:port]); repeat for several, loaded in parallel.", valueName: "user@host"))
-        public var node: [String] = []
+        package var node: [String] = []
 
         @Option(name: .long, help: ArgumentHelp("ssh configuration file for --node (ssh -F).", valueName: "file"))
-        public var sshConfig: String?
+        package var sshConfig: String?
 
         @Option(name: .long, help: ArgumentHelp("From multi-platform images take only this platform (os/arch[/variant]).", valueName: "platform"))
-        public var platform: Platform?
+        package var platform: Platform?
 
-        @OptionGroup(title: "Output") public var output: OutputOptions
+        @OptionGroup(title: "Output") package var output: OutputOptions
 
-        public init() {}
+        package init() {}
 
-        public func validate() throws {
+        package func validate() throws {
             guard runtime == "auto" || ContainerRuntime.Kind(rawValue: runtime) != nil else {
                 throw ValidationError("--runtime must be auto, docker or containerd")
             }
             if keepOriginalNames && registry == nil { throw ValidationError("--keep-original-names needs --registry") }
         }
 
-        public func run() async throws {
+        package func run() async throws {
             try await reportingErrors(output, advice: .load) {
                 let console = Console.current
                 let compressor = makeCompressor(writesCache: true)

@@ -45,7 +45,7 @@ struct NodeImageSelection {
 }
 
 extension Platform: ExpressibleByArgument {
-    public init?(argument: String) {
+    package init?(argument: String) {
         guard let platform = try? Platform(parsing: argument) else { return nil }
         self = platform
     }

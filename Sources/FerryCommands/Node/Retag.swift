@@ -7,8 +7,8 @@ import Foundation
 
 extension Ferry {
     /// `ferry retag`: an archive whose image names are the relocated ones.
-    public struct Retag: AsyncParsableCommand {
-        public static let configuration = CommandConfiguration(
+    package struct Retag: AsyncParsableCommand {
+        package static let configuration = CommandConfiguration(
             abstract: "Write an image archive whose names are relocated, for docker load, ctr image import or podman load.",
             discussion: """
                 The archive holds each image once, with its original layer bytes and digests, under the names the \
@@ -22,28 +22,28 @@ extension Ferry {
                 """)
 
         @Argument(help: ArgumentHelp("Bundles, directories of bundles, docker-archives or OCI layouts.", valueName: "source"))
-        public var sources: [String]
+        package var sources: [String]
 
         @Option(name: .long, help: ArgumentHelp("Registry of the new names, host[:port].", valueName: "host[:port]"))
-        public var registry: String
+        package var registry: String
 
         @Option(name: .long, help: ArgumentHelp("Repository prefix of the new names.", valueName: "prefix"))
-        public var repository: String = ""
+        package var repository: String = ""
 
         @Option(name: [.customShort("o"), .customLong("out")], help: ArgumentHelp("The archive to write ('-' for standard output).", valueName: "file"))
-        public var output: String
+        package var output: String
 
         @Flag(name: .long, help: "Keep the source names as extra tags.")
-        public var keepOriginalNames = false
+        package var keepOriginalNames = false
 
         @Option(name: .long, help: ArgumentHelp("From multi-platform images take only this platform (os/arch[/variant]).", valueName: "platform"))
-        public var platform: Platform?
+        package var platform: Platform?
 
-        @OptionGroup(title: "Output") public var outputOptions: OutputOptions
+        @OptionGroup(title: "Output") package var outputOptions: OutputOptions
 
-        public init() {}
+        package init() {}
 
-        public func run() async throws {
+        package func run() async throws {
             try await reportingErrors(outputOptions, advice: .retag) {
                 let console = Console.current
                 let compressor = makeCompressor(writesCache: true)

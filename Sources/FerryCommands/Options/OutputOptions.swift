@@ -1,19 +1,19 @@
 import ArgumentParser
 
 /// `--output`, `--quiet`, `--verbose`: shared by every command.
-public struct OutputOptions: ParsableArguments, Sendable {
+package struct OutputOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: "Output format: text for people, json for automation (JSON lines for progress, then a summary).")
-    public var output: OutputFormat = .text
+    package var output: OutputFormat = .text
 
     @Flag(name: .shortAndLong, help: "Print only errors and the final result.")
-    public var quiet = false
+    package var quiet = false
 
     @Flag(name: .shortAndLong, help: "Also print skipped entries, retries and each blob as it finishes.")
-    public var verbose = false
+    package var verbose = false
 
-    public init() {}
+    package init() {}
 
-    public func validate() throws {
+    package func validate() throws {
         if quiet && verbose { throw ValidationError("--quiet and --verbose cannot be used together") }
     }
 }

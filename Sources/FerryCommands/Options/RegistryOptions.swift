@@ -1,32 +1,33 @@
 import ArgumentParser
 import FerryRegistry
+import Foundation
 
 /// How to reach and authenticate to a registry.
-public struct RegistryOptions: ParsableArguments, Sendable {
+package struct RegistryOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("User name for the registry (default: $FERRY_REGISTRY_USERNAME, then ~/.docker/config.json).",
                                            valueName: "user"))
-    public var username: String?
+    package var username: String?
 
     @Flag(name: .long, help: "Read the password or token from the first line of standard input (default: $FERRY_REGISTRY_PASSWORD).")
-    public var passwordStdin = false
+    package var passwordStdin = false
 
     @Option(name: .long, help: ArgumentHelp("PEM file of CA certificates to trust for HTTPS, in addition to the system's.", valueName: "file"))
-    public var caFile: String?
+    package var caFile: String?
 
     @Flag(name: .long, help: "Use HTTPS without verifying the registry's certificate.")
-    public var insecure = false
+    package var insecure = false
 
     @Flag(name: .long, help: "Use plain HTTP instead of HTTPS.")
-    public var plainHTTP = false
+    package var plainHTTP = false
 
-    public init() {}
+    package init() {}
 
-    public func validate() throws {
+    package func validate() throws {
         if insecure && plainHTTP { throw ValidationError("--insecure and --plain-http cannot be used together") }
         if passwordStdin && username == nil { throw ValidationError("--password-stdin needs --username") }
     }
 
-    public var security: TransportSecurity {
+    package var security: TransportSecurity {
         TransportSecurity(mode: plainHTTP ? .plainHTTP : (insecure ? .httpsUnverified : .https), caFile: caFile)
     }
 
@@ -49,5 +50,3 @@ public struct RegistryOptions: ParsableArguments, Sendable {
         return CredentialResolver(explicit: explicit, environment: console.environment)
     }
 }
-
-import Foundation

@@ -6,10 +6,10 @@ import Synchronization
 
 /// Where a command writes and what it reads from its surroundings. The real process uses the
 /// terminal; tests run commands in-process with a capturing console (`Console.$current`).
-public final class Console: Sendable {
-    @TaskLocal public static var current = Console.standard
+package final class Console: Sendable {
+    @TaskLocal package static var current = Console.standard
 
-    public static let standard = Console(
+    package static let standard = Console(
         writeOut: { text in FileHandle.standardOutput.write(Data(text.utf8)) },
         writeErr: { text in FileHandle.standardError.write(Data(text.utf8)) },
         readLine: { Swift.readLine(strippingNewline: true) },
@@ -20,14 +20,14 @@ public final class Console: Sendable {
     let writeOut: @Sendable (String) -> Void
     let writeErr: @Sendable (String) -> Void
     let readLineFunction: @Sendable () -> String?
-    public let environment: [String: String]
+    package let environment: [String: String]
     /// Progress bars are drawn only when stderr is a terminal.
-    public let errIsTerminal: Bool
+    package let errIsTerminal: Bool
     /// Where relative paths resolve: the process's real working directory (getcwd), never a
     /// possibly stale `$PWD`; an in-process run gives its own.
-    public let workingDirectory: String
+    package let workingDirectory: String
 
-    public init(writeOut: @escaping @Sendable (String) -> Void, writeErr: @escaping @Sendable (String) -> Void,
+    package init(writeOut: @escaping @Sendable (String) -> Void, writeErr: @escaping @Sendable (String) -> Void,
                 readLine: @escaping @Sendable () -> String?, environment: [String: String], errIsTerminal: Bool,
                 workingDirectory: String) {
         self.writeOut = writeOut
@@ -39,14 +39,14 @@ public final class Console: Sendable {
     }
 
     /// Results: stdout.
-    public func out(_ text: String) { writeOut(Self.redact(text) + "\n") }
+    package func out(_ text: String) { writeOut(Self.redact(text) + "\n") }
     /// Progress, notes and errors: stderr.
-    public func err(_ text: String) { writeErr(Self.redact(text) + "\n") }
+    package func err(_ text: String) { writeErr(Self.redact(text) + "\n") }
     func errRaw(_ text: String) { writeErr(Self.redact(text)) }
 
     /// Hides credentials written into URLs (`https://user:password@host/…` → `https://***@host/…`).
     /// Everything Ferry prints passes through here, so no message, plan or report can show one.
-    public static func redact(_ text: String) -> String {
+    package static func redact(_ text: String) -> String {
         guard text.contains("@") else { return text }
         var out = ""
         var rest = Substring(text)
@@ -92,20 +92,20 @@ public final class Console: Sendable {
         return out
     }
 
-    public func readLine() -> String? { readLineFunction() }
+    package func readLine() -> String? { readLineFunction() }
 }
 
 /// A console that keeps what was written, for tests and for the in-process runner.
-public final class CapturingConsole: Sendable {
+package final class CapturingConsole: Sendable {
     private final class Buffers: Sendable {
         let state = Mutex<(out: String, err: String)>(("", ""))
     }
 
     private let buffers = Buffers()
-    public let console: Console
+    package let console: Console
 
     /// `workingDirectory` defaults to the environment's `PWD` (tests run commands "in" a directory that way).
-    public init(environment: [String: String], stdin: String? = nil, workingDirectory: String? = nil) {
+    package init(environment: [String: String], stdin: String? = nil, workingDirectory: String? = nil) {
         let buffers = self.buffers
         let lines = Mutex<[String]>(stdin.map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? [])
         console = Console(
@@ -117,6 +117,6 @@ public final class CapturingConsole: Sendable {
             workingDirectory: workingDirectory ?? environment["PWD"] ?? FileManager.default.currentDirectoryPath)
     }
 
-    public var stdout: String { buffers.state.withLock { $0.out } }
-    public var stderr: String { buffers.state.withLock { $0.err } }
+    package var stdout: String { buffers.state.withLock { $0.out } }
+    package var stderr: String { buffers.state.withLock { $0.err } }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// `--output text|json`.
-public enum OutputFormat: String, ExpressibleByArgument, Sendable, CaseIterable {
+package enum OutputFormat: String, ExpressibleByArgument, Sendable, CaseIterable {
     case text
     case json
 }

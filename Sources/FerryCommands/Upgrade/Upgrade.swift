@@ -6,8 +6,8 @@ import Foundation
 
 extension Ferry {
     /// `ferry upgrade`: the documented Helm upgrade, step by step, with a backup and a preflight.
-    public struct Upgrade: AsyncParsableCommand {
-        public static let configuration = CommandConfiguration(
+    package struct Upgrade: AsyncParsableCommand {
+        package static let configuration = CommandConfiguration(
             abstract: "Upgrade a Helm release to a chart whose images are in the site registry, backing up its values first.",
             discussion: """
                 Does the documented upgrade in order and checks each step: helm (3.8+) is found; for a repository \
@@ -28,50 +28,50 @@ extension Ferry {
                 """)
 
         @Argument(help: "The release to upgrade.")
-        public var release: String
+        package var release: String
 
         @Option(name: [.short, .long], help: "The release's namespace.")
-        public var namespace: String = "default"
+        package var namespace: String = "default"
 
         @Option(name: .long, help: ArgumentHelp("REPO/CHART, oci://host/path/chart, a chart directory or a .tgz.", valueName: "chart"))
-        public var chart: String
+        package var chart: String
 
         @Option(name: .long, help: ArgumentHelp("The chart repository's URL (added to helm when missing).", valueName: "url"))
-        public var repoUrl: String?
+        package var repoUrl: String?
 
         @Option(name: .long, help: ArgumentHelp("The name for --repo-url when --chart is only a chart name.", valueName: "name"))
-        public var repoName: String?
+        package var repoName: String?
 
         @Option(name: .long, help: "The chart version (default: the latest stable one).")
-        public var version: String?
+        package var version: String?
 
         @Flag(name: .long, help: "Consider prerelease versions when choosing the latest.")
-        public var devel = false
+        package var devel = false
 
         @Option(name: .long, help: ArgumentHelp("The registry every image of the release must come from, host[:port].", valueName: "host[:port]"))
-        public var imageRegistry: String
+        package var imageRegistry: String
 
         @Option(name: .long, help: ArgumentHelp("Extra value for helm (as helm --set); repeatable.", valueName: "key=value"))
-        public var set: [String] = []
+        package var set: [String] = []
 
         @Option(name: [.customShort("f"), .customLong("values")], help: ArgumentHelp("Extra values file for helm; repeatable.", valueName: "file"))
-        public var values: [String] = []
+        package var values: [String] = []
 
         @Option(name: .long, help: ArgumentHelp("Where the values backups are written.", valueName: "dir"))
-        public var backupDir: String = "ferry-backups"
+        package var backupDir: String = "ferry-backups"
 
         @Flag(name: .long, help: "Print the steps, the exact helm commands and the values changes, and change nothing.")
-        public var plan = false
+        package var plan = false
 
         @Flag(name: .long, help: "Upgrade even when images are missing from the registry.")
-        public var skipPreflight = false
+        package var skipPreflight = false
 
-        @OptionGroup(title: "Registry and chart repository") public var registryOptions: RegistryOptions
-        @OptionGroup(title: "Output") public var output: OutputOptions
+        @OptionGroup(title: "Registry and chart repository") package var registryOptions: RegistryOptions
+        @OptionGroup(title: "Output") package var output: OutputOptions
 
-        public init() {}
+        package init() {}
 
-        public func run() async throws {
+        package func run() async throws {
             try await reportingErrors(output, advice: .upgrade) { try await execute() }
         }
 
