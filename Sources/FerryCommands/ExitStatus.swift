@@ -5,6 +5,7 @@ import FerryCore
 import FerryOCI
 import FerryRegistry
 import FerrySync
+import Foundation
 
 /// Ferry's exit codes, documented in `ferry --help` and the README.
 package enum ExitStatus {
@@ -40,27 +41,47 @@ package enum ExitStatus {
 }
 
 /// Runs a command body; a domain error is printed (text or JSON) and becomes its exit code.
-/// `advice` adds the command's own hint (in its own options) to the error's.
+/// `advice` adds the command's own hint (in its own options) to the error's. The body runs in
+/// the command's log session: `--log-file` and `--verbose` decide where log lines go.
 func reportingErrors(_ output: OutputOptions, advice: CommandAdvice, _ body: () async throws -> Void) async throws {
     let console = Console.current
-    do {
-        try await body()
-    } catch let exit as ExitCode {
-        throw exit
-    } catch let error as ValidationError {
-        throw error
-    } catch is CancellationError {
-        console.err("error: cancelled")
-        throw ExitCode(130)
-    } catch {
-        let code = ExitStatus.code(for: error)
-        let hint = advice.hint(for: error)
-        if output.output == .json {
-            console.out(JSONLines.encode(CommandFailure(message: String(describing: error), code: (error as? any FerryError)?.codeName,
-                                                        hint: hint, exitCode: code)))
+    var file: LogFile?
+    if let path = output.logFile {
+        let absolute = path.hasPrefix("/") ? path : (console.workingDirectory as NSString).appendingPathComponent(path)
+        do {
+            file = try LogFile(path: absolute)
+        } catch {
+            console.err("error: \(error)")
+            throw ExitCode(ExitStatus.invalidInput)
         }
-        console.err("error: \(error)" + (hint.map { "\n  hint: \($0)" } ?? ""))
-        throw ExitCode(code)
+    }
+    let session = LogSession(file: file, console: output.verbose && output.output == .text ? console : nil)
+    let log = FerryLogging.commands
+    try await LogSession.$current.withValue(session) {
+        log.debug("ferry \(advice) started", metadata: ["cwd": "\(console.workingDirectory)", "version": "\(Ferry.configuration.version)"])
+        do {
+            try await body()
+            log.debug("ferry \(advice) finished", metadata: ["exit": "0"])
+        } catch let exit as ExitCode {
+            log.debug("ferry \(advice) finished", metadata: ["exit": "\(exit.rawValue)"])
+            throw exit
+        } catch let error as ValidationError {
+            throw error
+        } catch is CancellationError {
+            console.err("error: cancelled")
+            log.debug("ferry \(advice) cancelled", metadata: ["exit": "130"])
+            throw ExitCode(130)
+        } catch {
+            let code = ExitStatus.code(for: error)
+            let hint = advice.hint(for: error)
+            log.error("\(error)", metadata: ["code": "\((error as? any FerryError)?.codeName ?? "-")", "exit": "\(code)"])
+            if output.output == .json {
+                console.out(JSONLines.encode(CommandFailure(message: String(describing: error), code: (error as? any FerryError)?.codeName,
+                                                            hint: hint, exitCode: code)))
+            }
+            console.err("error: \(error)" + (hint.map { "\n  hint: \($0)" } ?? ""))
+            throw ExitCode(code)
+        }
     }
 }
 

@@ -85,7 +85,9 @@ while Date() < deadline {
         try target.run(input, scratch: scratch)
     } catch {
         // The kind of error, without the numbers and names that vary: new kinds join the pool.
-        shape = String("\(type(of: error)):\(error)".prefix(60).filter { !$0.isNumber })
+        // (The scratch path is left out: it is the same in every message and would hide the rest.)
+        let text = "\(error)".replacingOccurrences(of: scratch + "/", with: "")
+        shape = String("\(type(of: error)):\(text)".prefix(80).filter { !$0.isNumber })
     }
     lastStart.store(0, ordering: .relaxed)
     executions += 1

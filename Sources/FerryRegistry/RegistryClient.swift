@@ -200,12 +200,16 @@ package final class RegistryClient: Sendable {
         case .stream(let length, let make):
             outgoing.body = .stream(make(), length: .known(length))
         }
+        let started = ContinuousClock.now
         do {
             let response = try await http.execute(outgoing, timeout: request.timeout)
             let body = request.method == .HEAD ? ByteBuffer() : try await response.body.collect(upTo: request.responseLimit)
             var result = Response(status: Int(response.status.code), headers: response.headers, body: Array(buffer: body),
                                   url: request.url)
             if let last = response.history.last?.request.url { result.url = last }
+            // Never a header: Authorization and tokens stay out of the log.
+            logger.debug("\(request.method) \(Self.withoutQuery(request.url)) → \(result.status)",
+                         metadata: ["took": "\(ContinuousClock.now - started)"])
             return result
         } catch let error as RegistryError {
             throw error
@@ -216,12 +220,18 @@ package final class RegistryClient: Sendable {
         } catch {
             // Errors thrown by our own body streams (a digest mismatch) pass through unchanged.
             guard Self.isTransportError(error) else { throw error }
+            logger.debug("\(request.method) \(Self.withoutQuery(request.url)) failed", metadata: ["error": "\(Self.describeTransport(error))"])
             if Self.isTLSFailure(error) { throw tlsError(error) }
             var failure = RegistryError(.unreachable, "\(context): connection to \(host) failed (\(Self.describeTransport(error)))",
                                         hint: "check that the registry is running and reachable from here")
             failure.cause = error
             throw failure
         }
+    }
+
+    /// A URL for the log: upload URLs carry the registry's upload state in their query, left out.
+    static func withoutQuery(_ url: String) -> String {
+        url.firstIndex(of: "?").map { String(url[..<$0]) + "?…" } ?? url
     }
 
     /// A TLS failure (certificate, handshake, or TLS spoken to a plain-HTTP server), whichever layer reported it.

@@ -13,6 +13,8 @@ package enum CLIRunner {
     package static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async -> Result {
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
+        // As the executable does: one handler for every logger; each run has its own session.
+        FerryLogging.bootstrap()
         let capture = CapturingConsole(environment: env, stdin: stdin)
         let code: Int32 = await Console.$current.withValue(capture.console) {
             do {

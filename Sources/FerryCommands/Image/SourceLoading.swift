@@ -10,9 +10,8 @@ func openSources(_ paths: [String], compressor: LayerCompressor, output: OutputO
     for path in paths {
         let opened = try await Blocking.run { try ImageSource.open(path, compressor: compressor) }
         sources += opened.sources
-        for note in opened.notes where output.verbose && output.output == .text {
-            console.err("note: \(note)")
-        }
+        // Notes reach the log file always, standard error with --verbose.
+        for note in opened.notes { FerryLogging.commands.info("\(note)") }
         if !output.verbose && output.output == .text && !output.quiet {
             let skipped = opened.notes.filter { $0.hasSuffix("not a .bundle.tar; skipped") }
             if !skipped.isEmpty {

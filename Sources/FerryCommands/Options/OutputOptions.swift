@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// `--output`, `--quiet`, `--verbose`: shared by every command.
+/// `--output`, `--quiet`, `--verbose`, `--log-file`: shared by every command.
 package struct OutputOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: "Output format: text for people, json for automation (JSON lines for progress, then a summary).")
     package var output: OutputFormat = .text
@@ -10,6 +10,10 @@ package struct OutputOptions: ParsableArguments, Sendable {
 
     @Flag(name: .shortAndLong, help: "Also print skipped entries, retries and each blob as it finishes.")
     package var verbose = false
+
+    @Option(name: .long, help: ArgumentHelp("Append a full debug log (timestamps, every registry request; secrets redacted) to this file, for support cases.",
+                                            valueName: "file"))
+    package var logFile: String?
 
     package init() {}
 
