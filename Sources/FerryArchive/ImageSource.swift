@@ -17,9 +17,17 @@ package struct ImageSource: Sendable {
     package var archive: ImageArchive
     package var bundle: ModuleBundle?
 
+    /// What `open` found: the sources, notes on entries passed over, and the files of a bundle
+    /// directory that are not bundles (a command may warn about those).
+    package struct Opened: Sendable {
+        package var sources: [ImageSource]
+        package var notes: [String]
+        package var skippedFiles: [String] = []
+    }
+
     /// Opens `path`. A directory of bundles yields one source per `*.bundle.tar`; other files there
-    /// are passed over and listed in `notes`.
-    package static func open(_ path: String, compressor: LayerCompressor) throws -> (sources: [ImageSource], notes: [String]) {
+    /// are passed over and listed in `skippedFiles` (and in `notes`).
+    package static func open(_ path: String, compressor: LayerCompressor) throws -> Opened {
         var info = stat()
         guard stat(path, &info) == 0 else {
             if let what = FileKind.problem(at: path) { throw ArchiveError(.io, "\(path) \(what)") }
@@ -30,15 +38,16 @@ package struct ImageSource: Sendable {
             if lstat(path + "/oci-layout", &layout) == 0 {
                 let container = try DirectoryContainer(root: path)
                 let archive = try ImageArchive.read(container, compressor: compressor)
-                return ([ImageSource(path: path, kind: .ociLayout, archive: archive)], archive.notes)
+                return Opened(sources: [ImageSource(path: path, kind: .ociLayout, archive: archive)], notes: archive.notes)
             }
             let names = try listDirectory(path)
             var sources: [ImageSource] = []
-            var notes: [String] = []
+            var notes: [String] = [], skipped: [String] = []
             for name in names {
                 let full = (path as NSString).appendingPathComponent(name)
                 guard name.hasSuffix(".bundle.tar") else {
                     notes.append("\(full): not a .bundle.tar; skipped")
+                    skipped.append(full)
                     continue
                 }
                 // A FIFO, socket or device named like a bundle is named as what it is, and never
@@ -53,13 +62,13 @@ package struct ImageSource: Sendable {
             guard !sources.isEmpty else {
                 throw ArchiveError(.missingEntry, "\(path) holds no *.bundle.tar files and is not an OCI layout")
             }
-            return (sources, notes)
+            return Opened(sources: sources, notes: notes, skippedFiles: skipped)
         }
         if FileKind.problem(mode: info.st_mode) != nil, let what = FileKind.problem(at: path) {
             throw ArchiveError(.io, "\(path) \(what)", hint: "pass a .bundle.tar, a docker-save archive, an OCI layout or a directory of bundles")
         }
         let source = try openFile(path, compressor: compressor)
-        return ([source], source.archive.notes)
+        return Opened(sources: [source], notes: source.archive.notes)
     }
 
     /// The names in a directory, sorted, without `.` and `..`.

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 
 /// A client for one registry (distribution spec v2). It learns the scheme and the auth method with
@@ -236,17 +237,15 @@ package final class RegistryClient: Sendable {
 
     /// A TLS failure (certificate, handshake, or TLS spoken to a plain-HTTP server), whichever layer reported it.
     static func isTLSFailure(_ error: any Error) -> Bool {
-        if error is NIOSSLError || error is BoringSSLError { return true }
-        let text = String(describing: error)
-        return ["SSL", "TLS", "certificate", "handshake"].contains { text.contains($0) }
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError { return true }
+        return (error as? HTTPClientError) == .tlsHandshakeTimeout
     }
 
     /// NIO and socket errors (as opposed to errors thrown by our own body streams, which pass through).
     static func isTransportError(_ error: any Error) -> Bool {
-        let type = String(reflecting: Swift.type(of: error))
-        return error is NIOSSLError || error is BoringSSLError || error is HTTPClientError
-            || type.hasPrefix("NIO") || type.contains("IOError")
-            || type.contains("ChannelError") || type.contains("NIOConnectionError") || type.contains("AsyncHTTPClient")
+        error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError || error is HTTPClientError
+            || error is IOError || error is ChannelError || error is NIOConnectionError || error is SocketAddressError
+            || error is NIOTooManyBytesError
     }
 
     private func tlsError(_ error: any Error) -> RegistryError {

@@ -13,9 +13,8 @@ func openSources(_ paths: [String], compressor: LayerCompressor, output: OutputO
         // Notes reach the log file always, standard error with --verbose.
         for note in opened.notes { FerryLogging.commands.info("\(note)") }
         if !output.verbose && output.output == .text && !output.quiet {
-            let skipped = opened.notes.filter { $0.hasSuffix("not a .bundle.tar; skipped") }
-            if !skipped.isEmpty {
-                console.err("warning: skipped \(skipped.count) file(s) in \(path) that are not .bundle.tar (see --verbose)")
+            if !opened.skippedFiles.isEmpty {
+                console.err("warning: skipped \(opened.skippedFiles.count) file(s) in \(path) that are not .bundle.tar (see --verbose)")
             }
         }
     }

@@ -35,8 +35,8 @@ extension Ferry {
         @Flag(name: .long, help: "With --registry, keep the source names as extra tags.")
         package var keepOriginalNames = false
 
-        @Option(name: .long, help: "auto, docker or containerd.")
-        package var runtime: String = "auto"
+        @Option(name: .long, help: "The container runtime to load into.")
+        package var runtime: RuntimeChoice = .auto
 
         @Option(name: .long, help: "containerd namespace.")
         package var namespace: String = "k8s.io"
@@ -58,9 +58,6 @@ extension Ferry {
         package init() {}
 
         package func validate() throws {
-            guard runtime == "auto" || ContainerRuntime.Kind(rawValue: runtime) != nil else {
-                throw ValidationError("--runtime must be auto, docker or containerd")
-            }
             if keepOriginalNames && registry == nil { throw ValidationError("--keep-original-names needs --registry") }
         }
 
@@ -72,10 +69,10 @@ extension Ferry {
                 let (images, refused) = try NodeImageSelection(registry: registry, repository: repository, keepOriginalNames: keepOriginalNames,
                                                     platform: platform).images(opened)
                 let loader = NodeLoader(images: images, writer: NodeArchiveWriter(compressor: compressor))
-                let preferred = ContainerRuntime.Kind(rawValue: runtime)
+                let preferred = ContainerRuntime.Kind(rawValue: runtime.rawValue)
                 let locations: [CommandRunner.Location] = node.isEmpty ? [.local] : node.map { .ssh(destination: $0, configFile: sshConfig) }
                 let environment = console.environment
-                let (address, namespace, runtime) = (self.address, self.namespace, self.runtime)
+                let (address, namespace, runtime) = (self.address, self.namespace, self.runtime.rawValue)
                 let reports = await withTaskGroup(of: (Int, NodeLoader.Report).self) { group in
                     for (index, location) in locations.enumerated() {
                         group.addTask {
@@ -119,4 +116,9 @@ extension Ferry {
             }
         }
     }
+}
+
+/// `--runtime`: detected, or named.
+package enum RuntimeChoice: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case auto, docker, containerd
 }
