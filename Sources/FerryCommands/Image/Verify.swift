@@ -1,10 +1,6 @@
 import ArgumentParser
 import FerryArchive
-import FerryCore
-import FerryOCI
-import FerrySync
 import Foundation
-import Synchronization
 
 extension Ferry {
     /// `ferry verify`: every blob checked against its digest, size and diff_id.
@@ -29,46 +25,16 @@ extension Ferry {
 
         package init() {}
 
-        struct Result: Encodable {
-            var blobs: Int
-            var bytes: Int64
-            var problems: [String]
-            var ok: Bool
-        }
-
         package func run() async throws {
             try await reportingErrors(output, advice: .verify) {
                 let console = Console.current
                 let opened = try await openSources(sources, compressor: makeCompressor(writesCache: false), output: output)
-                var checks: [(ArchivedBlob, Digest?)] = []
-                var seen = Set<Digest>()
-                for source in opened {
-                    for image in source.archive.images {
-                        let diffIDs = Self.layerDiffIDs(image)
-                        for blob in image.blobs where seen.insert(blob.digest).inserted {
-                            checks.append((blob, diffIDs[blob.digest]))
-                        }
-                    }
+                var result = await BlobVerifier.verify(opened, concurrency: concurrency)
+                if result.blobs == 0 {
+                    result.problems.append("\(sources.joined(separator: ", ")): no image found, so nothing was verified")
+                    result.ok = false
                 }
-                let problems = Mutex<[String]>([])
-                let bytes = Mutex<Int64>(0)
-                let items = checks.map { Check(blob: $0.0, diffID: $0.1) }
-                await forEachConcurrently(items, limit: max(1, concurrency)) { item in
-                    // Hashing a blob is blocking work: it runs on the thread pool, not the task's thread.
-                    let problem: String?
-                    do {
-                        problem = try await Blocking.run { Self.check(item.blob, diffID: item.diffID) }
-                    } catch {
-                        problem = "\(item.blob.origin): \(error)"
-                    }
-                    if let problem {
-                        problems.withLock { $0.append(problem) }
-                    }
-                    bytes.withLock { $0 += item.blob.size }
-                }
-                var found = problems.withLock { $0.sorted() }
-                if checks.isEmpty { found.append("\(sources.joined(separator: ", ")): no image found, so nothing was verified") }
-                let result = Result(blobs: checks.count, bytes: bytes.withLock { $0 }, problems: found, ok: found.isEmpty)
+                let found = result.problems
                 if output.output == .json {
                     console.out(JSONLines.pretty(result))
                 } else if found.isEmpty {
@@ -79,90 +45,6 @@ extension Ferry {
                 }
                 if !found.isEmpty { throw ExitCode(ExitStatus.partialFailure) }
             }
-        }
-
-        struct Check: Sendable {
-            var blob: ArchivedBlob
-            var diffID: Digest?
-        }
-
-        /// Maps each gzip layer of the image's manifests to the diff_id its config gives it.
-        static func layerDiffIDs(_ image: ArchivedImage) -> [Digest: Digest] {
-            var result: [Digest: Digest] = [:]
-            let manifests = ([image.root] + image.children).filter { !$0.isIndex }
-            for document in manifests {
-                guard let manifest = try? document.manifest(),
-                      let config = image.blobs.first(where: { $0.digest == manifest.config.digest }),
-                      case .stored(let range) = config.source,
-                      let bytes = try? range.readAll(),
-                      let parsed = try? GoJSON.decode(ImageConfiguration.self, from: bytes),
-                      let diffIDs = parsed.rootfs?.diffIDs, diffIDs.count == manifest.layers.count else { continue }
-                for (layer, diffID) in zip(manifest.layers, diffIDs) { result[layer.digest] = diffID }
-            }
-            return result
-        }
-
-        /// Nil when the blob is sound, else what is wrong with it. The bytes are always read and
-        /// hashed: the compression cache may speed up a push, but never vouches for content.
-        static func check(_ blob: ArchivedBlob, diffID: Digest?) -> String? {
-            do {
-                switch blob.source {
-                case .gzipped(let range, let layerDiffID):
-                    // Stored uncompressed: the bytes must hash to the diff_id.
-                    let hash = DigestingSink()
-                    try range.forEachChunk { try hash.write($0) }
-                    guard hash.digest == layerDiffID else {
-                        return "\(range.origin): the uncompressed layer hashes to \(hash.digest), but the config's diff_id is \(layerDiffID)"
-                    }
-                    return nil
-                case .stored(let range):
-                    guard range.length == blob.size else {
-                        return "\(range.origin): size \(range.length), expected \(blob.size)"
-                    }
-                    return try checkStored(range, digest: blob.digest, diffID: diffID)
-                }
-            } catch let error as any FerryError where error.message.hasPrefix(blob.origin) {
-                return error.message  // already names the blob
-            } catch {
-                return "\(blob.origin): \(error)"
-            }
-        }
-
-        private static func checkStored(_ range: ByteRange, digest: Digest, diffID: Digest?) throws -> String? {
-            let hash = DigestingSink()
-            let uncompressed = DigestingSink()
-            var decompressor: (any ByteSink)?
-            var finish: (() throws -> Void)?
-            if diffID != nil {
-                switch Compression.detect(try range.prefix(4)) {
-                case .gzip:
-                    let gunzip = try GzipDecompressor(writingTo: uncompressed, origin: range.origin)
-                    decompressor = gunzip
-                    finish = gunzip.finish
-                case .zstd:
-                    let unzstd = try ZstdDecompressor(writingTo: uncompressed, origin: range.origin)
-                    decompressor = unzstd
-                    finish = unzstd.finish
-                case .none:
-                    decompressor = uncompressed
-                default:
-                    break
-                }
-            }
-            try range.forEachChunk { chunk in
-                try hash.write(chunk)
-                try decompressor?.write(chunk)
-            }
-            guard hash.digest == digest else {
-                return "\(range.origin): digest \(hash.digest), expected \(digest)"
-            }
-            if decompressor != nil, let diffID {
-                try finish?()
-                guard uncompressed.digest == diffID else {
-                    return "\(range.origin): uncompressed digest \(uncompressed.digest), but the config's diff_id is \(diffID)"
-                }
-            }
-            return nil
         }
     }
 }
