@@ -84,7 +84,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "FerryChartsTests", dependencies: ["FerryCharts", "FerryOCI", "FerryTestSupport"], swiftSettings: strict),
-        .testTarget(name: "FerrySyncTests", dependencies: ["FerrySync", "FerryCharts", "FerryTestSupport"], swiftSettings: strict),
+        .testTarget(name: "FerrySyncTests", dependencies: ["FerrySync", "FerryCharts", "FerryArchive", "FerryOCI", "FerryTestSupport"], swiftSettings: strict),
         .testTarget(name: "FerryCommandsTests", dependencies: ["FerryCommands", "FerryTestSupport", "FerryArchive", "FerryOCI", "FerryCharts"],
                     swiftSettings: strict),
     ]

@@ -71,3 +71,30 @@ package struct NodeLoader: Sendable {
         return report
     }
 }
+
+extension NodeLoader {
+    /// Loads onto every location at once (this machine, or nodes over ssh): each finds its runtime
+    /// (`preferred`, else detected), and one that fails is reported while the others go on.
+    /// `describe` turns a failure into the report's text (a command adds its advice there).
+    package func load(onto locations: [CommandRunner.Location], preferred: ContainerRuntime.Kind?, address: String?,
+                      namespace: String, environment: [String: String],
+                      describe: @escaping @Sendable (any Error) -> String) async -> [Report] {
+        let wanted = preferred?.rawValue ?? "auto"
+        return await withTaskGroup(of: (Int, Report).self) { group in
+            for (index, location) in locations.enumerated() {
+                group.addTask {
+                    let runner = CommandRunner(location: location, environment: environment)
+                    do {
+                        let found = try await ContainerRuntime.detect(preferred, runner: runner, address: address, namespace: namespace)
+                        return (index, await load(into: found))
+                    } catch {
+                        return (index, Report(node: runner.name, runtime: wanted, error: describe(error)))
+                    }
+                }
+            }
+            var collected: [(Int, Report)] = []
+            for await item in group { collected.append(item) }
+            return collected.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+}

@@ -179,18 +179,21 @@ package struct ChartSyncer: Sendable {
             }
         }
         // Two charts that would put different images under one name: the later one fails, alone.
-        var owners: [String: (digest: Digest, chart: String)] = [:]
+        var owners = ImageNameOwners()
         charts = charts.filter { chart in
             guard !chart.skipImages else { return true }
+            // Checked before any name is claimed, so a chart that fails claims nothing.
             let clash = chart.entries.lazy.flatMap { entry in entry.targets.map { (entry, $0) } }.first { entry, target in
-                owners[target.description].map { $0.digest != entry.image.root.digest } ?? false
+                owners.owner(of: target).map { $0.digest != entry.image.root.digest } ?? false
             }
             if let (entry, target) = clash {
                 failures.append(SyncReport.Chart(bundle: chart.bundle, name: chart.name, version: chart.version, status: .failed,
-                                                 error: "\(target) would name two different images: \(entry.image.origin) and one of \(owners[target.description]!.chart)"))
+                                                 error: "\(target) would name two different images: \(entry.image.origin) and one of \(owners.owner(of: target)!.origin)"))
                 return false
             }
-            for entry in chart.entries { for target in entry.targets { owners[target.description] = (entry.image.root.digest, chart.bundle) } }
+            for entry in chart.entries {
+                for target in entry.targets { _ = owners.claim(target, digest: entry.image.root.digest, origin: chart.bundle) }
+            }
             return true
         }
         let entries = charts.filter { !$0.skipImages }.flatMap(\.entries)

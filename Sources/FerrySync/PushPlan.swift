@@ -80,22 +80,19 @@ package struct PushPlan: Sendable {
         images = []
         blobs = []
         var blobIndex: [Digest: Int] = [:]
-        var owners: [Reference: (digest: Digest, origin: String)] = [:]
+        var owners = ImageNameOwners()
         var planned: [Digest: Int] = [:]
         for entry in entries {
             let image = entry.image
             var targets: [Reference] = []
             for relocated in entry.targets {
-                if let owner = owners[relocated] {
-                    guard owner.digest == image.root.digest else {
-                        throw SyncError(.conflictingTargets,
-                                        "\(relocated) would receive two different images: \(owner.origin) and \(image.origin)",
-                                        hint: "the relocation keeps only the last path element of each repository; push these sources to different prefixes")
-                    }
-                    continue
+                switch owners.claim(relocated, digest: image.root.digest, origin: image.origin) {
+                case .new: targets.append(relocated)
+                case .same: continue
+                case .taken(let origin, _):
+                    throw SyncError(.conflictingTargets, "\(relocated) would receive two different images: \(origin) and \(image.origin)",
+                                    hint: "the relocation keeps only the last path element of each repository; push these sources to different prefixes")
                 }
-                owners[relocated] = (image.root.digest, image.origin)
-                targets.append(relocated)
             }
             guard !targets.isEmpty else { continue }
             // The same image listed again (two charts, or two hints) joins its first entry.

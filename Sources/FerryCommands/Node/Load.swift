@@ -71,24 +71,9 @@ extension Ferry {
                 let loader = NodeLoader(images: images, writer: NodeArchiveWriter(compressor: compressor))
                 let preferred = ContainerRuntime.Kind(rawValue: runtime.rawValue)
                 let locations: [CommandRunner.Location] = node.isEmpty ? [.local] : node.map { .ssh(destination: $0, configFile: sshConfig) }
-                let environment = console.environment
-                let (address, namespace, runtime) = (self.address, self.namespace, self.runtime.rawValue)
-                let reports = await withTaskGroup(of: (Int, NodeLoader.Report).self) { group in
-                    for (index, location) in locations.enumerated() {
-                        group.addTask {
-                            let runner = CommandRunner(location: location, environment: environment)
-                            do {
-                                let found = try await ContainerRuntime.detect(preferred, runner: runner, address: address, namespace: namespace)
-                                return (index, await loader.load(into: found))
-                            } catch {
-                                let hint = CommandAdvice.load.hint(for: error).map { "\n  hint: \($0)" } ?? ""
-                                return (index, NodeLoader.Report(node: runner.name, runtime: runtime, error: "\(error)" + hint))
-                            }
-                        }
-                    }
-                    var collected: [(Int, NodeLoader.Report)] = []
-                    for await item in group { collected.append(item) }
-                    return collected.sorted { $0.0 < $1.0 }.map(\.1)
+                let reports = await loader.load(onto: locations, preferred: preferred, address: address, namespace: namespace,
+                                                environment: console.environment) { error in
+                    "\(error)" + (CommandAdvice.load.hint(for: error).map { "\n  hint: \($0)" } ?? "")
                 }
                 for report in reports {
                     if output.output == .json {

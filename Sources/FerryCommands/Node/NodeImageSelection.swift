@@ -14,7 +14,7 @@ struct NodeImageSelection {
     /// The images of the sources with the names they get on nodes, and why each unnamed image
     /// (saved by id, copied without a tag) was refused: a node could only list it by digest.
     func images(_ sources: [ImageSource]) throws -> (images: [NodeImage], refused: [String]) {
-        var owners: [String: Digest] = [:]
+        var owners = ImageNameOwners()
         var result: [NodeImage] = []
         var refused: [String] = []
         for source in sources {
@@ -30,11 +30,10 @@ struct NodeImageSelection {
                 if registry == nil || keepOriginalNames { names += image.references }
                 var unique: [Reference] = []
                 for name in names where !unique.contains(name) {
-                    if let owner = owners[name.description], owner != image.root.digest {
+                    if case .taken(_, let owner) = owners.claim(name, digest: image.root.digest, origin: image.origin) {
                         throw SyncError(.conflictingTargets, "\(name) would name two different images (\(owner.short) and \(image.root.digest.short))",
                                         hint: "the relocation keeps only the last path element of each repository; use different --repository prefixes")
                     }
-                    owners[name.description] = image.root.digest
                     unique.append(name)
                 }
                 result.append(try NodeImage(image: image, names: unique, platform: platform, selectPlatform: platform != nil))
