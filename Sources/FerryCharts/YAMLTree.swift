@@ -55,104 +55,19 @@ struct YAMLTree: Sendable {
         }
     }
 
-    /// An open collection while its children are read; its children so far are `pending[start...]`.
-    private struct Open {
-        var node: Node
-        var anchor: String?
-        var start: Int
-    }
-
     private mutating func read(_ parser: inout yaml_parser_t, origin: String) throws {
-        var open: [Open] = []
-        var pending: [Int] = []
-        var anchors: [String: Int] = [:]
-        /// Nodes as aliases would expand them, and depth, per node: capped, so nothing overflows.
-        var sizes: [Int] = []
-        var heights: [Int] = []
-        var documents = 0
+        var builder = YAMLTreeBuilder(origin: origin)
         var event = yaml_event_t()
-        func refuse() -> ChartsError {
-            ChartsError(.invalidValues,
-                        "\(origin) expands to more than \(SafeYAML.maximumNodes) YAML nodes or nests deeper than \(SafeYAML.maximumDepth) (aliases that multiply, a \"billion laughs\"); Ferry refuses it")
-        }
-        func attach(_ index: Int, line: Int) throws {
-            guard !open.isEmpty else { root = index; return }
-            let top = open[open.count - 1]
-            if top.node.kind == .mapping, (pending.count - top.start) % 2 == 0, nodes[index].kind != .scalar {
-                // Helm reads only string keys; a mapping or list used as a key is refused (YAML allows it).
-                throw ChartsError(.invalidValues, "\(origin):\(line): a mapping key must be a plain value, not a mapping or a list")
-            }
-            pending.append(index)
-        }
-        func append(_ node: Node, anchor: String?) throws -> Int {
-            var size = 1, height = 1
-            for child in links[node.children] {
-                size = min(size + sizes[child], SafeYAML.maximumNodes + 1)
-                height = max(height, heights[child] + 1)
-            }
-            guard size <= SafeYAML.maximumNodes, height <= SafeYAML.maximumDepth + 1 else { throw refuse() }
-            nodes.append(node)
-            sizes.append(size)
-            heights.append(height)
-            if let anchor { anchors[anchor] = nodes.count - 1 }
-            return nodes.count - 1
-        }
-
         while true {
             guard yaml_parser_parse(&parser, &event) == 1 else {
                 // libyaml stops at 1,000 open flow levels, sooner than the events reach ours.
-                if let problem = parser.problem, String(cString: problem).hasPrefix("Maximum nesting level") { throw refuse() }
+                if let problem = parser.problem, String(cString: problem).hasPrefix("Maximum nesting level") { throw builder.refuse() }
                 throw ChartsError(.invalidValues, "\(origin) is not valid YAML: \(Self.describe(parser))")
             }
             defer { yaml_event_delete(&event) }
-            let line = Int(event.start_mark.line) + 1, column = Int(event.start_mark.column) + 1
-            switch event.type {
-            case YAML_STREAM_END_EVENT:
-                return
-            case YAML_DOCUMENT_START_EVENT:
-                documents += 1
-                guard documents == 1 else {
-                    throw ChartsError(.invalidValues, "\(origin):\(line): a second YAML document (after '---'); a values file holds one")
-                }
-            case YAML_SCALAR_EVENT:
-                let data = event.data.scalar
-                let value = String(decoding: UnsafeBufferPointer(start: data.value, count: Int(data.length)), as: UTF8.self)
-                let style: Style = switch data.style {
-                case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
-                case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
-                case YAML_LITERAL_SCALAR_STYLE: .literal
-                case YAML_FOLDED_SCALAR_STYLE: .folded
-                default: .plain
-                }
-                let node = Node(kind: .scalar, style: style, line: line, column: column, value: value,
-                                tag: Self.string(data.tag), children: links.count..<links.count)
-                try attach(try append(node, anchor: Self.string(data.anchor)), line: line)
-            case YAML_ALIAS_EVENT:
-                let name = Self.string(event.data.alias.anchor) ?? ""
-                guard let target = anchors[name] else {
-                    throw ChartsError(.invalidValues, "\(origin) is not valid YAML: line \(line), column \(column): alias '*\(name)' names no anchor before it")
-                }
-                try attach(target, line: line)
-            case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
-                guard open.count < SafeYAML.maximumDepth else { throw refuse() }
-                let mapping = event.type == YAML_MAPPING_START_EVENT
-                let flow = mapping ? event.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
-                                   : event.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
-                let tag = mapping ? event.data.mapping_start.tag : event.data.sequence_start.tag
-                let anchor = mapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor
-                open.append(Open(node: Node(kind: mapping ? .mapping : .sequence, style: flow ? .flow : .block, line: line, column: column,
-                                            value: "", tag: Self.string(tag), children: 0..<0),
-                                 anchor: Self.string(anchor), start: pending.count))
-            case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-                var closed = open.removeLast()
-                closed.node.children = links.count..<(links.count + pending.count - closed.start)
-                links += pending[closed.start...]
-                pending.removeSubrange(closed.start...)
-                try attach(try append(closed.node, anchor: closed.anchor), line: closed.node.line)
-            default:
-                break
-            }
+            if try builder.take(event) { break }
         }
+        (nodes, links, root) = (builder.nodes, builder.links, builder.root)
     }
 
     static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
