@@ -109,14 +109,98 @@ enum StrictJSON {
     }
 
     private static func check(_ b: UnsafeBufferPointer<UInt8>) throws -> Checked {
-        let n = b.count
+        var scanner = Scanner(b)
+        return try scanner.run()
+    }
+
+    /// The checker's state: the bytes, the position, the open objects and lists.
+    private struct Scanner {
+        let b: UnsafeBufferPointer<UInt8>
+        let n: Int
         var i = 0
         var stack: [Frame] = []
         var checked = Checked()
-        func fail(_ what: String, at position: Int) -> OCIError {
-            OCIError(.invalidDocument, "not valid JSON: \(what) at \(location(of: position, in: b))")
+
+        init(_ b: UnsafeBufferPointer<UInt8>) {
+            self.b = b
+            n = b.count
         }
-        func skipSpace() {
+
+        mutating func run() throws -> Checked {
+            var expectValue = true
+            while true {
+                skipSpace()
+                if expectValue {
+                    expectValue = try value()
+                    continue
+                }
+                guard !stack.isEmpty else {
+                    guard i == n else { throw fail("\(found(i)) after the end of the document", at: i) }
+                    return checked
+                }
+                expectValue = try afterValue()
+            }
+        }
+
+        /// At a value: scans a scalar, or opens an object or list. True when a value is still expected.
+        mutating func value() throws -> Bool {
+            guard i < n else { throw fail("the document ends where a value is expected", at: i) }
+            switch b[i] {
+            case 0x7B:  // {
+                guard stack.count < StrictJSON.maximumDepth else { throw fail("objects and lists nest more than \(StrictJSON.maximumDepth) deep", at: i) }
+                i += 1
+                stack.append(.object(keyStart: i, keyEnd: i))
+                skipSpace()
+                if i < n, b[i] == 0x7D { i += 1; stack.removeLast(); return false }
+                try key()
+                return true
+            case 0x5B:  // [
+                guard stack.count < StrictJSON.maximumDepth else { throw fail("objects and lists nest more than \(StrictJSON.maximumDepth) deep", at: i) }
+                i += 1
+                stack.append(.array(index: 0))
+                skipSpace()
+                if i < n, b[i] == 0x5D { i += 1; stack.removeLast(); return false }
+                return true
+            case 0x22: try string()
+            case 0x2D, 0x30...0x39: try number()
+            case 0x74: try literal("true")
+            case 0x66: try literal("false")
+            case 0x6E: try literal("null")
+            case 0x5D where StrictJSON.isArray(stack.last):
+                throw fail("a trailing comma before ']'", at: i)
+            default:
+                throw fail("\(found(i)) where a value is expected", at: i)
+            }
+            return false
+        }
+
+        /// After a value inside an object or list: a comma or the closer. True when a value follows.
+        mutating func afterValue() throws -> Bool {
+            let top = stack[stack.count - 1]
+        guard i < n else { throw fail("the document ends inside \(StrictJSON.describe(top))", at: i) }
+        switch (b[i], top) {
+        case (0x2C, .object):
+            i += 1
+            try key()
+            return true
+        case (0x2C, .array(let index)):
+            i += 1
+            stack[stack.count - 1] = .array(index: index + 1)
+            return true
+        case (0x7D, .object), (0x5D, .array):
+            i += 1
+            stack.removeLast()
+            return false
+        default:
+            let closer = StrictJSON.isArray(top) ? "']'" : "'}'"
+            throw fail("\(found(i)) where ',' or \(closer) is expected", at: i)
+        }
+        }
+
+        func fail(_ what: String, at position: Int) -> OCIError {
+            OCIError(.invalidDocument, "not valid JSON: \(what) at \(StrictJSON.location(of: position, in: b))")
+        }
+        mutating func skipSpace() {
             while i < n, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
         }
         func found(_ position: Int) -> String {
@@ -127,7 +211,7 @@ enum StrictJSON {
             return "byte 0x\(String(c, radix: 16)) appears"
         }
         /// Scans a string starting at the opening quote; returns the index after the closing one.
-        func string() throws {
+        mutating func string() throws {
             let start = i
             i += 1
             while true {
@@ -141,7 +225,7 @@ enum StrictJSON {
                     case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
                         i += 2
                     case 0x75:
-                        guard i + 5 < n, (2...5).allSatisfy({ isHex(b[i + $0]) }) else {
+                        guard i + 5 < n, (2...5).allSatisfy({ StrictJSON.isHex(b[i + $0]) }) else {
                             throw fail("\\u must be followed by four hex digits", at: i)
                         }
                         i += 6
@@ -153,44 +237,44 @@ enum StrictJSON {
                 i += 1
             }
         }
-        func number() throws {
+        mutating func number() throws {
             let start = i
             var wide = false
             if b[i] == 0x2D { i += 1 }
-            guard i < n, isDigit(b[i]) else { throw fail("a number must have digits", at: start) }
+            guard i < n, StrictJSON.isDigit(b[i]) else { throw fail("a number must have digits", at: start) }
             if b[i] == 0x30 {
                 i += 1
-                if i < n, isDigit(b[i]) { throw fail("a number must not start with 0", at: start) }
+                if i < n, StrictJSON.isDigit(b[i]) { throw fail("a number must not start with 0", at: start) }
             } else {
-                while i < n, isDigit(b[i]) { i += 1 }
+                while i < n, StrictJSON.isDigit(b[i]) { i += 1 }
             }
             if i < n, b[i] == 0x2E {
                 i += 1
-                guard i < n, isDigit(b[i]) else { throw fail("a decimal point must be followed by digits", at: i - 1) }
-                while i < n, isDigit(b[i]) { i += 1 }
+                guard i < n, StrictJSON.isDigit(b[i]) else { throw fail("a decimal point must be followed by digits", at: i - 1) }
+                while i < n, StrictJSON.isDigit(b[i]) { i += 1 }
                 wide = true
             }
             if i < n, b[i] == 0x65 || b[i] == 0x45 {
                 i += 1
                 if i < n, b[i] == 0x2B || b[i] == 0x2D { i += 1 }
-                guard i < n, isDigit(b[i]) else { throw fail("an exponent must have digits", at: i) }
-                while i < n, isDigit(b[i]) { i += 1 }
+                guard i < n, StrictJSON.isDigit(b[i]) else { throw fail("an exponent must have digits", at: i) }
+                while i < n, StrictJSON.isDigit(b[i]) { i += 1 }
                 wide = true
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
             if !wide && Int64(text) == nil { wide = true }
             if wide && checked.wideNumbers.count < 64 {
-                checked.wideNumbers.append((path(stack, b), String(text.prefix(40)), lastKey(stack, b)))
+                checked.wideNumbers.append((StrictJSON.path(stack, b), String(text.prefix(40)), StrictJSON.lastKey(stack, b)))
             }
         }
-        func literal(_ word: StaticString) throws {
+        mutating func literal(_ word: StaticString) throws {
             let count = word.utf8CodeUnitCount
             guard i + count <= n, (0..<count).allSatisfy({ b[i + $0] == word.utf8Start[$0] }) else {
                 throw fail("\(found(i)) where a value is expected", at: i)
             }
             i += count
         }
-        func key() throws {
+        mutating func key() throws {
             skipSpace()
             guard i < n, b[i] == 0x22 else {
                 if i < n, b[i] == 0x7D { throw fail("a trailing comma before '}'", at: i) }
@@ -202,63 +286,6 @@ enum StrictJSON {
             skipSpace()
             guard i < n, b[i] == 0x3A else { throw fail("\(found(i)) where ':' is expected after a key", at: i) }
             i += 1
-        }
-
-        var expectValue = true
-        while true {
-            skipSpace()
-            if expectValue {
-                guard i < n else { throw fail("the document ends where a value is expected", at: i) }
-                switch b[i] {
-                case 0x7B:  // {
-                    guard stack.count < maximumDepth else { throw fail("objects and lists nest more than \(maximumDepth) deep", at: i) }
-                    i += 1
-                    stack.append(.object(keyStart: i, keyEnd: i))
-                    skipSpace()
-                    if i < n, b[i] == 0x7D { i += 1; stack.removeLast(); expectValue = false; continue }
-                    try key()
-                    continue
-                case 0x5B:  // [
-                    guard stack.count < maximumDepth else { throw fail("objects and lists nest more than \(maximumDepth) deep", at: i) }
-                    i += 1
-                    stack.append(.array(index: 0))
-                    skipSpace()
-                    if i < n, b[i] == 0x5D { i += 1; stack.removeLast(); expectValue = false; continue }
-                    continue
-                case 0x22: try string()
-                case 0x2D, 0x30...0x39: try number()
-                case 0x74: try literal("true")
-                case 0x66: try literal("false")
-                case 0x6E: try literal("null")
-                case 0x5D where isArray(stack.last):
-                    throw fail("a trailing comma before ']'", at: i)
-                default:
-                    throw fail("\(found(i)) where a value is expected", at: i)
-                }
-                expectValue = false
-                continue
-            }
-            guard let top = stack.last else {
-                guard i == n else { throw fail("\(found(i)) after the end of the document", at: i) }
-                return checked
-            }
-            guard i < n else { throw fail("the document ends inside \(describe(top))", at: i) }
-            switch (b[i], top) {
-            case (0x2C, .object):
-                i += 1
-                try key()
-                expectValue = true
-            case (0x2C, .array(let index)):
-                i += 1
-                stack[stack.count - 1] = .array(index: index + 1)
-                expectValue = true
-            case (0x7D, .object), (0x5D, .array):
-                i += 1
-                stack.removeLast()
-            default:
-                let closer = isArray(top) ? "']'" : "'}'"
-                throw fail("\(found(i)) where ',' or \(closer) is expected", at: i)
-            }
         }
     }
 
