@@ -49,41 +49,67 @@ package struct UpgradePlanner: Sendable {
         self.http = http
     }
 
+    /// The plan as a sequence of named steps, each reading only: helm, the chart, the release,
+    /// the values, the backups' names, the preflight, and the helm command that will run.
     package func plan(_ request: UpgradeRequest) async throws -> UpgradePlan {
         var steps: [UpgradePlan.Step] = []
-        let helmVersion = try await driver.version()
-        guard helmVersion >= SemanticVersion("3.8.0")! else {
-            throw UpgradeError(.helmTooOld, "helm \(helmVersion.normalized) is too old; Ferry needs Helm 3.8 or newer",
+        let helm = try await checkHelm()
+        steps.append(helm.step)
+        let source = try ChartSource(parsing: request.chart)
+        let resolved = try await resolveChart(source, request: request)
+        steps += resolved.steps
+        let release = try await settledRelease(request)
+        steps.append(release.step)
+
+        // Values: the backup, rewritten.
+        let current = try await driver.values(release.release.name, namespace: release.release.namespace, all: false)
+        let all = try await driver.values(release.release.name, namespace: release.release.namespace, all: true)
+        let chart = resolved.chart
+        let hints = try chart.files[".relok8s-images.yaml"].map { try ImageHints.parse($0, origin: "\(chart.origin)/.relok8s-images.yaml") } ?? []
+        let rewrite = try RegistryRewrite(userValues: current, origin: "values of \(release.release.name)", chart: chart, hints: hints,
+                                          registry: request.imageRegistry)
+        steps.append(.init(name: "values", detail: "\(rewrite.edits.count) value(s) rewritten, \(rewrite.sets.count) set with --set-string; image paths from \(hints.isEmpty ? "global.imageRegistry and *.image.registry" : "\(hints.count) hint(s), global.imageRegistry and *.image.registry")"))
+
+        let backups = try backupFiles(request, release: release.release)
+        steps.append(.init(name: "backup", detail: "\(backups.values) and \(backups.all)"))
+        let preflight = try await preflight(request, hints: hints, rewrite: rewrite, chart: chart)
+        steps.append(preflight.step)
+
+        let upgrade = upgradeCommand(request, source: source, release: release.release, version: resolved.version,
+                                     newValuesFile: backups.new, rewrite: rewrite, resetThenReuse: helm.resetThenReuse)
+        return UpgradePlan(release: release.release, chart: source.helmArgument, chartName: chart.metadata.name, version: resolved.version,
+                           helmVersion: helm.version.normalized, steps: steps, commands: resolved.commands + [upgrade], edits: rewrite.edits,
+                           sets: rewrite.sets.map { "\(Self.escapeSetPath($0.path))=\($0.value)" }, currentValues: current,
+                           allValues: all, newValues: rewrite.values.text, backupFile: backups.values, allValuesBackupFile: backups.all,
+                           newValuesFile: backups.new, images: preflight.images, missingImages: preflight.missing,
+                           preflightSkipped: request.skipPreflight)
+    }
+
+    /// helm's version: 3.8 at least; `--reset-then-reuse-values` from 3.14.
+    func checkHelm() async throws -> (version: SemanticVersion, resetThenReuse: Bool, step: UpgradePlan.Step) {
+        let version = try await driver.version()
+        guard version >= SemanticVersion("3.8.0")! else {
+            throw UpgradeError(.helmTooOld, "helm \(version.normalized) is too old; Ferry needs Helm 3.8 or newer",
                                hint: "install helm 3.8 or newer (OCI charts and passwords read from standard input need it)")
         }
-        let resetThenReuse = helmVersion >= SemanticVersion("3.14.0")!
-        steps.append(.init(name: "helm", detail: "helm \(helmVersion.normalized): " + (resetThenReuse
+        let resetThenReuse = version >= SemanticVersion("3.14.0")!
+        return (version, resetThenReuse, .init(name: "helm", detail: "helm \(version.normalized): " + (resetThenReuse
             ? "the upgrade uses --reset-then-reuse-values over the rewritten values"
             : "no --reset-then-reuse-values before 3.14: the rewritten values (all user values) are passed explicitly")))
+    }
 
-        // The chart, read without changing anything.
-        let source = try ChartSource(parsing: request.chart)
+    /// The chart and its version, read without changing anything; the helm commands that make
+    /// its repository current.
+    func resolveChart(_ source: ChartSource, request: UpgradeRequest) async throws
+        -> (chart: ChartTree, version: String, commands: [HelmCommand], steps: [UpgradePlan.Step]) {
         var commands: [HelmCommand] = []
+        var steps: [UpgradePlan.Step] = []
         let chart: ChartTree
         let version: String
         switch source {
         case .repository(let name, let chartName):
-            let known = try await driver.repositories()
-            guard let url = request.repoURL ?? known[name] else {
-                throw UpgradeError(.repositoryUnknown, "helm has no repository named \(name)")
-            }
-            if known[name] != url {
-                var add = ["repo", "add", name, url]
-                if known[name] != nil { add.append("--force-update") }
-                if let credentials = request.credentials { add += ["--username", credentials.username, "--password-stdin"] }
-                if request.security.mode == .httpsUnverified { add.append("--insecure-skip-tls-verify") }
-                if let ca = request.security.caFile { add += ["--ca-file", ca] }
-                commands.append(HelmCommand(add, stdin: request.credentials?.password))
-                steps.append(.init(name: "repository", detail: "\(name) → \(url): \(known[name] == nil ? "not added yet, will be added" : "URL differs, will be replaced")"))
-            } else {
-                steps.append(.init(name: "repository", detail: "\(name) → \(url) already added"))
-            }
-            commands.append(HelmCommand(["repo", "update", name]))
+            let url: String
+            (url, commands, steps) = try await repositoryCommands(name, request: request)
             let fetcher = ChartFetcher(web: WebClient(http: http, credentials: request.credentials), registry: nil)
             (chart, version) = try await fetcher.fromRepository(url: url, chart: chartName, version: request.version, devel: request.devel)
         case .oci(let host, let repository):
@@ -102,8 +128,34 @@ package struct UpgradePlanner: Sendable {
             throw UpgradeError(.versionMissing, "\(request.chart) is version \(version), not \(requested)")
         }
         steps.append(.init(name: "chart", detail: "\(chart.metadata.name) \(version) from \(source.helmArgument)"))
+        return (chart, version, commands, steps)
+    }
 
-        // The release, which must exist and be settled.
+    /// The repository's URL, and `helm repo add` (when missing or different) and `helm repo update`.
+    func repositoryCommands(_ name: String, request: UpgradeRequest) async throws -> (String, [HelmCommand], [UpgradePlan.Step]) {
+        let known = try await driver.repositories()
+        guard let url = request.repoURL ?? known[name] else {
+            throw UpgradeError(.repositoryUnknown, "helm has no repository named \(name)")
+        }
+        var commands: [HelmCommand] = []
+        let step: UpgradePlan.Step
+        if known[name] != url {
+            var add = ["repo", "add", name, url]
+            if known[name] != nil { add.append("--force-update") }
+            if let credentials = request.credentials { add += ["--username", credentials.username, "--password-stdin"] }
+            if request.security.mode == .httpsUnverified { add.append("--insecure-skip-tls-verify") }
+            if let ca = request.security.caFile { add += ["--ca-file", ca] }
+            commands.append(HelmCommand(add, stdin: request.credentials?.password))
+            step = .init(name: "repository", detail: "\(name) → \(url): \(known[name] == nil ? "not added yet, will be added" : "URL differs, will be replaced")")
+        } else {
+            step = .init(name: "repository", detail: "\(name) → \(url) already added")
+        }
+        commands.append(HelmCommand(["repo", "update", name]))
+        return (url, commands, [step])
+    }
+
+    /// The release, which must exist and be settled (not `pending-*`).
+    func settledRelease(_ request: UpgradeRequest) async throws -> (release: HelmRelease, step: UpgradePlan.Step) {
         guard let release = try await driver.release(request.release, namespace: request.namespace) else {
             throw UpgradeError(.releaseMissing, "release \(request.release) not found in namespace \(request.namespace)",
                                hint: "check the name and namespace with: helm list -n \(request.namespace)")
@@ -114,54 +166,45 @@ package struct UpgradePlanner: Sendable {
                                hint: "find the last deployed revision with `helm history \(release.name) -n \(release.namespace)`, then `helm rollback \(release.name) <that revision> -n \(release.namespace)`, and run ferry upgrade again")
         }
         let running = release.chart.isEmpty ? "" : ", chart \(release.chart) \(release.chartVersion)"
-        steps.append(.init(name: "release", detail: "\(release.name) in \(release.namespace): revision \(release.revision), \(release.status)\(running)"))
+        return (release, .init(name: "release", detail: "\(release.name) in \(release.namespace): revision \(release.revision), \(release.status)\(running)"))
+    }
 
-        // Values: the backup, rewritten.
-        let current = try await driver.values(release.name, namespace: release.namespace, all: false)
-        let all = try await driver.values(release.name, namespace: release.namespace, all: true)
-        let hintsBytes = chart.files[".relok8s-images.yaml"]
-        let hints = try hintsBytes.map { try ImageHints.parse($0, origin: "\(chart.origin)/.relok8s-images.yaml") } ?? []
-        let rewrite = try RegistryRewrite(userValues: current, origin: "values of \(release.name)", chart: chart, hints: hints,
-                                          registry: request.imageRegistry)
-        steps.append(.init(name: "values", detail: "\(rewrite.edits.count) value(s) rewritten, \(rewrite.sets.count) set with --set-string; image paths from \(hints.isEmpty ? "global.imageRegistry and *.image.registry" : "\(hints.count) hint(s), global.imageRegistry and *.image.registry")"))
-
-        // Backups go to new files, never over old ones.
-        let stamp = Self.stamp(request.now)
-        let base = "\(request.backupDirectory)/\(release.name).\(release.namespace).\(stamp)"
+    /// New file names for the backups and the new values: never an old file's.
+    func backupFiles(_ request: UpgradeRequest, release: HelmRelease) throws -> (values: String, all: String, new: String) {
+        let base = "\(request.backupDirectory)/\(release.name).\(release.namespace).\(Self.stamp(request.now))"
         try Self.checkWritable(request.backupDirectory)
-        let backupFile = Self.unused(base + ".values.yaml")
-        let allFile = Self.unused(base + ".all-values.yaml")
-        let newFile = Self.unused(base + ".new-values.yaml")
-        steps.append(.init(name: "backup", detail: "\(backupFile) and \(allFile)"))
+        return (Self.unused(base + ".values.yaml"), Self.unused(base + ".all-values.yaml"), Self.unused(base + ".new-values.yaml"))
+    }
 
-        // Preflight: every image the upgraded release will use must be in its registry.
+    /// Every image the upgraded release will use, and those missing from their registry.
+    func preflight(_ request: UpgradeRequest, hints: [ImageTemplate], rewrite: RegistryRewrite, chart: ChartTree) async throws
+        -> (images: [String], missing: [String], step: UpgradePlan.Step) {
+        guard !request.skipPreflight else { return ([], [], .init(name: "preflight", detail: "skipped (--skip-preflight)")) }
         let setPairs = rewrite.sets.map { ($0.path, $0.value) } + request.sets.compactMap(Self.parseSet)
-        var images: [String] = []
-        var missing: [String] = []
-        if !request.skipPreflight {
-            let lookup = Self.lookup(sets: setPairs, values: rewrite.values, chart: chart)
-            var references: [Reference] = []
-            for hint in hints {
-                let rendered = try hint.render(lookup)
-                guard let reference = try? Reference(parsing: rendered) else {
-                    throw UpgradeError(.preflightFailed, "hint '\(hint.raw)' renders to '\(rendered)', which is not an image reference")
-                }
-                if !references.contains(reference) { references.append(reference) }
+        let lookup = Self.lookup(sets: setPairs, values: rewrite.values, chart: chart)
+        var references: [Reference] = []
+        for hint in hints {
+            let rendered = try hint.render(lookup)
+            guard let reference = try? Reference(parsing: rendered) else {
+                throw UpgradeError(.preflightFailed, "hint '\(hint.raw)' renders to '\(rendered)', which is not an image reference")
             }
-            images = references.map(\.description)
-            missing = try await missingImages(references, request: request)
-            steps.append(.init(name: "preflight", detail: missing.isEmpty ? "all \(references.count) image(s) are in the registry"
-                                                                          : "\(missing.count) of \(references.count) image(s) missing"))
-        } else {
-            steps.append(.init(name: "preflight", detail: "skipped (--skip-preflight)"))
+            if !references.contains(reference) { references.append(reference) }
         }
+        let missing = try await missingImages(references, request: request)
+        return (references.map(\.description), missing,
+                .init(name: "preflight", detail: missing.isEmpty ? "all \(references.count) image(s) are in the registry"
+                                                                 : "\(missing.count) of \(references.count) image(s) missing"))
+    }
 
+    /// `helm upgrade` with the rewritten values, the sets and the chart's version.
+    func upgradeCommand(_ request: UpgradeRequest, source: ChartSource, release: HelmRelease, version: String, newValuesFile: String,
+                        rewrite: RegistryRewrite, resetThenReuse: Bool) -> HelmCommand {
         var upgrade = ["upgrade", release.name, source.helmArgument, "-n", release.namespace]
         switch source {
         case .repository, .oci: upgrade += ["--version", version]
         case .directory, .archive: break  // the chart on disk is the version
         }
-        upgrade += ["-f", newFile]
+        upgrade += ["-f", newValuesFile]
         if resetThenReuse { upgrade.append("--reset-then-reuse-values") }
         for file in request.valuesFiles { upgrade += ["-f", file] }
         for (path, value) in rewrite.sets { upgrade += ["--set-string", "\(Self.escapeSetPath(path))=\(value)"] }
@@ -170,14 +213,7 @@ package struct UpgradePlanner: Sendable {
             if request.security.mode == .plainHTTP { upgrade.append("--plain-http") }
             if request.security.mode == .httpsUnverified { upgrade.append("--insecure-skip-tls-verify") }
         }
-        upgrade += ["-o", "json"]
-        commands.append(HelmCommand(upgrade))
-
-        return UpgradePlan(release: release, chart: source.helmArgument, chartName: chart.metadata.name, version: version,
-                           helmVersion: helmVersion.normalized, steps: steps, commands: commands, edits: rewrite.edits,
-                           sets: rewrite.sets.map { "\(Self.escapeSetPath($0.path))=\($0.value)" }, currentValues: current,
-                           allValues: all, newValues: rewrite.values.text, backupFile: backupFile, allValuesBackupFile: allFile,
-                           newValuesFile: newFile, images: images, missingImages: missing, preflightSkipped: request.skipPreflight)
+        return HelmCommand(upgrade + ["-o", "json"])
     }
 
     func credentials(_ request: UpgradeRequest, host: String) throws -> Credentials? {
