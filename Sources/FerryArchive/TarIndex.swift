@@ -87,19 +87,23 @@ package struct TarIndex: Sendable {
 
     // MARK: - Scanning
 
-    /// Every size and offset a header or pax record gives is checked against the archive's real
-    /// length before it is used, and every sum an input controls is checked for overflow, so no
-    /// archive, however hostile, can make the scan trap or read outside the range.
-    private mutating func scan() throws {
-        var offset: Int64 = 0
+    /// Names and a size that pax and GNU headers give the next entry.
+    private struct Pending {
         var longName: String?
         var longLink: String?
         var paxPath: String?
         var paxLink: String?
         var paxSize: Int64?
+    }
+
+    /// Every size and offset a header or pax record gives is checked against the archive's real
+    /// length before it is used, and every sum an input controls is checked for overflow, so no
+    /// archive, however hostile, can make the scan trap or read outside the range.
+    private mutating func scan() throws {
+        var offset: Int64 = 0
+        var pending = Pending()
         let block = Int64(TarHeader.blockSize)
         let length = range.length
-
         while true {
             // Invariant: 0 <= offset; `length - offset` cannot overflow.
             guard offset <= length, length - offset >= block else {
@@ -107,99 +111,115 @@ package struct TarIndex: Sendable {
                                    hint: "the file was cut short (an interrupted copy or download?); obtain a complete copy")
             }
             let headerAt = absolute(offset)
-            let bytes = try range.read(at: offset, count: Int(block))
-            guard let header = try TarHeader(block: bytes, origin: origin, offset: headerAt) else {
+            guard let header = try TarHeader(block: try range.read(at: offset, count: Int(block)), origin: origin, offset: headerAt) else {
                 break
             }
             let dataOffset = offset + block          // <= length, by the guard above
             let remaining = length - dataOffset      // bytes left after this header, >= 0
-            var size = header.size
             let flag = header.typeflag
             // Metadata entries (pax, GNU long names) describe the next header.
             if flag == UInt8(ascii: "x") || flag == UInt8(ascii: "g") || flag == UInt8(ascii: "L") || flag == UInt8(ascii: "K") {
-                let what = flag == UInt8(ascii: "x") || flag == UInt8(ascii: "g") ? "pax extended header" : "GNU long-name header"
-                guard size <= remaining else {
-                    throw ArchiveError(.truncated,
-                                       "\(origin) is truncated inside the \(what) '\(header.name)' at offset \(headerAt): "
-                                           + "it claims \(size) bytes, but only \(remaining) remain in the archive",
-                                       hint: "the file was cut short or its header lies about the size; obtain a complete copy")
-                }
-                guard size <= 1 << 20 else {
-                    throw ArchiveError(.malformedTar,
-                                       "\(origin): the \(what) '\(header.name)' at offset \(headerAt) is \(size) bytes, more than any real path needs")
-                }
-                let data = try range.read(at: dataOffset, count: Int(size))
-                switch flag {
-                case UInt8(ascii: "x"):
-                    let records = try Self.paxRecords(data, origin: origin, header: header.name, offset: headerAt)
-                    paxPath = records["path"] ?? paxPath
-                    paxLink = records["linkpath"] ?? paxLink
-                    if let text = records["size"] {
-                        guard let value = Int64(text), value >= 0 else {
-                            throw ArchiveError(.malformedTar, "\(origin): the pax header '\(header.name)' at offset \(headerAt) has an invalid size '\(text.prefix(40))'")
-                        }
-                        paxSize = value
-                    }
-                case UInt8(ascii: "L"):
-                    longName = TarHeader.string(data[...])
-                case UInt8(ascii: "K"):
-                    longLink = TarHeader.string(data[...])
-                default:
-                    break  // global pax headers carry nothing Ferry needs
-                }
-                offset = try next(dataOffset, plus: size, entry: header.name, at: headerAt)
-                continue
+                try readMetadata(header, dataOffset: dataOffset, remaining: remaining, at: headerAt, into: &pending)
+                offset = try next(dataOffset, plus: header.size, entry: header.name, at: headerAt)
+            } else {
+                offset = try record(header, with: pending, dataOffset: dataOffset, remaining: remaining, at: headerAt)
+                pending = Pending()
             }
+        }
+    }
 
-            let rawName = paxPath ?? longName ?? header.name
-            let link = paxLink ?? longLink ?? header.linkname
-            let sizeSource = paxSize == nil ? "" : " (from its pax header)"
-            if let paxSize { size = paxSize }
-            paxPath = nil; paxLink = nil; paxSize = nil; longName = nil; longLink = nil
+    /// A pax or GNU long-name header: what it says about the next entry.
+    private func readMetadata(_ header: TarHeader, dataOffset: Int64, remaining: Int64, at headerAt: Int64,
+                              into pending: inout Pending) throws {
+        let flag = header.typeflag, size = header.size
+        let what = flag == UInt8(ascii: "x") || flag == UInt8(ascii: "g") ? "pax extended header" : "GNU long-name header"
+        guard size <= remaining else {
+            throw ArchiveError(.truncated,
+                               "\(origin) is truncated inside the \(what) '\(header.name)' at offset \(headerAt): "
+                                   + "it claims \(size) bytes, but only \(remaining) remain in the archive",
+                               hint: "the file was cut short or its header lies about the size; obtain a complete copy")
+        }
+        guard size <= 1 << 20 else {
+            throw ArchiveError(.malformedTar,
+                               "\(origin): the \(what) '\(header.name)' at offset \(headerAt) is \(size) bytes, more than any real path needs")
+        }
+        let data = try range.read(at: dataOffset, count: Int(size))
+        switch flag {
+        case UInt8(ascii: "x"):
+            let records = try Self.paxRecords(data, origin: origin, header: header.name, offset: headerAt)
+            pending.paxPath = records["path"] ?? pending.paxPath
+            pending.paxLink = records["linkpath"] ?? pending.paxLink
+            if let text = records["size"] {
+                guard let value = Int64(text), value >= 0 else {
+                    throw ArchiveError(.malformedTar, "\(origin): the pax header '\(header.name)' at offset \(headerAt) has an invalid size '\(text.prefix(40))'")
+                }
+                pending.paxSize = value
+            }
+        case UInt8(ascii: "L"):
+            pending.longName = TarHeader.string(data[...])
+        case UInt8(ascii: "K"):
+            pending.longLink = TarHeader.string(data[...])
+        default:
+            break  // global pax headers carry nothing Ferry needs
+        }
+    }
 
-            let hasData = flag == UInt8(ascii: "0") || flag == 0 || flag == UInt8(ascii: "7")
-            // Some writers give devices and other special entries a size; their data blocks follow.
-            let skipsData = !hasData && size > 0 && flag != UInt8(ascii: "1") && flag != UInt8(ascii: "2") && flag != UInt8(ascii: "5")
-            if (hasData || skipsData) && size > remaining {
-                throw ArchiveError(.truncated,
-                                   "\(origin) is truncated: entry '\(rawName)' at offset \(headerAt) claims \(size) bytes\(sizeSource), "
-                                       + "but only \(remaining) remain in the archive",
-                                   hint: "the file was cut short or its header lies about the size; obtain a complete copy")
-            }
-            let path = try Self.normalise(rawName, origin: origin)
-            let kind: TarEntry.Kind
-            switch flag {
-            case UInt8(ascii: "0"), 0, UInt8(ascii: "7"): kind = .file
-            case UInt8(ascii: "5"): kind = .directory
-            case UInt8(ascii: "2"): kind = .symlink(target: link)
-            case UInt8(ascii: "1"): kind = .hardlink(target: link)
-            default: kind = .special(typeflag: flag)
-            }
-            // Old tars mark directories only by a trailing slash.
-            let finalKind: TarEntry.Kind = (kind == .file && rawName.hasSuffix("/")) ? .directory : kind
-            switch finalKind {
-            case .special(let flag):
-                skipped.append("\(origin): '\(path)' is a \(Self.describe(typeflag: flag)); ignored unless something needs it")
-            case .symlink(let target), .hardlink(let target):
-                if (try? Self.resolve(link: target, relativeTo: flag == UInt8(ascii: "2") ? path : nil, entry: path, origin: origin)) == nil {
-                    skipped.append("\(origin): '\(path)' links to '\(target)', outside the archive; ignored unless something needs it")
+    /// An entry: checked, indexed by its path (or passed over, with a note), and the offset of
+    /// the header after it.
+    private mutating func record(_ header: TarHeader, with pending: Pending, dataOffset: Int64, remaining: Int64,
+                                 at headerAt: Int64) throws -> Int64 {
+        let flag = header.typeflag
+        let rawName = pending.paxPath ?? pending.longName ?? header.name
+        let link = pending.paxLink ?? pending.longLink ?? header.linkname
+        let sizeSource = pending.paxSize == nil ? "" : " (from its pax header)"
+        let size = pending.paxSize ?? header.size
+        let hasData = flag == UInt8(ascii: "0") || flag == 0 || flag == UInt8(ascii: "7")
+        // Some writers give devices and other special entries a size; their data blocks follow.
+        let skipsData = !hasData && size > 0 && flag != UInt8(ascii: "1") && flag != UInt8(ascii: "2") && flag != UInt8(ascii: "5")
+        if (hasData || skipsData) && size > remaining {
+            throw ArchiveError(.truncated,
+                               "\(origin) is truncated: entry '\(rawName)' at offset \(headerAt) claims \(size) bytes\(sizeSource), "
+                                   + "but only \(remaining) remain in the archive",
+                               hint: "the file was cut short or its header lies about the size; obtain a complete copy")
+        }
+        let path = try Self.normalise(rawName, origin: origin)
+        let kind = Self.kind(flag: flag, link: link, rawName: rawName)
+        if let note = Self.note(on: kind, path: path, isSymlink: flag == UInt8(ascii: "2"), origin: origin) { skipped.append(note) }
+        if !path.isEmpty {
+            if let existing = byPath[path] {
+                if !(entries[existing].kind == .directory && kind == .directory) {
+                    throw ArchiveError(.duplicateEntry, "\(origin) contains entry '\(path)' twice",
+                                       hint: "an archive with duplicate names is ambiguous; Ferry refuses to guess which copy is meant")
                 }
-            default:
-                break
+            } else {
+                byPath[path] = entries.count
+                entries.append(TarEntry(path: path, kind: kind, dataOffset: dataOffset, size: hasData ? size : 0, mode: header.mode))
             }
-            if !path.isEmpty {
-                if let existing = byPath[path] {
-                    if !(entries[existing].kind == .directory && finalKind == .directory) {
-                        throw ArchiveError(.duplicateEntry, "\(origin) contains entry '\(path)' twice",
-                                           hint: "an archive with duplicate names is ambiguous; Ferry refuses to guess which copy is meant")
-                    }
-                } else {
-                    byPath[path] = entries.count
-                    entries.append(TarEntry(path: path, kind: finalKind, dataOffset: dataOffset,
-                                            size: hasData ? size : 0, mode: header.mode))
-                }
-            }
-            offset = (hasData || skipsData) ? try next(dataOffset, plus: size, entry: rawName, at: headerAt) : dataOffset
+        }
+        return (hasData || skipsData) ? try next(dataOffset, plus: size, entry: rawName, at: headerAt) : dataOffset
+    }
+
+    /// The entry's kind from its type flag (old tars mark directories only by a trailing slash).
+    private static func kind(flag: UInt8, link: String, rawName: String) -> TarEntry.Kind {
+        switch flag {
+        case UInt8(ascii: "0"), 0, UInt8(ascii: "7"): return rawName.hasSuffix("/") ? .directory : .file
+        case UInt8(ascii: "5"): return .directory
+        case UInt8(ascii: "2"): return .symlink(target: link)
+        case UInt8(ascii: "1"): return .hardlink(target: link)
+        default: return .special(typeflag: flag)
+        }
+    }
+
+    /// Why an entry will be passed over unless something needs it: a special file, or a link out of the archive.
+    private static func note(on kind: TarEntry.Kind, path: String, isSymlink: Bool, origin: String) -> String? {
+        switch kind {
+        case .special(let flag):
+            return "\(origin): '\(path)' is a \(describe(typeflag: flag)); ignored unless something needs it"
+        case .symlink(let target), .hardlink(let target):
+            guard (try? resolve(link: target, relativeTo: isSymlink ? path : nil, entry: path, origin: origin)) == nil else { return nil }
+            return "\(origin): '\(path)' links to '\(target)', outside the archive; ignored unless something needs it"
+        default:
+            return nil
         }
     }
 
