@@ -55,38 +55,82 @@ package struct ImagePusher: Sendable {
         package var succeeded: Bool { failures.isEmpty }
 
         package func count(_ status: Image.Status) -> Int { images.filter { $0.status == status }.count }
+
+        /// Adds another part's counts, images and failures.
+        mutating func add(_ other: Report) {
+            images += other.images
+            failures += other.failures
+            blobsUploaded += other.blobsUploaded
+            blobsMounted += other.blobsMounted
+            blobsPresent += other.blobsPresent
+            bytesUploaded += other.bytesUploaded
+        }
     }
 
     package func push(_ plan: PushPlan, probe: PushProbe, tagMoves: TagMovePolicy) async -> Report {
-        let report = Mutex(Report())
-        let failedBlobs = Mutex<[Digest: String]>([:])
-
         // Images that are refused before anything is sent: no name, or a tag that would move.
-        var refused: [String: Report.Image] = [:]
-        for planned in plan.unnamed {
-            let message = planned.image.unnamedProblem
-            events(.imageFailed(reference: planned.image.displayName, message: message))
-            report.withLock {
-                $0.images.append(.init(reference: planned.image.displayName, source: planned.source,
-                                       digest: planned.image.root.digest.string, status: .failed, error: message))
-                $0.failures.append(message)
-            }
-        }
-        if case .refuse(let hint) = tagMoves {
-            for planned in plan.images {
-                for target in planned.targets {
-                    guard let current = probe.tagMove(target, to: planned.image) else { continue }
-                    let message = "\(target) points at \(current) in the registry, but \(planned.image.displayName) from \(planned.source) is \(planned.image.root.digest); "
-                        + "pushing would move the tag to other bytes (anything deployed from it would change), so it was left as it is; \(hint)"
-                    refused[target.description] = .init(reference: target.description, source: planned.source,
-                                                        digest: planned.image.root.digest.string, status: .failed,
-                                                        previousDigest: current.string, error: message)
+        let report = Mutex(refuseUnnamed(plan))
+        let refused = refusedTagMoves(plan, probe: probe, policy: tagMoves)
+        let blobs = await placeBlobs(Self.blobsNeeded(plan, excluding: Set(refused.keys)), probe: probe)
+        report.withLock { $0.add(blobs.report) }
+        let broken = blobs.failed
+        await forEachConcurrently(plan.images, limit: concurrency) { planned in
+            for target in planned.targets {
+                let entry: Report.Image
+                var failedForABlob = false
+                if let refusal = refused[target.description] {
+                    self.events(.imageFailed(reference: target.description, message: refusal.error ?? ""))
+                    entry = refusal
+                } else {
+                    (entry, failedForABlob) = await self.publish(planned, as: target, probe: probe, broken: broken)
+                }
+                report.withLock {
+                    $0.images.append(entry)
+                    // A blob failure is already listed once; everything else is listed here.
+                    if let error = entry.error, !failedForABlob { $0.failures.append(error) }
                 }
             }
         }
-        let blobs = Self.blobsNeeded(plan, excluding: Set(refused.keys))
-        let refusals = refused
+        return report.withLock { report in
+            report.images.sort { $0.reference < $1.reference }
+            return report
+        }
+    }
 
+    /// Unnamed images fail, each on its own, before anything is sent.
+    private func refuseUnnamed(_ plan: PushPlan) -> Report {
+        var report = Report()
+        for planned in plan.unnamed {
+            let message = planned.image.unnamedProblem
+            events(.imageFailed(reference: planned.image.displayName, message: message))
+            report.images.append(.init(reference: planned.image.displayName, source: planned.source,
+                                       digest: planned.image.root.digest.string, status: .failed, error: message))
+            report.failures.append(message)
+        }
+        return report
+    }
+
+    /// Targets whose tag points at other bytes, refused (by target) unless the policy allows moves.
+    private func refusedTagMoves(_ plan: PushPlan, probe: PushProbe, policy: TagMovePolicy) -> [String: Report.Image] {
+        guard case .refuse(let hint) = policy else { return [:] }
+        var refused: [String: Report.Image] = [:]
+        for planned in plan.images {
+            for target in planned.targets {
+                guard let current = probe.tagMove(target, to: planned.image) else { continue }
+                let message = "\(target) points at \(current) in the registry, but \(planned.image.displayName) from \(planned.source) is \(planned.image.root.digest); "
+                    + "pushing would move the tag to other bytes (anything deployed from it would change), so it was left as it is; \(hint)"
+                refused[target.description] = .init(reference: target.description, source: planned.source,
+                                                    digest: planned.image.root.digest.string, status: .failed,
+                                                    previousDigest: current.string, error: message)
+            }
+        }
+        return refused
+    }
+
+    /// Every blob into every repository that needs it, through one bounded pool; the failed ones, by digest.
+    private func placeBlobs(_ blobs: [PlannedBlob], probe: PushProbe) async -> (report: Report, failed: [Digest: String]) {
+        let report = Mutex(Report())
+        let failed = Mutex<[Digest: String]>([:])
         await forEachConcurrently(blobs, limit: concurrency) { planned in
             do {
                 let outcome = try await self.place(planned, present: probe.blobsPresent[planned.blob.digest] ?? [])
@@ -98,52 +142,30 @@ package struct ImagePusher: Sendable {
                 }
             } catch {
                 let message = String(describing: error)
-                failedBlobs.withLock { $0[planned.blob.digest] = message }
+                failed.withLock { $0[planned.blob.digest] = message }
                 report.withLock { $0.failures.append(message) }
             }
         }
-
-        let broken = failedBlobs.withLock { $0 }
-        await forEachConcurrently(plan.images, limit: concurrency) { planned in
-            for target in planned.targets {
-                let entry: Report.Image
-                if let refusal = refusals[target.description] {
-                    self.events(.imageFailed(reference: target.description, message: refusal.error ?? ""))
-                    entry = refusal
-                } else {
-                    entry = await self.publish(planned, as: target, probe: probe, broken: broken)
-                }
-                report.withLock {
-                    $0.images.append(entry)
-                    // A blob failure is already listed once; everything else is listed here.
-                    if let error = entry.error, !error.hasPrefix(Self.blobFailurePrefix) { $0.failures.append(error) }
-                }
-            }
-        }
-        return report.withLock { report in
-            report.images.sort { $0.reference < $1.reference }
-            return report
-        }
+        return (report.withLock { $0 }, failed.withLock { $0 })
     }
 
-    static let blobFailurePrefix = "not pushed: blob "
-
-    /// Pushes one image's manifests under `target`, unless one of its blobs failed or it is there already.
-    private func publish(_ planned: PlannedImage, as target: Reference, probe: PushProbe, broken: [Digest: String]) async -> Report.Image {
+    /// Pushes one image's manifests under `target`, unless one of its blobs failed (then true) or it is there already.
+    private func publish(_ planned: PlannedImage, as target: Reference, probe: PushProbe,
+                         broken: [Digest: String]) async -> (Report.Image, failedForABlob: Bool) {
         let image = planned.image
         var entry = Report.Image(reference: target.description, source: planned.source, digest: image.root.digest.string,
                                  status: .pushed)
         // Never publish a manifest whose blobs are not all in place.
         if let missing = image.blobs.first(where: { broken[$0.digest] != nil }) {
             entry.status = .failed
-            entry.error = "\(Self.blobFailurePrefix)\(missing.digest.short) (\(missing.origin)) failed"
+            entry.error = "not pushed: blob \(missing.digest.short) (\(missing.origin)) failed"
             events(.imageFailed(reference: target.description, message: entry.error!))
-            return entry
+            return (entry, true)
         }
         if probe.manifests[target.description] == image.root.digest {
             entry.status = .unchanged
             events(.imageFinished(reference: target.description, digest: image.root.digest, outcome: .unchanged))
-            return entry
+            return (entry, false)
         }
         do {
             for child in image.children {
@@ -154,7 +176,7 @@ package struct ImagePusher: Sendable {
             entry.status = .failed
             entry.error = String(describing: error)
             events(.imageFailed(reference: target.description, message: entry.error!))
-            return entry
+            return (entry, false)
         }
         if let previous = probe.tagMove(target, to: image) {
             entry.status = .moved
@@ -163,7 +185,7 @@ package struct ImagePusher: Sendable {
         } else {
             events(.imageFinished(reference: target.description, digest: image.root.digest, outcome: .pushed))
         }
-        return entry
+        return (entry, false)
     }
 
     /// The plan's blobs, each with only the repositories of targets that will be pushed.
