@@ -68,64 +68,73 @@ package struct ChartSyncer: Sendable {
         }
     }
 
+    /// The sync as steps: the repository checked, the plan made, the images probed, then (unless
+    /// a dry run) the images pushed and each chart whose images are all in place published.
     func run(http: HTTPClient, security: TransportSecurity) async throws -> (plan: Plan, report: SyncReport) {
         let publisher = try await makePublisher(http: http, security: security)
         try await publisher.checkUsable()
         var plan = try await makePlan(publisher: publisher)
         var report = SyncReport(charts: plan.failures, warnings: plan.warnings)
-
-        var imageClient: RegistryClient?
-        if !plan.push.images.isEmpty {
-            let host = plan.push.registry
-            let auth = config.target.containers?.auth
-            let credentials = try auth.map { Credentials(username: $0.username, password: $0.password, origin: "target.containers.auth") }
-                ?? CredentialResolver(environment: options.environment).credentials(for: host)
-            let client = try await RegistryClient.connect(host: host, security: security, credentials: credentials, http: http)
-            plan.probe = try await PushProbe.run(plan.push, client: client, access: options.dryRun ? .pull : .push,
-                                                 concurrency: options.concurrency)
-            imageClient = client
-        }
+        let client = try await probeImages(&plan, http: http, security: security)
         if options.dryRun {
             report.charts += plan.charts.map { chart(from: $0, status: .planned) }
             return (plan, report)
         }
-
         var failedImages: [String: String] = [:]
-        if let client = imageClient, let probe = plan.probe {
-            let compressor = LayerCompressor(cacheDirectory: options.cacheDirectory)
-            let pusher = ImagePusher(client: client, compressor: compressor, concurrency: options.concurrency, events: events)
-            let images = await pusher.push(plan.push, probe: probe,
-                                           tagMoves: options.force ? .allow : .refuse(hint: options.refusedTagMoveAdvice))
+        if let client, let probe = plan.probe {
+            let images = await pushImages(plan.push, probe: probe, client: client)
             for image in images.images where image.status == .failed {
                 failedImages[image.reference] = image.error ?? "failed"
             }
             report.images = images
         }
         for chart in plan.charts {
-            let broken = chart.images.compactMap { failedImages[$0.target.description].map { "\($0)" } }
-            if !chart.skipImages, let first = broken.first {
-                var entry = self.chart(from: chart, status: .failed)
-                entry.error = "not published: \(broken.count) image(s) failed to push; first: \(first)"
-                report.charts.append(entry)
-                continue
-            }
-            if chart.alreadyPresent && !options.force {
-                report.charts.append(self.chart(from: chart, status: .present))
-                continue
-            }
-            do {
-                try await publisher.publish(name: chart.name, version: chart.version, package: chart.package,
-                                            chartYAML: chart.chartYAML, force: options.force)
-                report.charts.append(self.chart(from: chart, status: .published))
-            } catch {
-                var entry = self.chart(from: chart, status: .failed)
-                entry.error = "\(error)"
-                entry.errorCode = (error as? any FerryError)?.codeName
-                report.charts.append(entry)
-            }
+            report.charts.append(await publish(chart, publisher: publisher, failedImages: failedImages))
         }
         report.charts.sort { ($0.name ?? $0.bundle, $0.version ?? "") < ($1.name ?? $1.bundle, $1.version ?? "") }
         return (plan, report)
+    }
+
+    /// Connects to the image registry (when there are images) and learns what is there already.
+    func probeImages(_ plan: inout Plan, http: HTTPClient, security: TransportSecurity) async throws -> RegistryClient? {
+        guard !plan.push.images.isEmpty else { return nil }
+        let host = plan.push.registry
+        let auth = config.target.containers?.auth
+        let credentials = try auth.map { Credentials(username: $0.username, password: $0.password, origin: "target.containers.auth") }
+            ?? CredentialResolver(environment: options.environment).credentials(for: host)
+        let client = try await RegistryClient.connect(host: host, security: security, credentials: credentials, http: http)
+        plan.probe = try await PushProbe.run(plan.push, client: client, access: options.dryRun ? .pull : .push,
+                                             concurrency: options.concurrency)
+        return client
+    }
+
+    func pushImages(_ push: PushPlan, probe: PushProbe, client: RegistryClient) async -> ImagePusher.Report {
+        let pusher = ImagePusher(client: client, compressor: LayerCompressor(cacheDirectory: options.cacheDirectory),
+                                 concurrency: options.concurrency, events: events)
+        return await pusher.push(push, probe: probe, tagMoves: options.force ? .allow : .refuse(hint: options.refusedTagMoveAdvice))
+    }
+
+    /// One chart: published only when every image it names is in place, and not again when present.
+    func publish(_ chart: ChartPlan, publisher: any ChartPublisher, failedImages: [String: String]) async -> SyncReport.Chart {
+        let broken = chart.images.compactMap { failedImages[$0.target.description] }
+        if !chart.skipImages, let first = broken.first {
+            var entry = self.chart(from: chart, status: .failed)
+            entry.error = "not published: \(broken.count) image(s) failed to push; first: \(first)"
+            return entry
+        }
+        if chart.alreadyPresent && !options.force {
+            return self.chart(from: chart, status: .present)
+        }
+        do {
+            try await publisher.publish(name: chart.name, version: chart.version, package: chart.package,
+                                        chartYAML: chart.chartYAML, force: options.force)
+            return self.chart(from: chart, status: .published)
+        } catch {
+            var entry = self.chart(from: chart, status: .failed)
+            entry.error = "\(error)"
+            entry.errorCode = (error as? any FerryError)?.codeName
+            return entry
+        }
     }
 
     func chart(from plan: ChartPlan, status: SyncReport.Status) -> SyncReport.Chart {
@@ -138,16 +147,42 @@ package struct ChartSyncer: Sendable {
 
     // MARK: - Planning
 
+    typealias Candidate = (path: String, source: ImageSource, chart: ChartTree)
+
+    /// The plan as steps: bundles found and read, selected, each chart planned, name clashes
+    /// failed (the later chart, alone), and one push plan for every image of every chart.
     func makePlan(publisher: any ChartPublisher) async throws -> Plan {
         let directory = config.source.intermediateBundlesPath.map {
             (($0.hasPrefix("/") ? $0 : (options.workingDirectory as NSString).appendingPathComponent($0)) as NSString).standardizingPath
         } ?? options.workingDirectory
         let discovered = try BundleDiscovery.discover(in: directory)
         var warnings = discovered.warnings
-        let compressor = LayerCompressor(cacheDirectory: options.cacheDirectory, writesCache: !options.dryRun)
-        var candidates: [(path: String, source: ImageSource, chart: ChartTree)] = []
         var failures: [SyncReport.Chart] = []
-        for path in discovered.bundles {
+        let candidates = select(await readBundles(discovered.bundles, warnings: &warnings, failures: &failures))
+        var charts: [ChartPlan] = []
+        for candidate in candidates {
+            do {
+                charts.append(try await planChart(candidate.path, source: candidate.source, chart: candidate.chart, publisher: publisher))
+            } catch {
+                failures.append(SyncReport.Chart(bundle: candidate.path, name: candidate.chart.metadata.name,
+                                                 version: candidate.chart.metadata.version, status: .failed, error: "\(error)"))
+            }
+        }
+        charts = withoutNameClashes(charts, failures: &failures)
+        let entries = charts.filter { !$0.skipImages }.flatMap(\.entries)
+        let registries = Set(entries.flatMap { $0.targets.map(\.registry) })
+        guard registries.count <= 1 else {
+            throw SyncError(.unsupported, "images would go to several registries (\(registries.sorted().joined(separator: ", "))); Ferry pushes to one")
+        }
+        let push = try PushPlan(registry: registries.first ?? config.target.containerRegistry, entries: entries)
+        return Plan(charts: charts, failures: failures, push: push, probe: nil, warnings: warnings)
+    }
+
+    /// Each bundle opened and its chart read; one that cannot be read fails alone.
+    func readBundles(_ paths: [String], warnings: inout [String], failures: inout [SyncReport.Chart]) async -> [Candidate] {
+        let compressor = LayerCompressor(cacheDirectory: options.cacheDirectory, writesCache: !options.dryRun)
+        var candidates: [Candidate] = []
+        for path in paths {
             let fromName = BundleDiscovery.nameAndVersion(fileName: (path as NSString).lastPathComponent)
             do {
                 let opened = try await Blocking.run { try ImageSource.open(path, compressor: compressor) }
@@ -167,21 +202,15 @@ package struct ChartSyncer: Sendable {
                                                  status: .failed, error: "\(error)"))
             }
         }
-        candidates = select(candidates)
+        return candidates
+    }
 
-        var charts: [ChartPlan] = []
-        for candidate in candidates {
-            do {
-                charts.append(try await planChart(candidate.path, source: candidate.source, chart: candidate.chart, publisher: publisher))
-            } catch {
-                failures.append(SyncReport.Chart(bundle: candidate.path, name: candidate.chart.metadata.name,
-                                                 version: candidate.chart.metadata.version, status: .failed, error: "\(error)"))
-            }
-        }
-        // Two charts that would put different images under one name: the later one fails, alone.
+    /// Two charts that would put different images under one name: the later one fails, alone.
+    func withoutNameClashes(_ charts: [ChartPlan], failures: inout [SyncReport.Chart]) -> [ChartPlan] {
         var owners = ImageNameOwners()
-        charts = charts.filter { chart in
-            guard !chart.skipImages else { return true }
+        var kept: [ChartPlan] = []
+        for chart in charts {
+            guard !chart.skipImages else { kept.append(chart); continue }
             // Checked before any name is claimed, so a chart that fails claims nothing.
             let clash = chart.entries.lazy.flatMap { entry in entry.targets.map { (entry, $0) } }.first { entry, target in
                 owners.owner(of: target).map { $0.digest != entry.image.root.digest } ?? false
@@ -189,24 +218,18 @@ package struct ChartSyncer: Sendable {
             if let (entry, target) = clash {
                 failures.append(SyncReport.Chart(bundle: chart.bundle, name: chart.name, version: chart.version, status: .failed,
                                                  error: "\(target) would name two different images: \(entry.image.origin) and one of \(owners.owner(of: target)!.origin)"))
-                return false
+                continue
             }
             for entry in chart.entries {
                 for target in entry.targets { _ = owners.claim(target, digest: entry.image.root.digest, origin: chart.bundle) }
             }
-            return true
+            kept.append(chart)
         }
-        let entries = charts.filter { !$0.skipImages }.flatMap(\.entries)
-        let registries = Set(entries.flatMap { $0.targets.map(\.registry) })
-        guard registries.count <= 1 else {
-            throw SyncError(.unsupported, "images would go to several registries (\(registries.sorted().joined(separator: ", "))); Ferry pushes to one")
-        }
-        let push = try PushPlan(registry: registries.first ?? config.target.containerRegistry, entries: entries)
-        return Plan(charts: charts, failures: failures, push: push, probe: nil, warnings: warnings)
+        return kept
     }
 
     /// Applies `charts`/`skipCharts` (with the fork's versions) and `--latest-version-only`.
-    func select(_ candidates: [(path: String, source: ImageSource, chart: ChartTree)]) -> [(path: String, source: ImageSource, chart: ChartTree)] {
+    func select(_ candidates: [Candidate]) -> [Candidate] {
         var selected = candidates.filter { candidate in
             let name = candidate.chart.metadata.name
             if config.skipCharts.contains(name) { return false }
