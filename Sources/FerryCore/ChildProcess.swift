@@ -35,16 +35,43 @@ package enum ChildProcess {
     package static func run(_ executable: String, _ arguments: [String], environment: [String: String],
                            stdin: ((any ByteSink) throws -> Void)? = nil, started: (pid_t) -> Void = { _ in }) throws -> Output {
         signal(SIGPIPE, SIG_IGN)
+        let child = try spawn(executable, arguments, environment: environment)
+        started(child.pid)
+        let readers = Readers(out: child.stdout, err: child.stderr)
+        readers.start()
+        var writeError: (any Error)?
+        if let stdin {
+            do { try stdin(DescriptorSink(descriptor: child.stdin)) } catch { writeError = error }
+        }
+        close(child.stdin)
+        var status: Int32 = 0
+        while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
+        let (out, err) = readers.finish()
+        if let writeError, !(writeError is DescriptorSink.BrokenPipe) { throw writeError }
+        // WIFEXITED / WEXITSTATUS, spelled out (they are macros).
+        let exited = (status & 0x7f) == 0
+        return Output(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), stdout: out, stderr: err)
+    }
+
+    /// Starts the child with three pipes; returns its pid and this side's ends of them.
+    private static func spawn(_ executable: String, _ arguments: [String],
+                              environment: [String: String]) throws -> (pid: pid_t, stdin: Int32, stdout: Int32, stderr: Int32) {
         // Pipes are made close-on-exec under a lock shared by every spawn, so a child started on
         // another thread at the same moment never inherits (and holds open) this child's pipes.
         spawnLock.lock()
-        var locked = true
-        defer { if locked { spawnLock.unlock() } }
-        var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
-        guard pipe(&inPipe) == 0, pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
-            throw CoreError(.process, "cannot create pipes: \(String(cString: strerror(errno)))", cause: SystemError(errno))
+        defer { spawnLock.unlock() }
+        var pipes: [[Int32]] = []
+        for _ in 0..<3 {
+            var ends: [Int32] = [0, 0]
+            guard pipe(&ends) == 0 else {
+                let failure = errno
+                pipes.joined().forEach { close($0) }
+                throw CoreError(.process, "cannot create pipes: \(String(cString: strerror(failure)))", cause: SystemError(failure))
+            }
+            for fd in ends { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            pipes.append(ends)
         }
-        for fd in inPipe + outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let (inPipe, outPipe, errPipe) = (pipes[0], pipes[1], pipes[2])
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -70,27 +97,11 @@ package enum ChildProcess {
             spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         }
         close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
-        spawnLock.unlock()
-        locked = false
         guard spawned == 0 else {
             close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
             throw CoreError(.process, "cannot start \(executable): \(String(cString: strerror(spawned)))", cause: SystemError(spawned))
         }
-        started(pid)
-        let readers = Readers(out: outPipe[0], err: errPipe[0])
-        readers.start()
-        var writeError: (any Error)?
-        if let stdin {
-            do { try stdin(DescriptorSink(descriptor: inPipe[1])) } catch { writeError = error }
-        }
-        close(inPipe[1])
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let (out, err) = readers.finish()
-        if let writeError, !(writeError is DescriptorSink.BrokenPipe) { throw writeError }
-        // WIFEXITED / WEXITSTATUS, spelled out (they are macros).
-        let exited = (status & 0x7f) == 0
-        return Output(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), stdout: out, stderr: err)
+        return (pid, inPipe[1], outPipe[0], errPipe[0])
     }
 }
 
