@@ -237,81 +237,95 @@ struct OCILayoutReader {
         }
     }
 
-    private func readImage(_ descriptor: Descriptor, key: String, names: [String], references: [Reference],
-                           state: State) throws -> ArchivedImage {
-        let root = try node(descriptor, referencedBy: key, state: state)
+    /// What the walk of one image collects.
+    private struct Walk {
+        let key: String
         var children: [ManifestDocument] = []
         var childDigests: Set<Digest> = []
         var blobs: [ArchivedBlob] = []
         var blobDigests: Set<Digest> = []
         var platforms: [Platform] = []
         var layerCount = 0
-        // Each document is walked once per image: the DAG may list a child any number of times.
-        var walked: Set<Digest> = [root.document.digest]
-
-        func addBlob(_ d: Descriptor, parent: String) throws {
-            let range = try blob(d, referencedBy: parent, state: state)
-            guard blobDigests.insert(d.digest).inserted else { return }
-            blobs.append(ArchivedBlob(digest: d.digest, size: d.size, source: .stored(range)))
-        }
+        /// Each document is walked once per image: the DAG may list a child any number of times.
+        var walked: Set<Digest> = []
 
         /// Each manifest's platform, once per walk; a repeated listing adds only a platform not yet known.
-        func addPlatform(_ platform: Platform?, repeated: Bool = false) {
+        mutating func addPlatform(_ platform: Platform?, repeated: Bool = false) {
             guard let platform, platform.os != "unknown" else { return }
             if repeated && platforms.contains(platform) { return }
             platforms.append(platform)
         }
+    }
 
-        // Walks the DAG depth first, so children always come before the index that lists them.
-        func walk(_ node: Node, platform: Platform?, depth: Int) throws {
-            guard depth < Self.maximumDepth else {
-                throw ArchiveError(.invalidImage,
-                                   "\(node.origin): indexes nest more than \(Self.maximumDepth) deep below \(key)",
-                                   hint: "the layout is hostile or was made wrongly")
+    private func readImage(_ descriptor: Descriptor, key: String, names: [String], references: [Reference],
+                           state: State) throws -> ArchivedImage {
+        let root = try node(descriptor, referencedBy: key, state: state)
+        var walk = Walk(key: key, walked: [root.document.digest])
+        try self.walk(root, platform: descriptor.platform, depth: 0, state: state, into: &walk)
+        return ArchivedImage(sourceNames: names, references: references, root: root.document, children: walk.children, blobs: walk.blobs,
+                             platforms: walk.platforms, layerCount: walk.layerCount,
+                             origin: "\(container.origin)!index.json[\(descriptor.digest.short)]")
+    }
+
+    /// Walks the DAG depth first, so children always come before the index that lists them.
+    private func walk(_ node: Node, platform: Platform?, depth: Int, state: State, into walk: inout Walk) throws {
+        guard depth < Self.maximumDepth else {
+            throw ArchiveError(.invalidImage,
+                               "\(node.origin): indexes nest more than \(Self.maximumDepth) deep below \(walk.key)",
+                               hint: "the layout is hostile or was made wrongly")
+        }
+        try spend(visits: 1, state: state, at: node.origin)
+        if node.document.isIndex {
+            try walkIndex(node, depth: depth, state: state, into: &walk)
+        } else {
+            try walkManifest(node, platform: platform, state: state, into: &walk)
+        }
+    }
+
+    private func walkIndex(_ node: Node, depth: Int, state: State, into walk: inout Walk) throws {
+        let entries = try Self.index(node.document.bytes, origin: node.origin)
+        try spend(references: entries.count, state: state, at: node.origin)
+        for (i, child) in entries.enumerated() {
+            let parent = "\(node.origin): manifests[\(i)]"
+            guard MediaType.isIndex(child.mediaType) || MediaType.isManifest(child.mediaType) else {
+                // Unknown artifacts are carried along as blobs.
+                try addBlob(child, parent: parent, state: state, into: &walk)
+                continue
             }
-            try spend(visits: 1, state: state, at: node.origin)
-            if node.document.isIndex {
-                let entries = try Self.index(node.document.bytes, origin: node.origin)
-                try spend(references: entries.count, state: state, at: node.origin)
-                for (i, child) in entries.enumerated() {
-                    let parent = "\(node.origin): manifests[\(i)]"
-                    guard MediaType.isIndex(child.mediaType) || MediaType.isManifest(child.mediaType) else {
-                        // Unknown artifacts are carried along as blobs.
-                        try addBlob(child, parent: parent)
-                        continue
-                    }
-                    let childNode = try self.node(child, referencedBy: parent, state: state)
-                    guard walked.insert(child.digest).inserted else {
-                        // Already walked: only a platform this listing adds is new.
-                        if !childNode.document.isIndex { addPlatform(child.platform, repeated: true) }
-                        continue
-                    }
-                    try walk(childNode, platform: child.platform, depth: depth + 1)
-                    if childDigests.insert(childNode.document.digest).inserted {
-                        children.append(childNode.document)
-                    }
-                }
-            } else {
-                let manifest = try Self.manifest(node.document.bytes, origin: node.origin)
-                try spend(references: 1 + manifest.layers.count, state: state, at: node.origin)
-                try addBlob(manifest.config, parent: "\(node.origin): config")
-                for (i, layer) in manifest.layers.enumerated() {
-                    try addBlob(layer, parent: "\(node.origin): layers[\(i)]")
-                }
-                layerCount = max(layerCount, manifest.layers.count)
-                if let platform, platform.os != "unknown" {
-                    addPlatform(platform)
-                } else if platform == nil, MediaType.isManifest(manifest.config.mediaType) == false,
-                          let bytes = try? blob(manifest.config, referencedBy: "\(node.origin): config", state: state).readAll(),
-                          let config = try? GoJSON.decode(ImageConfiguration.self, from: bytes),
-                          let p = config.platform {
-                    addPlatform(p)
-                }
+            let childNode = try self.node(child, referencedBy: parent, state: state)
+            guard walk.walked.insert(child.digest).inserted else {
+                // Already walked: only a platform this listing adds is new.
+                if !childNode.document.isIndex { walk.addPlatform(child.platform, repeated: true) }
+                continue
+            }
+            try self.walk(childNode, platform: child.platform, depth: depth + 1, state: state, into: &walk)
+            if walk.childDigests.insert(childNode.document.digest).inserted {
+                walk.children.append(childNode.document)
             }
         }
-        try walk(root, platform: descriptor.platform, depth: 0)
-        return ArchivedImage(sourceNames: names, references: references, root: root.document, children: children, blobs: blobs,
-                             platforms: platforms, layerCount: layerCount,
-                             origin: "\(container.origin)!index.json[\(descriptor.digest.short)]")
+    }
+
+    private func walkManifest(_ node: Node, platform: Platform?, state: State, into walk: inout Walk) throws {
+        let manifest = try Self.manifest(node.document.bytes, origin: node.origin)
+        try spend(references: 1 + manifest.layers.count, state: state, at: node.origin)
+        try addBlob(manifest.config, parent: "\(node.origin): config", state: state, into: &walk)
+        for (i, layer) in manifest.layers.enumerated() {
+            try addBlob(layer, parent: "\(node.origin): layers[\(i)]", state: state, into: &walk)
+        }
+        walk.layerCount = max(walk.layerCount, manifest.layers.count)
+        if let platform, platform.os != "unknown" {
+            walk.addPlatform(platform)
+        } else if platform == nil, MediaType.isManifest(manifest.config.mediaType) == false,
+                  let bytes = try? blob(manifest.config, referencedBy: "\(node.origin): config", state: state).readAll(),
+                  let config = try? GoJSON.decode(ImageConfiguration.self, from: bytes),
+                  let p = config.platform {
+            walk.addPlatform(p)
+        }
+    }
+
+    private func addBlob(_ d: Descriptor, parent: String, state: State, into walk: inout Walk) throws {
+        let range = try blob(d, referencedBy: parent, state: state)
+        guard walk.blobDigests.insert(d.digest).inserted else { return }
+        walk.blobs.append(ArchivedBlob(digest: d.digest, size: d.size, source: .stored(range)))
     }
 }
