@@ -41,14 +41,8 @@ package final class AtomicFileSink: ByteSink {
     }
 
     package func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var done = 0
-        while done < bytes.count {
-            let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CoreError(.io, "cannot write \(path): \(String(cString: strerror(errno)))", cause: SystemError(errno))
-            }
-            done += n
+        if let failure = writeAll(descriptor, bytes) {
+            throw CoreError(.io, "cannot write \(path): \(String(cString: strerror(failure)))", cause: SystemError(failure))
         }
         count += Int64(bytes.count)
     }
@@ -89,15 +83,24 @@ package final class DescriptorSink: ByteSink {
     }
 
     package func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var done = 0
-        while done < bytes.count {
-            let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EPIPE { throw BrokenPipe() }
-                throw CoreError(.process, "writing to the program's input failed: \(String(cString: strerror(errno)))", cause: SystemError(errno))
-            }
-            done += n
-        }
+        guard let failure = writeAll(descriptor, bytes) else { return }
+        if failure == EPIPE { throw BrokenPipe() }
+        throw CoreError(.process, "writing to the program's input failed: \(String(cString: strerror(failure)))", cause: SystemError(failure))
     }
+}
+
+/// Writes every byte to `descriptor`, retrying interrupted and short writes; the `errno` of a
+/// failure, or nil.
+package func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+    var done = 0
+    while done < bytes.count {
+        let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+        if n < 0 {
+            if errno == EINTR { continue }
+            return errno
+        }
+        if n == 0 { return EIO }
+        done += n
+    }
+    return nil
 }

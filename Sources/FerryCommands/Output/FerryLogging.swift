@@ -59,17 +59,8 @@ package final class LogFile: Sendable {
 
     func write(_ line: String) {
         let bytes = Array((line + "\n").utf8)
-        descriptor.withLock { fd in
-            bytes.withUnsafeBytes { buffer in
-                var done = 0
-                while done < buffer.count {
-                    let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
-                    if n < 0 && errno == EINTR { continue }
-                    if n <= 0 { return }
-                    done += n
-                }
-            }
-        }
+        // A log line that cannot be written is dropped: logging never fails the command.
+        descriptor.withLock { fd in _ = bytes.withUnsafeBytes { writeAll(fd, $0) } }
     }
 }
 
