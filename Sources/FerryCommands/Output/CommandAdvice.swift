@@ -16,7 +16,7 @@ enum CommandAdvice: Sendable {
         case let error as RegistryError: return registry(error)
         case let error as NodeError: return node(error.code)
         case let error as UpgradeError: return upgrade(error.code)
-        case let error as PublishError: return error.code == .exists ? hint(forCode: "exists") : nil
+        case let error as PublishError: return hint(forCode: error.codeName)
         default: return nil
         }
     }
