@@ -48,7 +48,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .target(name: "FerryCharts", dependencies: [
-            "FerryCore", "FerryOCI", "FerryArchive",
+            "FerryCore", "FerryOCI", "FerryArchive", "FerryRegistry",
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         .target(name: "FerrySync", dependencies: [
@@ -59,7 +60,7 @@ let package = Package(
         ], swiftSettings: strict),
         .target(name: "FerryNode", dependencies: ["FerryCore", "FerryOCI", "FerryArchive"], swiftSettings: strict),
         .target(name: "FerryUpgrade", dependencies: [
-            "FerryCore", "FerryOCI", "FerryArchive", "FerryCharts", "FerryRegistry",
+            "FerryCore", "FerryOCI", "FerryCharts", "FerryRegistry",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
@@ -83,7 +84,10 @@ let package = Package(
             "FerryRegistry", "FerryArchive", "FerryOCI", "FerryTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
-        .testTarget(name: "FerryChartsTests", dependencies: ["FerryCharts", "FerryOCI", "FerryTestSupport"], swiftSettings: strict),
+        .testTarget(name: "FerryChartsTests", dependencies: [
+            "FerryCharts", "FerryOCI", "FerryRegistry", "FerryTestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], swiftSettings: strict),
         .testTarget(name: "FerrySyncTests", dependencies: ["FerrySync", "FerryCharts", "FerryArchive", "FerryOCI", "FerryTestSupport"], swiftSettings: strict),
         .testTarget(name: "FerryCommandsTests", dependencies: ["FerryCommands", "FerryTestSupport", "FerryArchive", "FerryOCI", "FerryCharts"],
                     swiftSettings: strict),

@@ -1,18 +1,32 @@
 import Foundation
 import Yams
 
-/// The fields of `Chart.yaml` that identify a chart.
+/// `Chart.yaml`, read once: the fields that identify a chart, and every field as written, for
+/// the index entry and the OCI config that copy them.
 package struct ChartMetadata: Sendable, Equatable, Codable {
     package var name: String
     package var version: String
     package var appVersion: String?
     package var description: String?
+    /// Every top-level field of the file as read (`null` ones included, as Go writes them).
+    package var fields: [String: YAMLValue]
 
-    package init(name: String, version: String, appVersion: String? = nil, description: String? = nil) {
+    enum CodingKeys: String, CodingKey { case name, version, appVersion, description }
+
+    package init(name: String, version: String, appVersion: String? = nil, description: String? = nil,
+                 fields: [String: YAMLValue] = [:]) {
         self.name = name
         self.version = version
         self.appVersion = appVersion
         self.description = description
+        self.fields = fields
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try container.decode(String.self, forKey: .name), version: try container.decode(String.self, forKey: .version),
+                  appVersion: try container.decodeIfPresent(String.self, forKey: .appVersion),
+                  description: try container.decodeIfPresent(String.self, forKey: .description))
     }
 
     /// Parses `Chart.yaml`; `origin` names the file in messages.
@@ -21,13 +35,10 @@ package struct ChartMetadata: Sendable, Equatable, Codable {
         guard let map = node as? [String: Any] else {
             throw ChartsError(.invalidChart, "\(origin) is not a YAML mapping")
         }
+        let fields = map.mapValues { YAMLValue($0) }
         func text(_ key: String) -> String? {
-            switch map[key] {
-            case let value as String: return value
-            case let value as Int: return String(value)
-            case let value as Double: return String(value)
-            default: return nil
-            }
+            guard let value = fields[key], case .bool = value else { return fields[key]?.text }
+            return nil
         }
         guard let name = text("name"), !name.isEmpty else {
             throw ChartsError(.invalidChart, "\(origin) has no 'name'")
@@ -36,7 +47,7 @@ package struct ChartMetadata: Sendable, Equatable, Codable {
             throw ChartsError(.invalidChart, "\(origin) has no 'version'")
         }
         try Self.validate(name: name, version: version, origin: origin)
-        self.init(name: name, version: version, appVersion: text("appVersion"), description: text("description"))
+        self.init(name: name, version: version, appVersion: text("appVersion"), description: text("description"), fields: fields)
     }
 
     /// At least as strict as Helm's `Metadata.Validate`: the name and version become file names

@@ -80,7 +80,8 @@ package struct ChartTree: Sendable {
                 copy.files[path] = try Self.removingTopLevelKey("dependencies", from: bytes, origin: "\(origin)/\(path)")
             }
         }
-        return copy
+        // Read again, so the metadata is the Chart.yaml that is packaged.
+        return try ChartTree(files: copy.files, origin: origin)
     }
 
     /// Deletes a top-level key and its block from a YAML document, leaving every other line as it was.

@@ -34,7 +34,7 @@ package struct ChartSyncer: Sendable {
         package var images: [ImageRelocation]
         package var edits: [ValueEdit]
         package var package: [UInt8]
-        package var chartYAML: [UInt8]
+        package var metadata: ChartMetadata
         package var destination: String
         package var alreadyPresent: Bool
         package var skipImages: Bool
@@ -71,9 +71,9 @@ package struct ChartSyncer: Sendable {
     /// The sync as steps: the repository checked, the plan made, the images probed, then (unless
     /// a dry run) the images pushed and each chart whose images are all in place published.
     func run(http: HTTPClient, security: TransportSecurity) async throws -> (plan: Plan, report: SyncReport) {
-        let publisher = try await makePublisher(http: http, security: security)
-        try await publisher.checkUsable()
-        var plan = try await makePlan(publisher: publisher)
+        let repository = try await makeRepository(http: http, security: security)
+        try await repository.checkUsable()
+        var plan = try await makePlan(repository: repository)
         var report = SyncReport(charts: plan.failures, warnings: plan.warnings)
         let client = try await probeImages(&plan, http: http, security: security)
         if options.dryRun {
@@ -89,7 +89,7 @@ package struct ChartSyncer: Sendable {
             report.images = images
         }
         for chart in plan.charts {
-            report.charts.append(await publish(chart, publisher: publisher, failedImages: failedImages))
+            report.charts.append(await publish(chart, repository: repository, failedImages: failedImages))
         }
         report.charts.sort { ($0.name ?? $0.bundle, $0.version ?? "") < ($1.name ?? $1.bundle, $1.version ?? "") }
         return (plan, report)
@@ -115,7 +115,7 @@ package struct ChartSyncer: Sendable {
     }
 
     /// One chart: published only when every image it names is in place, and not again when present.
-    func publish(_ chart: ChartPlan, publisher: any ChartPublisher, failedImages: [String: String]) async -> SyncReport.Chart {
+    func publish(_ chart: ChartPlan, repository: any ChartRepository, failedImages: [String: String]) async -> SyncReport.Chart {
         let broken = chart.images.compactMap { failedImages[$0.target.description] }
         if !chart.skipImages, let first = broken.first {
             var entry = self.chart(from: chart, status: .failed)
@@ -126,8 +126,7 @@ package struct ChartSyncer: Sendable {
             return self.chart(from: chart, status: .present)
         }
         do {
-            try await publisher.publish(name: chart.name, version: chart.version, package: chart.package,
-                                        chartYAML: chart.chartYAML, force: options.force)
+            try await repository.publish(ChartPackage(metadata: chart.metadata, bytes: chart.package), force: options.force)
             return self.chart(from: chart, status: .published)
         } catch {
             var entry = self.chart(from: chart, status: .failed)
@@ -151,7 +150,7 @@ package struct ChartSyncer: Sendable {
 
     /// The plan as steps: bundles found and read, selected, each chart planned, name clashes
     /// failed (the later chart, alone), and one push plan for every image of every chart.
-    func makePlan(publisher: any ChartPublisher) async throws -> Plan {
+    func makePlan(repository: any ChartRepository) async throws -> Plan {
         let directory = config.source.intermediateBundlesPath.map {
             (($0.hasPrefix("/") ? $0 : (options.workingDirectory as NSString).appendingPathComponent($0)) as NSString).standardizingPath
         } ?? options.workingDirectory
@@ -162,10 +161,10 @@ package struct ChartSyncer: Sendable {
         var charts: [ChartPlan] = []
         for candidate in candidates {
             do {
-                charts.append(try await planChart(candidate.path, source: candidate.source, chart: candidate.chart, publisher: publisher))
+                charts.append(try await planChart(candidate.path, source: candidate.source, chart: candidate.chart, repository: repository))
             } catch {
-                failures.append(SyncReport.Chart(bundle: candidate.path, name: candidate.chart.metadata.name,
-                                                 version: candidate.chart.metadata.version, status: .failed, error: "\(error)"))
+                failures.append(.failed(bundle: candidate.path, name: candidate.chart.metadata.name,
+                                        version: candidate.chart.metadata.version, error))
             }
         }
         charts = withoutNameClashes(charts, failures: &failures)
@@ -198,8 +197,7 @@ package struct ChartSyncer: Sendable {
                 }
                 candidates.append((path, source, chart))
             } catch {
-                failures.append(SyncReport.Chart(bundle: path, name: fromName?.name, version: fromName?.version,
-                                                 status: .failed, error: "\(error)"))
+                failures.append(.failed(bundle: path, name: fromName?.name, version: fromName?.version, error))
             }
         }
         return candidates
@@ -253,7 +251,7 @@ package struct ChartSyncer: Sendable {
         return selected
     }
 
-    func planChart(_ path: String, source: ImageSource, chart: ChartTree, publisher: any ChartPublisher) async throws -> ChartPlan {
+    func planChart(_ path: String, source: ImageSource, chart: ChartTree, repository: any ChartRepository) async throws -> ChartPlan {
         let bundle = source.bundle!
         let name = chart.metadata.name, version = chart.metadata.version
         let hintsBytes = try bundle.hints() ?? chart.files[".relok8s-images.yaml"]
@@ -286,16 +284,16 @@ package struct ChartSyncer: Sendable {
             entries.append(PushPlan.Entry(image: archived, source: path, targets: [image.target]))
         }
         let skipImages = options.skipImages || (config.charts.first { $0.name == name }?.skipImages ?? false)
-        let present = try await publisher.contains(name: name, version: version)
+        let present = try await repository.contains(name: name, version: version)
         return ChartPlan(bundle: path, name: name, version: version, images: relocation.images,
                          edits: relocation.images.flatMap(\.edits), package: package,
-                         chartYAML: relocated.files["Chart.yaml"] ?? [], destination: publisher.location(name: name, version: version),
+                         metadata: relocated.metadata, destination: repository.location(name: name, version: version),
                          alreadyPresent: present, skipImages: skipImages, entries: entries)
     }
 
-    // MARK: - Publishers
+    // MARK: - The chart repository
 
-    func makePublisher(http: HTTPClient, security: TransportSecurity) async throws -> any ChartPublisher {
+    func makeRepository(http: HTTPClient, security: TransportSecurity) async throws -> any ChartRepository {
         let repo = config.target.repo!
         let credentials = repo.auth.flatMap { auth in
             auth.username.isEmpty || auth.password.isEmpty ? nil : Credentials(username: auth.username, password: auth.password, origin: "target.repo.auth")
@@ -303,11 +301,11 @@ package struct ChartSyncer: Sendable {
         switch repo.kind! {
         case .local:
             let path = repo.path.hasPrefix("/") ? repo.path : (options.workingDirectory as NSString).appendingPathComponent(repo.path)
-            return LocalChartPublisher(directory: (path as NSString).standardizingPath)
+            return LocalChartRepository(directory: path)
         case .chartmuseum:
-            return try ChartMuseumPublisher(url: repo.url, flavor: .chartmuseum, web: WebClient(http: http, credentials: credentials))
+            return try ChartMuseumRepository(url: repo.url, flavor: .chartmuseum, web: WebClient(http: http, credentials: credentials))
         case .harbor:
-            return try ChartMuseumPublisher(url: repo.url, flavor: .harbor, web: WebClient(http: http, credentials: credentials))
+            return try ChartMuseumRepository(url: repo.url, flavor: .harbor, web: WebClient(http: http, credentials: credentials))
         case .oci:
             guard let components = URLComponents(string: repo.url), let host = components.host else {
                 throw SyncError(.invalidConfig, "\(config.origin): target.repo.url '\(repo.url)' has no host")
@@ -316,7 +314,7 @@ package struct ChartSyncer: Sendable {
             var ociSecurity = security
             if components.scheme == "http" { ociSecurity.mode = .plainHTTP }
             let client = try await RegistryClient.connect(host: authority, security: ociSecurity, credentials: credentials, http: http)
-            return OCIChartPublisher(client: client, path: components.path)
+            return OCIChartRepository(client: client, path: components.path)
         case .helm:
             throw SyncError(.unsupported, "target.repo.kind HELM cannot be uploaded to")
         }

@@ -1,4 +1,5 @@
 import FerryCharts
+import FerryCore
 
 /// What `ferry sync` did, chart by chart.
 package struct SyncReport: Sendable, Codable {
@@ -18,11 +19,17 @@ package struct SyncReport: Sendable, Codable {
         package var status: Status
         package var destination: String?
         package var error: String?
-        /// The error's code name (`exists`, …), so a command can add its advice.
+        /// The error's code name (`chartExists`, …), so a command can add its advice.
         package var errorCode: String?
         /// `source → target` for each image.
         package var images: [String] = []
         package var edits: [String] = []
+
+        /// A chart that failed with `error`: its message, and its code for the command's advice.
+        static func failed(bundle: String, name: String?, version: String?, _ error: any Error) -> Chart {
+            Chart(bundle: bundle, name: name, version: version, status: .failed, error: "\(error)",
+                  errorCode: (error as? any FerryError)?.codeName)
+        }
     }
 
     package var charts: [Chart] = []

@@ -95,6 +95,10 @@ package final class FakeChartMuseum: Sendable {
                     entries.setdefault(name, []).append({"apiVersion": "v2", "name": name, "version": version,
                         "urls": [f"charts/{f}"], "digest": hashlib.sha256(data).hexdigest(), "created": "2024-01-01T00:00:00Z"})
                 return self.reply(200, json.dumps({"apiVersion": "v1", "entries": entries, "generated": "2024-01-01T00:00:00Z"}).encode())
+            # Packages, where the index's relative URLs point.
+            package = self.path[len(index_path) - len("index.yaml"):] if self.path.startswith(index_path[:-len("index.yaml")] + "charts/") else None
+            if package and "/" not in package[len("charts/"):] and os.path.isfile(os.path.join(storage, package[len("charts/"):])):
+                return self.reply(200, open(os.path.join(storage, package[len("charts/"):]), "rb").read())
             self.reply(404, {"error": "not found"})
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)

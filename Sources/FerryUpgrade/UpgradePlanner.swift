@@ -110,18 +110,19 @@ package struct UpgradePlanner: Sendable {
         case .repository(let name, let chartName):
             let url: String
             (url, commands, steps) = try await repositoryCommands(name, request: request)
-            let fetcher = ChartFetcher(web: WebClient(http: http, credentials: request.credentials), registry: nil)
-            (chart, version) = try await fetcher.fromRepository(url: url, chart: chartName, version: request.version, devel: request.devel)
-        case .oci(let host, let repository):
+            let repository = HTTPChartRepository(url: url, web: WebClient(http: http, credentials: request.credentials))
+            (chart, version) = try await choose(chartName, in: repository, request: request, what: "chart \(chartName) in \(repository.url)")
+        case .oci(let host, let path):
             let client = try await RegistryClient.connect(host: host, security: request.security,
                                                           credentials: try credentials(request, host: host), http: http)
-            (chart, version) = try await ChartFetcher(web: nil, registry: client).fromOCI(repository: repository, version: request.version,
-                                                                                          devel: request.devel)
+            let parent = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
+            (chart, version) = try await choose(name, in: OCIChartRepository(client: client, path: parent), request: request,
+                                                what: "oci://\(host)/\(path)")
         case .directory(let path):
-            chart = try ChartFetcher.fromDirectory(path)
+            chart = try ChartTree.read(directory: path)
             version = chart.metadata.version
         case .archive(let path):
-            chart = try ChartFetcher.fromArchive(path)
+            chart = try ChartTree.read(package: path)
             version = chart.metadata.version
         }
         if let requested = request.version, requested != version {
@@ -129,6 +130,16 @@ package struct UpgradePlanner: Sendable {
         }
         steps.append(.init(name: "chart", detail: "\(chart.metadata.name) \(version) from \(source.helmArgument)"))
         return (chart, version, commands, steps)
+    }
+
+    /// The version to install of `name` in `repository`, and its chart.
+    func choose(_ name: String, in repository: any ChartRepository, request: UpgradeRequest, what: String) async throws -> (ChartTree, String) {
+        let available = try await repository.versions(of: name)
+        guard !available.isEmpty else {
+            throw UpgradeError(.chartUnreadable, "\(what) has no versions (is the chart there?)")
+        }
+        let version = try VersionChoice.choose(available, requested: request.version, devel: request.devel, what: what)
+        return (try await repository.chart(name: name, version: version), version)
     }
 
     /// The repository's URL, and `helm repo add` (when missing or different) and `helm repo update`.

@@ -110,8 +110,10 @@ import Testing
     @Test func indexKeepsEntriesAndParsesStrictly() throws {
         var index = ChartRepositoryIndex()
         let chart = Array("apiVersion: v2\nname: demo\nversion: 1.0.0\ndescription: d\n".utf8)
-        try index.add(chartYAML: chart, package: [1, 2, 3], url: "demo-1.0.0.tgz", created: Date(timeIntervalSince1970: 0))
-        try index.add(chartYAML: Array("apiVersion: v2\nname: demo\nversion: 1.1.0\n".utf8), package: [4], url: "demo-1.1.0.tgz", created: Date())
+        try index.add(try ChartMetadata(yaml: chart, origin: "Chart.yaml"), package: [1, 2, 3], url: "demo-1.0.0.tgz",
+                      created: Date(timeIntervalSince1970: 0))
+        try index.add(try ChartMetadata(yaml: Array("apiVersion: v2\nname: demo\nversion: 1.1.0\n".utf8), origin: "Chart.yaml"), package: [4],
+                      url: "demo-1.1.0.tgz", created: Date())
         let text = try index.yaml(generated: Date())
         let reread = try ChartRepositoryIndex(yaml: Array(text.utf8), origin: "index.yaml")
         #expect(reread.contains(name: "demo", version: "1.0.0") && reread.contains(name: "demo", version: "1.1.0"))
@@ -121,8 +123,9 @@ import Testing
     }
 
     @Test func ociArtifactLooksLikeHelmPush() throws {
-        let artifact = try ChartArtifact(chartYAML: Array("apiVersion: v2\nname: demo\nversion: 1.0.0+build.5\ndescription: A chart\n".utf8),
-                                         package: [9, 9], origin: "demo")
+        let metadata = try ChartMetadata(yaml: Array("apiVersion: v2\nname: demo\nversion: 1.0.0+build.5\ndescription: A chart\n".utf8),
+                                         origin: "demo/Chart.yaml")
+        let artifact = try ChartArtifact(metadata: metadata, package: [9, 9])
         #expect(artifact.tag == "1.0.0_build.5")
         #expect(String(decoding: artifact.config, as: UTF8.self) == #"{"name":"demo","version":"1.0.0+build.5","description":"A chart","apiVersion":"v2"}"#)
         let manifest = try artifact.manifest.manifest()

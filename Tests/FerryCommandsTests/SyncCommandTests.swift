@@ -191,7 +191,10 @@ import Testing
         let result = await site.sync()
         #expect(result.exitCode == 1)
         #expect(result.stdout.contains("Harbor 2.8"))
-        #expect(result.stdout.contains("kind: OCI with url: http://\(museum.host)/library"))
+        #expect(result.stdout.contains("http://\(museum.host)/library"), "\(result.stdout)")
+        #expect(result.stdout.contains("hint: set target.repo.kind: OCI"), "\(result.stdout)")
+        let json = await site.sync(["--output", "json"])
+        #expect(json.stdout.contains("\"errorCode\":\"harborWithoutChartRepository\""), "\(json.stdout)")
     }
 
     @Test func badBundlesFailAloneAndTheOthersSync() async throws {

@@ -1,3 +1,4 @@
+import FerryCharts
 import FerryCore
 import FerryNode
 import FerryRegistry
@@ -16,15 +17,19 @@ enum CommandAdvice: Sendable {
         case let error as RegistryError: return registry(error)
         case let error as NodeError: return node(error.code)
         case let error as UpgradeError: return upgrade(error.code)
-        case let error as PublishError: return hint(forCode: error.codeName)
+        case let error as ChartsError: return hint(forCode: error.codeName)
         default: return nil
         }
     }
 
     /// The hint for an error known only by its code name (a failed chart in a sync report).
     func hint(forCode code: String?) -> String? {
-        switch (self, code) {
-        case (.sync, "exists"): return "pass --force to replace it"
+        switch (self, code.flatMap(ChartsError.Code.init(rawValue:))) {
+        case (.sync, .chartExists): return "pass --force to replace it"
+        case (.sync, .repositoryRefused): return "check target.repo.auth (username, password) in the config, or TARGET_REPO_AUTH_USERNAME/PASSWORD"
+        case (.sync, .repositoryUnusable): return "check target.repo.path (kind LOCAL) or target.repo.url in the config"
+        case (.sync, .harborWithoutChartRepository): return "set target.repo.kind: OCI, with target.repo.url the Harbor project's URL"
+        case (.upgrade, .repositoryRefused): return "check the user name and password for the chart repository (--username, --password-stdin)"
         default: return nil
         }
     }
