@@ -132,3 +132,58 @@ import Testing
         await expectOwnAdvice("sync", missing, "missing chart repository")
     }
 }
+
+extension CommandAdviceTests {
+    @Test func upgradeWordsItsAdviceInItsOwnOptions() async throws {
+        let dir = try TemporaryDirectory("advice")
+        let chart = ChartFixture(name: "demo", version: "1.0.0", images: [("app", TestImage.make("r.io/team/app:1"))])
+        for (name, bytes) in chart.files { _ = try dir.write("vendor/demo/\(name)", bytes) }
+        let helm = try FakeHelm()
+        var helmEnv = ProcessInfo.processInfo.environment
+        for (key, value) in helm.environment { helmEnv[key] = value }
+        let installed = try Subprocess.run(helm.binDirectory + "/helm", ["install", "demo", dir.file("vendor/demo"), "-n", "apps", "--create-namespace"],
+                                           environment: helmEnv)
+        #expect(installed.status == 0, "\(installed.stderr)")
+        var env = helm.environment
+        env["PWD"] = dir.path
+        env["FERRY_CACHE_DIR"] = dir.file("cache")
+        env["HOME"] = dir.path
+        func upgrade(_ chart: String, _ extra: [String], stdin: String? = nil) async -> CLIRunner.Result {
+            await CLIRunner.run(["upgrade", "demo", "-n", "apps", "--chart", chart, "--image-registry", "127.0.0.1:1", "--plan"] + extra,
+                                environment: env, stdin: stdin)
+        }
+
+        let tls = try LiveRegistry.start(.tls)
+        let untrusted = await upgrade("oci://\(tls.host)/charts/demo", ["--username", tls.username, "--password-stdin"], stdin: tls.password + "\n")
+        #expect(untrusted.exitCode == 3)
+        #expect(untrusted.stderr.contains("not trusted") && untrusted.stderr.contains("--ca-file"), "\(untrusted.stderr)")
+        await expectOwnAdvice("upgrade", untrusted, "untrusted TLS")
+
+        let basic = try LiveRegistry.start(.basicAuth)
+        let wrong = await upgrade("oci://\(basic.host)/charts/demo", ["--plain-http", "--username", basic.username, "--password-stdin"],
+                                  stdin: "wrong-Pa55word\n")
+        #expect(wrong.exitCode == 3)
+        #expect(wrong.stderr.contains("refused access as user '\(basic.username)'") && !wrong.stderr.contains("TLS"), "\(wrong.stderr)")
+        #expect(Self.hints(wrong.stderr).contains { $0.contains("--username") }, "\(wrong.stderr)")
+        #expect(!(wrong.stdout + wrong.stderr).contains("wrong-Pa55word"))
+        await expectOwnAdvice("upgrade", wrong, "wrong password over HTTP")
+
+        let unknown = await upgrade("oci://\(Self.unknownHost)/charts/demo", [])
+        #expect(unknown.exitCode == 3 && unknown.stderr.contains("ferry-no-such-registry.invalid"), "\(unknown.stderr)")
+        await expectOwnAdvice("upgrade", unknown, "unknown host")
+
+        // Missing repositories: one helm does not know, one whose URL serves no index, an empty OCI one.
+        let unnamed = await upgrade("nowhere/demo", [])
+        #expect(unnamed.exitCode != 0 && Self.hints(unnamed.stderr).contains { $0.contains("--repo-url") }, "\(unnamed.stderr)")
+        await expectOwnAdvice("upgrade", unnamed, "unknown repository name")
+        let plain = try LiveRegistry.start(.plain)
+        let noIndex = await upgrade("nowhere/demo", ["--repo-url", "http://\(plain.host)/no-such-chartrepo"])
+        #expect(noIndex.exitCode == 3 && noIndex.stderr.contains("no-such-chartrepo/index.yaml"), "\(noIndex.stderr)")
+        #expect(Self.hints(noIndex.stderr).contains { $0.contains("--repo-url") }, "\(noIndex.stderr)")
+        await expectOwnAdvice("upgrade", noIndex, "a URL with no chart repository")
+        let empty = await upgrade("oci://\(plain.host)/charts/demo", ["--plain-http"])
+        #expect(empty.exitCode != 0 && empty.stderr.contains("oci://\(plain.host)/charts/demo"), "\(empty.stderr)")
+        await expectOwnAdvice("upgrade", empty, "an empty OCI repository")
+        #expect(!helm.calls.contains { $0.contains("upgrade") }, "nothing was upgraded")
+    }
+}

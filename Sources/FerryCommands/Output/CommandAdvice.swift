@@ -29,6 +29,7 @@ enum CommandAdvice: Sendable {
         case (.sync, .repositoryRefused): return "check target.repo.auth (username, password) in the config, or TARGET_REPO_AUTH_USERNAME/PASSWORD"
         case (.sync, .repositoryUnusable): return "check target.repo.path (kind LOCAL) or target.repo.url in the config"
         case (.sync, .harborWithoutChartRepository): return "set target.repo.kind: OCI, with target.repo.url the Harbor project's URL"
+        case (.upgrade, .repositoryUnusable): return "check the repository's URL (helm repo list, or --repo-url): it must hold index.yaml"
         case (.upgrade, .repositoryRefused): return "check the user name and password for the chart repository (--username, --password-stdin)"
         default: return nil
         }
