@@ -84,14 +84,3 @@ func reportingErrors(_ output: OutputOptions, advice: CommandAdvice, _ body: () 
         }
     }
 }
-
-/// The JSON line of a command that failed as a whole.
-struct CommandFailure: Codable {
-    var event = "error"
-    var message: String
-    /// The error's code (`tls`, `unauthorized`, `notFound`…), when it is one of Ferry's.
-    var code: String?
-    /// The command's advice, in its own options.
-    var hint: String?
-    var exitCode: Int32
-}

@@ -48,6 +48,13 @@ package struct ChartSyncer: Sendable {
         package var push: PushPlan
         package var probe: PushProbe?
         package var warnings: [String]
+
+        /// The digest `target`'s tag names now and the one it would name, when pushing moves it.
+        package func tagMove(_ target: Reference) -> (from: Digest, to: Digest)? {
+            guard let image = push.images.first(where: { $0.targets.contains(target) }),
+                  let from = probe?.tagMove(target, to: image.image) else { return nil }
+            return (from, image.image.root.digest)
+        }
     }
 
     package let config: SyncConfig

@@ -94,4 +94,17 @@ package struct PushProbe: Sendable {
         guard target.tag != nil, let now = manifests[target.description], now != image.root.digest else { return nil }
         return now
     }
+
+    /// The blobs of a planned image that at least one of its target repositories lacks.
+    package func blobsToSend(for planned: PlannedImage) -> [ArchivedBlob] {
+        planned.image.blobs.filter { blob in
+            planned.targets.contains { !(blobsPresent[blob.digest]?.contains($0.repository) ?? false) }
+        }
+    }
+
+    /// The bytes a target repository lacks of the image that `target` names.
+    package func bytesToSend(to target: Reference, in plan: PushPlan) -> Int64 {
+        guard let image = plan.images.first(where: { $0.targets.contains(target) }) else { return 0 }
+        return image.image.blobs.filter { !(blobsPresent[$0.digest]?.contains(target.repository) ?? false) }.reduce(0) { $0 + $1.size }
+    }
 }

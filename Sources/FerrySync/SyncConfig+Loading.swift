@@ -78,6 +78,14 @@ extension SyncConfig {
     /// charts-syncer's validation rules, plus what Ferry needs: bundles as the source and a chart
     /// repository as the target.
     package func validate() throws {
+        try validateSourceAndTarget()
+        try validateRepository()
+        try validateRelocation()
+    }
+
+    /// charts-syncer's own checks of source, target and their credentials, then Ferry's: the
+    /// source is bundles, the target a chart repository.
+    func validateSourceAndTarget() throws {
         if source.repo != nil && source.intermediateBundlesPath != nil {
             throw SyncError(.invalidConfig, "\(origin): source has both 'repo' and 'intermediateBundlesPath'; give one")
         }
@@ -103,6 +111,10 @@ extension SyncConfig {
             throw SyncError(.unsupported, "\(origin): Ferry syncs from vendor bundles: set source.intermediateBundlesPath",
                             hint: "syncing straight from a chart repository (source.repo) is not supported")
         }
+    }
+
+    /// The chart repository: a kind Ferry can publish to, with the path or URL that kind needs.
+    func validateRepository() throws {
         guard let repo = target.repo else {
             throw SyncError(.unsupported, "\(origin): target.repo is required (writing bundles with target.intermediateBundlesPath is not supported)")
         }
@@ -125,6 +137,10 @@ extension SyncConfig {
                 throw SyncError(.invalidConfig, "\(origin): target.repo.url '\(repo.url)' is not a valid URL (kind \(kind.rawValue) needs one)")
             }
         }
+    }
+
+    /// The relocation rule and the chart selectors.
+    func validateRelocation() throws {
         if relocation.isEmpty {
             throw SyncError(.invalidConfig, "\(origin): at least one rewrite rule is required: set target.containerRegistry and/or target.containerRepository")
         }

@@ -1,3 +1,4 @@
+import FerryCommands
 import FerryTestSupport
 import Foundation
 import Testing
@@ -79,6 +80,9 @@ import Testing
         let unknown = await push(Self.unknownHost, [])
         #expect(unknown.exitCode == 3 && unknown.stderr.contains("ferry-no-such-registry.invalid"), "\(unknown.stderr)")
         await expectOwnAdvice("push", unknown, "unknown host")
+        let asJSON = await push(Self.unknownHost, ["--output", "json"])
+        let failure = try #require(try Documents.lines(CommandFailure.self, asJSON.stdout, event: "error").first, "\(asJSON.stdout)")
+        #expect(failure.code == "unreachable" && failure.exitCode == 3 && failure.message.contains("ferry-no-such-registry.invalid"), "\(failure)")
         // (A missing repository is created by the registry on push; sync's chart repository below.)
     }
 

@@ -1,3 +1,4 @@
+import FerryCommands
 import FerryOCI
 import FerryTestSupport
 import Foundation
@@ -19,7 +20,8 @@ import Testing
         let result = try await pushThrough(proxy, registry: registry, dir: dir)
         #expect(result.exitCode == 0, "\(result.stdout)\(result.stderr)")
         #expect(proxy.log.split(separator: "\n").filter { $0.hasPrefix("fault") }.count == 2)
-        #expect(result.stdout.split(separator: "\n").filter { $0.contains("\"event\":\"retry\"") }.count == 2)
+        let retries = try Documents.lines(PushEventDocument.self, result.stdout, event: "retry")
+        #expect(retries.count == 2 && retries.allSatisfy { $0.attempt != nil && $0.message?.contains("503") == true }, "\(retries)")
         // The registry's Retry-After was honoured.
         #expect(result.stdout.contains("waiting 1 s as the registry asked"))
         _ = try Skopeo.copy("\(registry.host)/p/app:1", from: registry, into: dir)
@@ -49,7 +51,8 @@ import Testing
         let proxy = try FaultProxy(to: registry, fault: .status(500, retryAfter: nil), count: 1000, method: "PUT", pathContains: "/blobs/uploads/")
         let result = try await pushThrough(proxy, registry: registry, dir: dir)
         #expect(result.exitCode == 1)
-        #expect(result.stdout.contains("\"event\":\"image-failed\""))
+        let failed = try Documents.lines(PushEventDocument.self, result.stdout, event: "image-failed")
+        #expect(failed.map(\.reference) == ["\(proxy.host)/p/app:1"], "\(result.stdout)")
         // No manifest was ever sent while its blobs were missing.
         #expect(!proxy.log.contains("PUT /v2/p/app/manifests"))
         let tags = try Subprocess.check("curl", ["-s", "\(registry.baseURL)/v2/p/app/tags/list"])

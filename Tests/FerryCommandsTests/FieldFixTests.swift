@@ -1,10 +1,11 @@
 #if canImport(Glibc)
-import Glibc
 #endif
 import FerryArchive
+import FerryCommands
 import FerryOCI
 import FerryTestSupport
 import Foundation
+import Glibc
 import Testing
 
 /// What archives and repositories look like in the field: Go's `null` lists, images without names,
@@ -40,19 +41,16 @@ import Testing
     }
 
     /// The images of `inspect --output json`, one dictionary each.
-    func inspected(_ path: String, _ dir: TemporaryDirectory) async throws -> [[String: Any]] {
+    func inspected(_ path: String, _ dir: TemporaryDirectory) async throws -> [InspectDocument.Image] {
         let json = await CLIRunner.run(["inspect", path, "--output", "json"], environment: env(dir))
         #expect(json.exitCode == 0, "inspect --output json of \(path): \(json.stdout)\(json.stderr)")
-        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
-        let sources = try #require(object?["sources"] as? [[String: Any]], "inspect JSON: \(json.stdout)")
-        return sources.flatMap { $0["images"] as? [[String: Any]] ?? [] }
+        return try Documents.decode(InspectDocument.self, json.stdout).sources.flatMap(\.images)
     }
 
     /// Every problem line `ferry verify --output json` reports.
     func verifyProblems(_ path: String, _ dir: TemporaryDirectory) async throws -> (exitCode: Int32, problems: [String]) {
         let result = await CLIRunner.run(["verify", path, "--output", "json"], environment: env(dir))
-        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        let problems = try #require(object?["problems"] as? [String], "verify JSON of \(path): \(result.stdout)\(result.stderr)")
+        let problems = try Documents.decode(BlobVerifier.Result.self, result.stdout).problems
         return (result.exitCode, problems)
     }
 
@@ -95,8 +93,8 @@ import Testing
         #expect(text.exitCode == 0, "\(style): \(text.stdout)\(text.stderr)")
         for image in images { #expect(text.stdout.contains(image.name), "\(style): \(text.stdout)") }
         let listed = try await inspected(path, dir)
-        #expect(listed.count == 2 && listed.allSatisfy { $0["named"] as? Bool == true }, "\(style): \(listed)")
-        #expect(Set(listed.compactMap { $0["layers"] as? Int }) == [0, 1], "\(style): \(listed)")
+        #expect(listed.count == 2 && listed.allSatisfy(\.named), "\(style): \(listed)")
+        #expect(Set(listed.map(\.layers)) == [0, 1], "\(style): \(listed)")
 
         let verify = await CLIRunner.run(["verify", path], environment: env(dir))
         #expect(verify.exitCode == 0, "\(style): \(verify.stdout)\(verify.stderr)")
@@ -184,11 +182,11 @@ import Testing
 
         let listed = try await inspected(path, dir)
         #expect(listed.count == 2, "\(style): \(listed)")
-        let anonymous = try #require(listed.first { $0["named"] as? Bool == false }, "\(style): no image with \"named\": false: \(listed)")
-        #expect((anonymous["names"] as? [String])?.first?.hasPrefix("(no name) sha256:") == true, "\(style): \(anonymous)")
-        let details = try #require(anonymous["layerDetails"] as? [[String: Any]], "\(style): no layerDetails array: \(anonymous)")
-        #expect(details.count == 1 && details[0]["digest"] is String && details[0]["compression"] is String, "\(style): \(details)")
-        #expect(listed.first { $0["named"] as? Bool == true }?["names"] as? [String] != nil)
+        let anonymous = try #require(listed.first { !$0.named }, "\(style): no image with \"named\": false: \(listed)")
+        #expect(anonymous.names.first?.hasPrefix("(no name) sha256:") == true, "\(style): \(anonymous)")
+        let details = anonymous.layerDetails
+        #expect(details.count == 1 && details[0].digest.hasPrefix("sha256:") && !details[0].compression.isEmpty, "\(style): \(details)")
+        #expect(listed.first { $0.named }?.names.isEmpty == false)
 
         let verify = await CLIRunner.run(["verify", path], environment: env(dir))
         #expect(verify.exitCode == 0, "\(style): \(verify.stdout)\(verify.stderr)")
@@ -200,10 +198,9 @@ import Testing
         #expect(cannot.count == 1 && cannot[0].contains("(no name) sha256:") && cannot[0].contains("no name"), "\(style): \(dryRun.stdout)")
         #expect(dryRun.stdout.contains("\(registry.host)/mixed/named:2"), "\(style): \(dryRun.stdout)")
         let jsonDryRun = await push(path, to: registry, prefix: "mixed", extra: ["--dry-run", "--output", "json"], dir)
-        let plan = try JSONSerialization.jsonObject(with: Data(jsonDryRun.stdout.utf8)) as? [String: Any]
-        let unnamed = plan?["unnamed"] as? [String] ?? []
-        #expect(unnamed.count == 1 && unnamed[0].contains("no name"), "\(style): \(jsonDryRun.stdout)")
-        #expect((plan?["images"] as? [[String: Any]])?.count == 1, "\(style): \(jsonDryRun.stdout)")
+        let plan = try Documents.decode(PushPlanDocument.self, jsonDryRun.stdout)
+        #expect(plan.unnamed.count == 1 && plan.unnamed[0].contains("no name"), "\(style): \(jsonDryRun.stdout)")
+        #expect(plan.images.count == 1, "\(style): \(jsonDryRun.stdout)")
 
         let pushed = await push(path, to: registry, prefix: "mixed", dir)
         #expect(pushed.exitCode == 1, "\(style): \(pushed.stdout)\(pushed.stderr)")
@@ -307,13 +304,12 @@ import Testing
         #expect(dryRun.stdout.contains("tag moves: \(digestA) → \(digestB)"), "\(dryRun.stdout)")
         let jsonDryRun = await push(bundle, to: registry, prefix: "proj", extra: ["--dry-run", "--output", "json"], dir)
         #expect(jsonDryRun.exitCode == 0, "\(jsonDryRun.stdout)\(jsonDryRun.stderr)")
-        let plan = try JSONSerialization.jsonObject(with: Data(jsonDryRun.stdout.utf8)) as? [String: Any]
-        let planned = try #require(plan?["images"] as? [[String: Any]], "\(jsonDryRun.stdout)")
-        let app = try #require(planned.first { ($0["targets"] as? [String]) == [appTarget] }, "\(planned)")
-        #expect((app["tagMovesFrom"] as? [String: String])?[appTarget] == digestA.string, "\(app)")
-        #expect(app["status"] as? String == "refused", "\(app)")
-        let otherPlan = planned.first { ($0["targets"] as? [String]) == ["\(registry.host)/proj/other:1"] }
-        #expect((otherPlan?["tagMovesFrom"] as? [String: String])?.isEmpty == true, "\(String(describing: otherPlan))")
+        let planned = try Documents.decode(PushPlanDocument.self, jsonDryRun.stdout).images
+        let app = try #require(planned.first { $0.targets == [appTarget] }, "\(planned)")
+        #expect(app.tagMovesFrom[appTarget] == digestA.string, "\(app)")
+        #expect(app.status == .refused, "\(app)")
+        let otherPlan = planned.first { $0.targets == ["\(registry.host)/proj/other:1"] }
+        #expect(otherPlan?.tagMovesFrom.isEmpty == true, "\(String(describing: otherPlan))")
 
         let refused = await push(bundle, to: registry, prefix: "proj", dir)
         #expect(refused.exitCode == 1, "\(refused.stdout)\(refused.stderr)")
@@ -374,10 +370,9 @@ import Testing
         #expect(dryRun.exitCode == 0, "\(dryRun.stdout)\(dryRun.stderr)")
         #expect(dryRun.stdout.contains("tag moves: \(digestA) → \(digestB)"), "\(dryRun.stdout)")
         let jsonDryRun = await sync(["--dry-run", "--output", "json"])
-        let plan = try JSONSerialization.jsonObject(with: Data(jsonDryRun.stdout.utf8)) as? [String: Any]
-        let charts = try #require(plan?["charts"] as? [[String: Any]], "\(jsonDryRun.stdout)")
-        let appImages = charts.first { $0["name"] as? String == "app" }?["images"] as? [[String: Any]]
-        #expect(appImages?.first?["tagMovesFrom"] as? String == digestA.string, "\(jsonDryRun.stdout)")
+        let charts = try Documents.decode(SyncPlanDocument.self, jsonDryRun.stdout).charts
+        let appImages = charts.first { $0.name == "app" }?.images
+        #expect(appImages?.first?.tagMovesFrom == digestA.string, "\(jsonDryRun.stdout)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("local-repo/app-1.0.0.tgz")))
 
         let refused = await sync([])
@@ -420,11 +415,11 @@ import Testing
         #expect(verify.stdout.contains("OK: 3 blob(s)"), "\(style): \(verify.stdout)")
 
         let listed = try await inspected(path, dir)
-        let details = try #require(listed.first?["layerDetails"] as? [[String: Any]], "\(style): \(listed)")
-        let byDigest = Dictionary(uniqueKeysWithValues: details.map { ($0["digest"] as? String ?? "", $0) })
-        #expect(byDigest[zstdLayer.digest.string]?["compression"] as? String == "zstd", "\(style): \(details)")
-        #expect(byDigest[zstdLayer.digest.string]?["mediaType"] as? String == MediaType.ociLayerZstd, "\(style): \(details)")
-        #expect(byDigest[image.layers[0].digest.string]?["compression"] as? String == "gzip", "\(style): \(details)")
+        let details = try #require(listed.first?.layerDetails, "\(style): \(listed)")
+        let byDigest = Dictionary(uniqueKeysWithValues: details.map { ($0.digest, $0) })
+        #expect(byDigest[zstdLayer.digest.string]?.compression == "zstd", "\(style): \(details)")
+        #expect(byDigest[zstdLayer.digest.string]?.mediaType == MediaType.ociLayerZstd, "\(style): \(details)")
+        #expect(byDigest[image.layers[0].digest.string]?.compression == "gzip", "\(style): \(details)")
 
         let verbose = await CLIRunner.run(["inspect", path, "--verbose"], environment: env(dir))
         #expect(verbose.exitCode == 0, "\(style): \(verbose.stderr)")

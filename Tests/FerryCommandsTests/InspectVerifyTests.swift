@@ -1,4 +1,5 @@
 import FerryArchive
+import FerryCommands
 import FerryOCI
 import FerryTestSupport
 import Foundation
@@ -17,13 +18,12 @@ import Testing
         #expect(text.stdout.contains("linux/amd64  2 layer(s)"))
 
         let json = await CLIRunner.run(["inspect", path, "--output", "json"])
-        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
-        let sources = object?["sources"] as? [[String: Any]]
-        #expect((sources?.first?["chart"] as? [String: Any])?["version"] as? String == "0.8.0")
-        let image = (sources?.first?["images"] as? [[String: Any]])?.first
-        #expect(image?["digest"] as? String == Digest.of(images[0].chartsSyncerManifest).string)
-        #expect(image?["layers"] as? Int == 2)
-        #expect(object?["uniqueBlobs"] as? Int == 3)
+        let document = try Documents.decode(InspectDocument.self, json.stdout)
+        #expect(document.sources.first?.chart?.version == "0.8.0")
+        let image = document.sources.first?.images.first
+        #expect(image?.digest == Digest.of(images[0].chartsSyncerManifest).string)
+        #expect(image?.layers == 2)
+        #expect(document.uniqueBlobs == 3)
     }
 
     @Test func verifyPassesASoundArchive() async throws {
@@ -49,8 +49,7 @@ import Testing
         try ArchiveFixture.write([image], style: .ggcr, to: path)
         let result = await CLIRunner.run(["verify", path, "--output", "json"])
         #expect(result.exitCode == 1)
-        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        let problems = object?["problems"] as? [String] ?? []
+        let problems = try Documents.decode(BlobVerifier.Result.self, result.stdout).problems
         #expect(problems.count == 2)
         #expect(problems.contains { $0.contains("\(image.layers[0].digest.hex).tar.gz") && $0.contains("digest") })
         #expect(problems.contains { $0.contains("\(image.layers[1].digest.hex).tar.gz") && ($0.contains("gzip") || $0.contains("diff_id")) })

@@ -1,4 +1,5 @@
 import FerryArchive
+import FerryCommands
 import FerryOCI
 import FerryTestSupport
 import Foundation
@@ -24,8 +25,12 @@ import Testing
     @Test func retaggedArchiveLoadsWithTheNewNamesEverywhere() async throws {
         let dir = try TemporaryDirectory()
         let out = dir.file("nodes.tar")
-        let result = await CLIRunner.run(["retag", try bundle(dir)] + relocation + ["-o", out, "--keep-original-names"], environment: env(dir))
+        let result = await CLIRunner.run(["retag", try bundle(dir)] + relocation + ["-o", out, "--keep-original-names", "--output", "json"],
+                                         environment: env(dir))
         #expect(result.exitCode == 0, "\(result.stderr)")
+        let written = try Documents.decode(RetagDocument.self, result.stdout)
+        #expect(written.archive == out && written.refused.isEmpty)
+        #expect(written.images.map { Set($0) } == zip(relocated, images).map { Set([$0.0, $0.1.name]) }, "\(written.images)")
         let digests = images.map { Digest.of($0.chartsSyncerManifest).string }
         let ids = images.map { $0.configDigest.string }
 
@@ -52,7 +57,8 @@ import Testing
         let verify = await CLIRunner.run(["verify", out], environment: env(dir))
         #expect(verify.exitCode == 0, "\(verify.stdout)\(verify.stderr)")
         let inspect = await CLIRunner.run(["inspect", out, "--output", "json"], environment: env(dir))
-        for digest in digests { #expect(inspect.stdout.contains(digest)) }
+        let inspected = try Documents.decode(InspectDocument.self, inspect.stdout).sources.flatMap(\.images)
+        #expect(Set(inspected.map(\.digest)) == Set(digests), "\(inspect.stdout)")
     }
 
     @Test func retagPicksAPlatformFromAnIndex() async throws {
@@ -114,14 +120,12 @@ import Testing
             "--node", "node-a", "--node", "node-b", "--node", "nobody@127.0.0.1:1", "--ssh-config", sshd.configFile, "--output", "json",
         ], environment: env(dir))
         #expect(result.exitCode == 1)
-        let reports = result.stdout.split(separator: "\n").compactMap {
-            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
-        }.compactMap { $0["report"] as? [String: Any] }
+        let reports = try Documents.lines(LoadNodeDocument.self, result.stdout, event: "node").map(\.report)
         #expect(reports.count == 3)
-        let byNode = Dictionary(uniqueKeysWithValues: reports.map { ($0["node"] as? String ?? "", $0) })
-        #expect((byNode["node-a"]?["loaded"] as? [String])?.count == 2 || (byNode["node-b"]?["loaded"] as? [String])?.count == 2)
-        #expect(byNode["node-a"]?["error"] == nil && byNode["node-b"]?["error"] == nil, "\(reports)")
-        #expect((byNode["nobody@127.0.0.1:1"]?["error"] as? String)?.isEmpty == false)
+        let byNode = Dictionary(uniqueKeysWithValues: reports.map { ($0.node, $0) })
+        #expect(byNode["node-a"]?.loaded.count == 2 || byNode["node-b"]?.loaded.count == 2)
+        #expect(byNode["node-a"]?.error == nil && byNode["node-b"]?.error == nil, "\(reports)")
+        #expect(byNode["nobody@127.0.0.1:1"]?.error?.isEmpty == false)
         let listed = try containerd.images(namespace: "nodes")
         for name in relocated { #expect(listed[name] != nil) }
     }

@@ -1,4 +1,5 @@
 import FerryArchive
+import FerryCommands
 import FerryOCI
 import FerryTestSupport
 import Foundation
@@ -66,12 +67,10 @@ import Testing
 
         let first = await push(path, to: registry, prefix: "p", extra: ["--output", "json"], cache: dir.file("cache"))
         #expect(first.exitCode == 0, "\(first.stderr)")
-        let summary = try #require(first.stdout.split(separator: "\n").last.map(String.init))
-        let report = try JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any]
-        let counts = report?["report"] as? [String: Any]
+        let counts = try #require(try Documents.lines(PushSummaryDocument.self, first.stdout, event: "summary").last).report
         // The shared layer goes up once and is mounted into the second repository.
-        #expect(counts?["blobsUploaded"] as? Int == 5)
-        #expect(counts?["blobsMounted"] as? Int == 1)
+        #expect(counts.blobsUploaded == 5)
+        #expect(counts.blobsMounted == 1)
         let uploadsOfShared = registry.log.split(separator: "\n").filter {
             $0.contains("http.request.method=PUT") && $0.contains("digest=sha256%3A\(shared.digest.hex)")
         }

@@ -1,3 +1,4 @@
+import FerryCommands
 import FerryOCI
 import FerryTestSupport
 import Foundation
@@ -115,12 +116,10 @@ import Testing
     }
 
     /// The inspect JSON's images, one dictionary each.
-    func inspectedImages(_ archive: WrittenArchive, _ dir: TemporaryDirectory) async throws -> [[String: Any]] {
+    func inspectedImages(_ archive: WrittenArchive, _ dir: TemporaryDirectory) async throws -> [InspectDocument.Image] {
         let json = await CLIRunner.run(["inspect", archive.path, "--output", "json"], environment: env(dir))
         #expect(json.exitCode == 0, "inspect --output json of \(archive.writer): \(json.stderr)")
-        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
-        let sources = try #require(object?["sources"] as? [[String: Any]], "inspect JSON: \(json.stdout)")
-        return sources.flatMap { $0["images"] as? [[String: Any]] ?? [] }
+        return try Documents.decode(InspectDocument.self, json.stdout).sources.flatMap(\.images)
     }
 
     /// The blob count `ferry verify` reports as checked ("OK: N blob(s)").
@@ -145,13 +144,13 @@ import Testing
         let inspected = try await inspectedImages(archive, dir)
         #expect(inspected.count == archive.images.count, "\(archive.writer): \(inspected)")
         for image in archive.images {
-            let match = inspected.first { ($0["names"] as? [String] ?? []).contains { $0.hasSuffix(image.name!) } }
+            let match = inspected.first { $0.names.contains { $0.hasSuffix(image.name!) } }
             let found = try #require(match, "inspect JSON of \(archive.writer) has no image named \(image.name!): \(inspected)")
             if let digest = image.manifestDigest {
-                #expect(found["digest"] as? String == digest.string, "\(archive.writer): the digest the writer wrote")
+                #expect(found.digest == digest.string, "\(archive.writer): the digest the writer wrote")
             }
-            #expect(Set(found["platforms"] as? [String] ?? []) == Set(image.platforms.map(\.description)), "\(archive.writer): \(found)")
-            #expect(found["layers"] as? Int == 1)
+            #expect(Set(found.platforms) == Set(image.platforms.map(\.description)), "\(archive.writer): \(found)")
+            #expect(found.layers == 1)
         }
 
         // verify: every blob (a config and a layer per platform at least).

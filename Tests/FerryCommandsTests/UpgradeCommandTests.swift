@@ -1,5 +1,6 @@
 import FerryArchive
 import FerryCharts
+import FerryCommands
 import FerryOCI
 import FerryTestSupport
 import Foundation
@@ -87,6 +88,11 @@ import Testing
         let verbs = site.helm.calls.map { $0.split(separator: " ").dropFirst().prefix(2).joined(separator: " ") }
         #expect(!verbs.contains { $0.hasPrefix("upgrade") || $0.hasPrefix("repo add") || $0.hasPrefix("repo update") }, "\(site.helm.calls)")
         #expect(!FileManager.default.fileExists(atPath: site.dir.file("ferry-backups")))
+        let json = await site.ferry(site.repoArguments + ["--plan", "--output", "json"])
+        let document = try Documents.decode(UpgradePlanDocument.self, json.stdout)
+        #expect(document.release == "spidernet" && document.version == "1.1.0" && document.currentRevision == 1, "\(json.stdout)")
+        #expect(document.valuesChanges.contains("spiderpool.image.registry: ghcr.io → \(site.registry.host)"), "\(json.stdout)")
+        #expect(document.missingImages.isEmpty && document.images.count == 3)
 
         let applied = await site.ferry(site.repoArguments)
         #expect(applied.exitCode == 0, "\(applied.stdout)\(applied.stderr)")

@@ -96,41 +96,8 @@ extension Ferry {
 
         func printPlan(_ plan: ChartSyncer.Plan, report: SyncReport) {
             let console = Console.current
-            let present = plan.probe?.blobsPresent ?? [:]
-            func toSend(_ target: String) -> Int64 {
-                guard let image = plan.push.images.first(where: { $0.targets.contains { $0.description == target } }),
-                      let reference = image.targets.first(where: { $0.description == target }) else { return 0 }
-                return image.image.blobs.filter { !(present[$0.digest]?.contains(reference.repository) ?? false) }
-                    .reduce(0) { $0 + $1.size }
-            }
-            func tagMove(_ target: Reference) -> (from: FerryOCI.Digest, to: FerryOCI.Digest)? {
-                guard let image = plan.push.images.first(where: { $0.targets.contains(target) }),
-                      let from = plan.probe?.tagMove(target, to: image.image) else { return nil }
-                return (from, image.image.root.digest)
-            }
             if output.output == .json {
-                struct ImagePlan: Encodable {
-                    var source: String; var target: String; var bytesToSend: Int64
-                    var tagMovesFrom: String?
-                }
-                struct ChartEntry: Encodable {
-                    var bundle: String; var name: String; var version: String; var destination: String
-                    var alreadyPresent: Bool; var images: [ImagePlan]; var edits: [ValueEdit]; var packageDigest: String
-                }
-                struct DryRun: Encodable {
-                    var event = "plan"; var charts: [ChartEntry]; var failed: [SyncReport.Chart]
-                    var images: PushProbe.Summary?; var warnings: [String]
-                }
-                let charts = plan.charts.map { chart in
-                    ChartEntry(bundle: chart.bundle, name: chart.name, version: chart.version, destination: chart.destination,
-                               alreadyPresent: chart.alreadyPresent,
-                               images: chart.skipImages ? [] : chart.images.map {
-                                   ImagePlan(source: $0.original.description, target: $0.target.description, bytesToSend: toSend($0.target.description),
-                                             tagMovesFrom: tagMove($0.target)?.from.string)
-                               },
-                               edits: chart.edits, packageDigest: FerryOCI.Digest.of(chart.package).string)
-                }
-                console.out(JSONLines.encode(DryRun(charts: charts, failed: plan.failures, images: plan.probe?.summary, warnings: plan.warnings)))
+                console.out(JSONLines.encode(SyncPlanDocument(plan)))
                 return
             }
             console.out("Dry run: nothing was changed. The sync would do this:")
@@ -141,8 +108,8 @@ extension Ferry {
                     console.out("  images: skipped")
                 } else {
                     for image in chart.images {
-                        console.out("  image \(image.original) → \(image.target)  (\(ByteCount.format(toSend(image.target.description))) to send)")
-                        if let move = tagMove(image.target) {
+                        console.out("  image \(image.original) → \(image.target)  (\(ByteCount.format(plan.probe?.bytesToSend(to: image.target, in: plan.push) ?? 0)) to send)")
+                        if let move = plan.tagMove(image.target) {
                             console.out("      tag moves: \(move.from) → \(move.to)" + (force ? "  [--force: moved]" : "  [refused without --force]"))
                         }
                     }
@@ -162,8 +129,7 @@ extension Ferry {
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             if output.output == .json {
-                struct Summary: Encodable { var event = "summary"; var report: SyncReport; var seconds: Double; var ok: Bool }
-                console.out(JSONLines.encode(Summary(report: report, seconds: seconds, ok: report.succeeded)))
+                console.out(JSONLines.encode(SyncSummaryDocument(report: report, seconds: seconds, ok: report.succeeded)))
                 return
             }
             for chart in report.charts {

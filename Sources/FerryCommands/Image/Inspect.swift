@@ -22,48 +22,12 @@ extension Ferry {
 
         package init() {}
 
-        struct LayerInfo: Encodable {
-            var digest: String
-            var size: Int64
-            var mediaType: String
-            /// How the archive stores it: gzip, zstd, none…
-            var compression: String
-            /// Stored uncompressed and gzipped by Ferry when pushed.
-            var gzippedOnPush: Bool
-        }
-
-        struct ImageInfo: Encodable {
-            var names: [String]
-            /// False for an image saved by id or copied without a tag: it cannot be pushed as it is.
-            var named: Bool
-            var digest: String
-            var mediaType: String
-            var platforms: [String]
-            var layers: Int
-            var layerDetails: [LayerInfo]
-            var size: Int64
-        }
-
-        struct SourceInfo: Encodable {
-            var path: String
-            var kind: String
-            var chart: ChartMetadata?
-            var images: [ImageInfo]
-        }
-
-        struct Summary: Encodable {
-            var sources: [SourceInfo]
-            var images: Int
-            var uniqueBlobs: Int
-            var uniqueBytes: Int64
-        }
-
         package func run() async throws {
             try await reportingErrors(output, advice: .inspect) {
                 let console = Console.current
                 // Inspecting changes nothing: digests of uncompressed layers are computed, not cached.
                 let opened = try await openSources(sources, compressor: makeCompressor(writesCache: false), output: output)
-                var infos: [SourceInfo] = []
+                var infos: [InspectDocument.Source] = []
                 var unique: [Digest: Int64] = [:]
                 for source in opened {
                     var chart: ChartMetadata?
@@ -73,10 +37,10 @@ extension Ferry {
                     }
                     let images = try source.archive.images.map { image in
                         let layers = try image.layers().map {
-                            LayerInfo(digest: $0.digest.string, size: $0.size, mediaType: $0.mediaType,
+                            InspectDocument.Layer(digest: $0.digest.string, size: $0.size, mediaType: $0.mediaType,
                                       compression: $0.stored.rawValue, gzippedOnPush: $0.gzippedOnPush)
                         }
-                        return ImageInfo(names: image.isNamed ? image.sourceNames : [image.displayName], named: image.isNamed,
+                        return InspectDocument.Image(names: image.isNamed ? image.sourceNames : [image.displayName], named: image.isNamed,
                                          digest: image.root.digest.string, mediaType: image.root.mediaType,
                                          platforms: image.platforms.map(\.description), layers: image.layerCount,
                                          layerDetails: layers, size: image.totalBytes)
@@ -84,9 +48,9 @@ extension Ferry {
                     for image in source.archive.images {
                         for blob in image.blobs { unique[blob.digest] = blob.size }
                     }
-                    infos.append(SourceInfo(path: source.path, kind: source.kind.rawValue, chart: chart, images: images))
+                    infos.append(InspectDocument.Source(path: source.path, kind: source.kind.rawValue, chart: chart, images: images))
                 }
-                let summary = Summary(sources: infos, images: infos.reduce(0) { $0 + $1.images.count },
+                let summary = InspectDocument(sources: infos, images: infos.reduce(0) { $0 + $1.images.count },
                                       uniqueBlobs: unique.count, uniqueBytes: unique.values.reduce(0, +))
                 if output.output == .json {
                     console.out(JSONLines.pretty(summary))
@@ -118,7 +82,7 @@ extension Ferry {
         }
 
         /// `(gzip)`, `(gzip ×2, zstd ×1)`: how the image's layers are stored.
-        static func compressionSummary(_ layers: [LayerInfo]) -> String {
+        static func compressionSummary(_ layers: [InspectDocument.Layer]) -> String {
             guard !layers.isEmpty else { return "" }
             var counts: [(String, Int)] = []
             for layer in layers {

@@ -108,13 +108,7 @@ extension Ferry {
             let unchanged = report.count(.unchanged)
             let failed = report.count(.failed)
             if output.output == .json {
-                struct Summary: Encodable {
-                    var event = "summary"
-                    var report: ImagePusher.Report
-                    var seconds: Double
-                    var ok: Bool
-                }
-                console.out(JSONLines.encode(Summary(report: report, seconds: seconds, ok: report.succeeded)))
+                console.out(JSONLines.encode(PushSummaryDocument(report: report, seconds: seconds, ok: report.succeeded)))
             } else {
                 console.out(String(format: "Done: %d pushed, %d unchanged, %d failed; %d blob(s) uploaded (%@), %d mounted, %d already present; %.1f s, %@",
                                    pushed, unchanged, failed, report.blobsUploaded, ByteCount.format(report.bytesUploaded),
@@ -132,52 +126,13 @@ extension Ferry {
 
         func printPlan(_ plan: PushPlan, probe: PushProbe) {
             let console = Console.current
-            let present = probe.blobsPresent
             if output.output == .json {
-                struct Image: Encodable {
-                    var source: String
-                    var sourceNames: [String]
-                    var targets: [String]
-                    var digest: String
-                    var mediaType: String
-                    var status: String
-                    /// The digest a target tag points at now when pushing would move it.
-                    var tagMovesFrom: [String: String]
-                    var blobs: Int
-                    var blobsToSend: Int
-                    var bytesToSend: Int64
-                }
-                struct DryRun: Encodable {
-                    var event = "plan"
-                    var registry: String
-                    var images: [Image]
-                    var unnamed: [String]
-                    var summary: PushProbe.Summary
-                }
-                let images = plan.images.map { planned -> Image in
-                    let missing = planned.image.blobs.filter { blob in
-                        planned.targets.contains { !(present[blob.digest]?.contains($0.repository) ?? false) }
-                    }
-                    let upToDate = planned.targets.allSatisfy { probe.manifests[$0.description] == planned.image.root.digest }
-                    var moves: [String: String] = [:]
-                    for target in planned.targets { moves[target.description] = probe.tagMove(target, to: planned.image)?.string }
-                    return Image(source: planned.source, sourceNames: planned.image.sourceNames,
-                                 targets: planned.targets.map(\.description), digest: planned.image.root.digest.string,
-                                 mediaType: planned.image.root.mediaType,
-                                 status: upToDate ? "present" : (!moves.isEmpty && !force ? "refused" : "push"),
-                                 tagMovesFrom: moves,
-                                 blobs: planned.image.blobs.count, blobsToSend: missing.count,
-                                 bytesToSend: missing.reduce(0) { $0 + $1.size })
-                }
-                console.out(JSONLines.encode(DryRun(registry: registry, images: images,
-                                                    unnamed: plan.unnamed.map(\.image.unnamedProblem), summary: probe.summary)))
+                console.out(JSONLines.encode(PushPlanDocument(registry: registry, plan: plan, probe: probe, force: force)))
                 return
             }
             console.out("Dry run: nothing was sent. The push would do this:")
             for planned in plan.images {
-                let missing = planned.image.blobs.filter { blob in
-                    planned.targets.contains { !(present[blob.digest]?.contains($0.repository) ?? false) }
-                }
+                let missing = probe.blobsToSend(for: planned)
                 for target in planned.targets {
                     var state = probe.manifests[target.description] == planned.image.root.digest ? "already present" : "push"
                     if let from = probe.tagMove(target, to: planned.image) {

@@ -77,8 +77,7 @@ extension Ferry {
                 }
                 for report in reports {
                     if output.output == .json {
-                        struct Event: Encodable { var event = "node"; var report: NodeLoader.Report }
-                        console.out(JSONLines.encode(Event(report: report)))
+                        console.out(JSONLines.encode(LoadNodeDocument(report: report)))
                     } else if let error = report.error {
                         console.out("failed  \(report.node): \(error)")
                     } else {
@@ -91,8 +90,7 @@ extension Ferry {
                 }
                 for problem in refused {
                     if output.output == .json {
-                        struct Refused: Encodable { var event = "image-failed"; var message: String }
-                        console.out(JSONLines.encode(Refused(message: problem)))
+                        console.out(JSONLines.encode(LoadRefusedDocument(message: problem)))
                     } else {
                         console.out("failed  \(problem)")
                     }

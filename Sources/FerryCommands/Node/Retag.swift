@@ -61,10 +61,7 @@ extension Ferry {
                 for problem in refused where outputOptions.output == .text || output == "-" { console.err("failed: \(problem)") }
                 if output != "-" {
                     if outputOptions.output == .json {
-                        struct Written: Encodable {
-                            var event = "retag"; var archive: String; var images: [[String]]; var refused: [String]
-                        }
-                        console.out(JSONLines.encode(Written(archive: output, images: images.map { $0.names.map(\.description) },
+                        console.out(JSONLines.encode(RetagDocument(archive: output, images: images.map { $0.names.map(\.description) },
                                                              refused: refused)))
                     } else if !outputOptions.quiet {
                         for image in images { console.out("\(image.names.map(\.description).joined(separator: ", "))  \(image.root.digest.short)") }

@@ -40,7 +40,7 @@ final class PushRenderer: Sendable {
     func handle(_ event: PushEvent) {
         if options.output == .json {
             if case .bytesSent = event { return }
-            console.out(JSONLines.encode(EventRecord(event)))
+            console.out(JSONLines.encode(PushEventDocument(event)))
             return
         }
         switch event {
@@ -111,41 +111,4 @@ final class PushRenderer: Sendable {
     }
 
     var bytesSent: Int64 { state.withLock { $0.sentBytes } }
-}
-
-/// A push event as a JSON object.
-struct EventRecord: Encodable {
-    var event: String
-    var digest: String?
-    var size: Int64?
-    var repository: String?
-    var reference: String?
-    var outcome: String?
-    var previousDigest: String?
-    var attempt: Int?
-    var message: String?
-    var summary: PushProbe.Summary?
-
-    init(_ event: PushEvent) {
-        switch event {
-        case .probed(let summary):
-            self.event = "probed"; self.summary = summary
-        case .blobStarted(let digest, let size, let repository):
-            self.event = "blob-started"; self.digest = digest.string; self.size = size; self.repository = repository
-        case .bytesSent(let count):
-            self.event = "bytes"; self.size = Int64(count)
-        case .blobFinished(let digest, let size, let repository, let outcome):
-            self.event = "blob"; self.digest = digest.string; self.size = size; self.repository = repository
-            self.outcome = outcome.rawValue
-        case .blobFailed(let digest, let repository, let message):
-            self.event = "blob-failed"; self.digest = digest.string; self.repository = repository; self.message = message
-        case .retrying(let what, let attempt, let message):
-            self.event = "retry"; self.message = "\(what): \(message)"; self.attempt = attempt
-        case .imageFinished(let reference, let digest, let outcome):
-            self.event = "image"; self.reference = reference; self.digest = digest.string; self.outcome = outcome.name
-            if case .moved(let previous) = outcome { self.previousDigest = previous.string }
-        case .imageFailed(let reference, let message):
-            self.event = "image-failed"; self.reference = reference; self.message = message
-        }
-    }
 }

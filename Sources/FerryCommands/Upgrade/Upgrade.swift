@@ -115,8 +115,7 @@ extension Ferry {
             if plan { return }
             let result = try await UpgradeRunner(driver: driver).apply(upgradePlan)
             if output.output == .json {
-                struct Done: Encodable { var event = "upgraded"; var result: UpgradeResult }
-                console.out(JSONLines.encode(Done(result: result)))
+                console.out(JSONLines.encode(UpgradeDoneDocument(result: result)))
             } else {
                 console.out("Upgraded \(result.release) in \(result.namespace): revision \(result.revision), \(result.status)")
                 console.out("Values before the upgrade: \(upgradePlan.backupFile)")
@@ -127,17 +126,7 @@ extension Ferry {
         func printPlan(_ plan: UpgradePlan, applying: Bool) {
             let console = Console.current
             if output.output == .json {
-                struct PlanJSON: Encodable {
-                    var event = "plan"
-                    var release: String; var namespace: String; var currentRevision: Int; var chart: String; var version: String
-                    var steps: [UpgradePlan.Step]; var commands: [String]; var valuesChanges: [String]; var sets: [String]
-                    var backups: [String]; var images: [String]; var missingImages: [String]
-                }
-                console.out(JSONLines.encode(PlanJSON(
-                    release: plan.release.name, namespace: plan.release.namespace, currentRevision: plan.release.revision,
-                    chart: plan.chart, version: plan.version, steps: plan.steps, commands: plan.commands.map(\.description),
-                    valuesChanges: plan.edits.map { "\($0.path.joined(separator: ".")): \($0.old) → \($0.new)" }, sets: plan.sets,
-                    backups: [plan.backupFile, plan.allValuesBackupFile], images: plan.images, missingImages: plan.missingImages)))
+                console.out(JSONLines.encode(UpgradePlanDocument(plan)))
                 return
             }
             let say: (String) -> Void = applying ? { console.err($0) } : { console.out($0) }

@@ -1,0 +1,101 @@
+import FerryOCI
+import FerrySync
+
+/// `ferry push --dry-run --output json`: what the push would do, image by image.
+package struct PushPlanDocument: Codable, Sendable {
+    package enum Status: String, Codable, Sendable {
+        /// Every target already names this image.
+        case present
+        /// A target tag names another image and --force was not given.
+        case refused
+        case push
+    }
+
+    package struct Image: Codable, Sendable {
+        package var source: String
+        package var sourceNames: [String]
+        package var targets: [String]
+        package var digest: String
+        package var mediaType: String
+        package var status: Status
+        /// The digest a target tag points at now when pushing would move it.
+        package var tagMovesFrom: [String: String]
+        package var blobs: Int
+        package var blobsToSend: Int
+        package var bytesToSend: Int64
+    }
+
+    package var event = "plan"
+    package var registry: String
+    package var images: [Image]
+    package var unnamed: [String]
+    package var summary: PushProbe.Summary
+
+    init(registry: String, plan: PushPlan, probe: PushProbe, force: Bool) {
+        self.registry = registry
+        images = plan.images.map { Self.image($0, probe: probe, force: force) }
+        unnamed = plan.unnamed.map(\.image.unnamedProblem)
+        summary = probe.summary
+    }
+
+    static func image(_ planned: PlannedImage, probe: PushProbe, force: Bool) -> Image {
+        let missing = probe.blobsToSend(for: planned)
+        let upToDate = planned.targets.allSatisfy { probe.manifests[$0.description] == planned.image.root.digest }
+        var moves: [String: String] = [:]
+        for target in planned.targets { moves[target.description] = probe.tagMove(target, to: planned.image)?.string }
+        return Image(source: planned.source, sourceNames: planned.image.sourceNames,
+                     targets: planned.targets.map(\.description), digest: planned.image.root.digest.string,
+                     mediaType: planned.image.root.mediaType,
+                     status: upToDate ? .present : (!moves.isEmpty && !force ? .refused : .push),
+                     tagMovesFrom: moves, blobs: planned.image.blobs.count, blobsToSend: missing.count,
+                     bytesToSend: missing.reduce(0) { $0 + $1.size })
+    }
+}
+
+/// The last line of `ferry push --output json`.
+package struct PushSummaryDocument: Codable, Sendable {
+    package var event = "summary"
+    package var report: ImagePusher.Report
+    package var seconds: Double
+    package var ok: Bool
+}
+
+/// One push progress event as a JSON line (`ferry push --output json`).
+package struct PushEventDocument: Codable, Sendable {
+    package var event: String
+    package var digest: String?
+    package var size: Int64?
+    package var repository: String?
+    package var reference: String?
+    package var outcome: String?
+    package var previousDigest: String?
+    package var attempt: Int?
+    package var message: String?
+    package var summary: PushProbe.Summary?
+}
+
+extension PushEventDocument {
+    init(_ event: PushEvent) {
+        self.event = ""
+        switch event {
+        case .probed(let summary):
+            self.event = "probed"; self.summary = summary
+        case .blobStarted(let digest, let size, let repository):
+            self.event = "blob-started"; self.digest = digest.string; self.size = size; self.repository = repository
+        case .bytesSent(let count):
+            self.event = "bytes"; self.size = Int64(count)
+        case .blobFinished(let digest, let size, let repository, let outcome):
+            self.event = "blob"; self.digest = digest.string; self.size = size; self.repository = repository
+            self.outcome = outcome.rawValue
+        case .blobFailed(let digest, let repository, let message):
+            self.event = "blob-failed"; self.digest = digest.string; self.repository = repository; self.message = message
+        case .retrying(let what, let attempt, let message):
+            self.event = "retry"; self.message = "\(what): \(message)"; self.attempt = attempt
+        case .imageFinished(let reference, let digest, let outcome):
+            self.event = "image"; self.reference = reference; self.digest = digest.string; self.outcome = outcome.name
+            if case .moved(let previous) = outcome { self.previousDigest = previous.string }
+        case .imageFailed(let reference, let message):
+            self.event = "image-failed"; self.reference = reference; self.message = message
+        }
+    }
+}

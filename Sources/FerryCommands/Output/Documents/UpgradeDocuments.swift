@@ -1,0 +1,40 @@
+import FerryUpgrade
+
+/// `ferry upgrade --plan --output json`: the steps, the exact helm commands and the values changes.
+package struct UpgradePlanDocument: Codable, Sendable {
+    package var event = "plan"
+    package var release: String
+    package var namespace: String
+    package var currentRevision: Int
+    package var chart: String
+    package var version: String
+    package var steps: [UpgradePlan.Step]
+    package var commands: [String]
+    /// `path: old → new` for each rewritten value.
+    package var valuesChanges: [String]
+    package var sets: [String]
+    package var backups: [String]
+    package var images: [String]
+    package var missingImages: [String]
+
+    init(_ plan: UpgradePlan) {
+        release = plan.release.name
+        namespace = plan.release.namespace
+        currentRevision = plan.release.revision
+        chart = plan.chart
+        version = plan.version
+        steps = plan.steps
+        commands = plan.commands.map(\.description)
+        valuesChanges = plan.edits.map { "\($0.path.joined(separator: ".")): \($0.old) → \($0.new)" }
+        sets = plan.sets
+        backups = [plan.backupFile, plan.allValuesBackupFile]
+        images = plan.images
+        missingImages = plan.missingImages
+    }
+}
+
+/// The line `ferry upgrade --output json` prints once the release is upgraded.
+package struct UpgradeDoneDocument: Codable, Sendable {
+    package var event = "upgraded"
+    package var result: UpgradeResult
+}
