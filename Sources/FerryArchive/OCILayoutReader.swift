@@ -41,50 +41,63 @@ struct OCILayoutReader {
         let entries = try Self.index(bytes, origin: indexOrigin)
         _ = try ManifestDocument(bytes: bytes, declared: MediaType.ociIndex, origin: indexOrigin)
 
-        // Several index.json entries may name the same content: one image with several names.
-        var order: [(digest: Digest, key: String)] = []
-        var namesByDigest: [Digest: [(name: String, key: String)]] = [:]
-        var descriptorByDigest: [Digest: Descriptor] = [:]
-        for (i, entry) in entries.enumerated() {
-            let key = "manifests[\(i)]"
-            if let first = descriptorByDigest[entry.digest] {
-                guard first.size == entry.size else {
-                    let firstKey = order.first { $0.digest == entry.digest }?.key ?? "an earlier entry"
-                    throw ArchiveError(.invalidImage,
-                                       "\(indexOrigin): \(key) names \(entry.digest) with size \(entry.size), but \(firstKey) says \(first.size)")
-                }
-            } else {
-                order.append((entry.digest, key))
-                descriptorByDigest[entry.digest] = entry
-            }
-            if let name = Self.name(of: entry, layoutName: layoutName) {
-                namesByDigest[entry.digest, default: []].append((name.value, "\(key).annotations[\"\(name.key)\"]"))
-            }
-        }
+        let grouped = try Self.group(entries, origin: indexOrigin, layoutName: layoutName)
         let state = State()
         var images: [ArchivedImage] = []
         var notes = container.notes
-        for (digest, key) in order {
-            let descriptor = descriptorByDigest[digest]!
-            let names = namesByDigest[digest] ?? []
+        for (digest, key) in grouped.order {
+            let descriptor = grouped.descriptors[digest]!
+            let names = grouped.names[digest] ?? []
             guard MediaType.isIndex(descriptor.mediaType) || MediaType.isManifest(descriptor.mediaType) else {
                 notes.append("\(indexOrigin): \(key) (\(digest)) has media type \(descriptor.mediaType), not an image; skipped")
                 continue
             }
             // An entry without a name annotation (`skopeo copy … oci:DIR` with no tag) is still read:
             // inspect lists it, verify checks it, and commands that need a name refuse it by name.
-            var references: [Reference] = []
-            for name in names {
-                do {
-                    references.append(try Reference(parsing: name.name))
-                } catch let error as any FerryError {
-                    throw ArchiveError(.invalidImage, "\(indexOrigin): \(name.key): '\(name.name)' is not a valid image reference: \(error.message)")
-                }
-            }
             images.append(try readImage(descriptor, key: "\(indexOrigin): \(key)", names: names.map(\.name),
-                                        references: references, state: state))
+                                        references: try Self.references(names, origin: indexOrigin), state: state))
         }
         return ImageArchive(origin: origin, format: .ociLayout, images: images, notes: notes)
+    }
+
+    /// index.json's entries by digest: several entries may name the same content (one image
+    /// with several names), but not with different sizes.
+    struct Grouped {
+        var order: [(digest: Digest, key: String)] = []
+        var names: [Digest: [(name: String, key: String)]] = [:]
+        var descriptors: [Digest: Descriptor] = [:]
+    }
+
+    static func group(_ entries: [Descriptor], origin indexOrigin: String, layoutName: String) throws -> Grouped {
+        var grouped = Grouped()
+        for (i, entry) in entries.enumerated() {
+            let key = "manifests[\(i)]"
+            if let first = grouped.descriptors[entry.digest] {
+                guard first.size == entry.size else {
+                    let firstKey = grouped.order.first { $0.digest == entry.digest }?.key ?? "an earlier entry"
+                    throw ArchiveError(.invalidImage,
+                                       "\(indexOrigin): \(key) names \(entry.digest) with size \(entry.size), but \(firstKey) says \(first.size)")
+                }
+            } else {
+                grouped.order.append((entry.digest, key))
+                grouped.descriptors[entry.digest] = entry
+            }
+            if let name = Self.name(of: entry, layoutName: layoutName) {
+                grouped.names[entry.digest, default: []].append((name.value, "\(key).annotations[\"\(name.key)\"]"))
+            }
+        }
+        return grouped
+    }
+
+    /// An entry's names as references; one that does not parse is named by its key.
+    static func references(_ names: [(name: String, key: String)], origin indexOrigin: String) throws -> [Reference] {
+        try names.map { name in
+            do {
+                return try Reference(parsing: name.name)
+            } catch let error as any FerryError {
+                throw ArchiveError(.invalidImage, "\(indexOrigin): \(name.key): '\(name.name)' is not a valid image reference: \(error.message)")
+            }
+        }
     }
 
     /// The layout's own name (directory or file name without `.tar`), used when an entry is named

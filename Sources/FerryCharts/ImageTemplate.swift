@@ -39,14 +39,7 @@ package struct ImageTemplate: Sendable, Equatable {
             guard let close = rest[open.upperBound...].range(of: "}}") else {
                 throw ChartsError(.invalidHints, "hint '\(raw)' has '{{' without '}}'")
             }
-            let expression = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            guard expression.hasPrefix("."), expression.count > 1 else {
-                throw ChartsError(.invalidHints, "hint '\(raw)': placeholder '{{ \(expression) }}' must be a values path such as .image.tag")
-            }
-            let path = expression.dropFirst().split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-            guard path.allSatisfy({ !$0.isEmpty }) else {
-                throw ChartsError(.invalidHints, "hint '\(raw)': placeholder '{{ \(expression) }}' has an empty key")
-            }
+            let path = try Self.valuesPath(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces), raw: raw)
             switch previous {
             case ":":
                 guard tag == nil else { throw ChartsError(.invalidHints, "hint '\(raw)' has more than one tag placeholder") }
@@ -62,18 +55,28 @@ package struct ImageTemplate: Sendable, Equatable {
             rest = rest[close.upperBound...]
         }
         if !rest.isEmpty { pieces.append(.literal(String(rest))) }
-        switch others.count {
-        case 1:
-            referencePath = others[0]; registryPath = nil; repositoryPath = nil
-        case 2:
-            referencePath = nil; registryPath = others[0]; repositoryPath = others[1]
-        default:
+        guard others.count == 1 || others.count == 2 else {
             throw ChartsError(.invalidHints,
                               "hint '\(raw)' has \(others.count) registry/repository placeholders; it needs one (registry/repository together) or two (registry, then repository)")
         }
+        referencePath = others.count == 1 ? others[0] : nil
+        registryPath = others.count == 2 ? others[0] : nil
+        repositoryPath = others.count == 2 ? others[1] : nil
         self.pieces = pieces
         tagPath = tag
         digestPath = digest
+    }
+
+    /// A placeholder's expression (`.image.tag`) as a values path.
+    static func valuesPath(_ expression: String, raw: String) throws -> [String] {
+        guard expression.hasPrefix("."), expression.count > 1 else {
+            throw ChartsError(.invalidHints, "hint '\(raw)': placeholder '{{ \(expression) }}' must be a values path such as .image.tag")
+        }
+        let path = expression.dropFirst().split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard path.allSatisfy({ !$0.isEmpty }) else {
+            throw ChartsError(.invalidHints, "hint '\(raw)': placeholder '{{ \(expression) }}' has an empty key")
+        }
+        return path
     }
 
     /// Every values path the template reads.

@@ -91,6 +91,31 @@ package struct ValuesFile: Sendable {
     /// Where the scalar at `path` stands in the text and what replaces it; nil when it has the value already.
     private func replacement(_ path: [String], _ value: String, lines: LineIndex) throws -> Replacement? {
         let dotted = path.joined(separator: ".")
+        let (parent, target) = try locate(path)
+        let scalar = tree.nodes[target]
+        if scalar.value == value { return nil }
+        guard let lineRange = lines.range(ofLine: scalar.line) else {
+            throw ChartsError(.invalidValues, "\(origin): cannot locate '\(dotted)' in the text")
+        }
+        let scalars = Array(String(decoding: body[lineRange], as: UTF8.self).unicodeScalars)
+        let start = Self.valueStart(scalars, column: scalar.column)
+        guard start >= 0, start <= scalars.count else {
+            throw ChartsError(.invalidValues, "\(origin): cannot locate '\(dotted)' in the text")
+        }
+        let (end, replacement) = try written(value, replacing: scalar, in: scalars, from: start, flow: tree.nodes[parent].style == .flow, key: dotted)
+        // The text found must be the whole value: a value spread over several lines is refused.
+        let found = String(String.UnicodeScalarView(scalars[start..<end]))
+        guard let check = try? YAMLTree("k: " + found, origin: origin), let k = check.node(at: ["k"]),
+              check.nodes[k].kind == .scalar, check.nodes[k].value == scalar.value else {
+            throw ChartsError(.invalidValues, "\(origin): '\(dotted)' spans several lines; Ferry rewrites only one-line values")
+        }
+        let from = lineRange.lowerBound + Self.utf8Count(scalars[..<start])
+        return Replacement(range: from..<(from + Self.utf8Count(scalars[start..<end])), text: replacement)
+    }
+
+    /// The mapping that holds `path`'s last key and the string scalar it names.
+    private func locate(_ path: [String]) throws -> (parent: Int, target: Int) {
+        let dotted = path.joined(separator: ".")
         let parentPath = Array(path.dropLast())
         guard let parent = parentPath.isEmpty ? (tree.isEmpty ? nil : tree.root) : node(at: parentPath),
               tree.nodes[parent].kind == .mapping else {
@@ -102,45 +127,35 @@ package struct ValuesFile: Sendable {
         guard tree.isString(target) else {
             throw ChartsError(.invalidValues, "\(origin): '\(dotted)' is not a string value, so Ferry will not rewrite it")
         }
-        let scalar = tree.nodes[target]
-        if scalar.value == value { return nil }
-        let flow = tree.nodes[parent].style == .flow
-        guard let lineRange = lines.range(ofLine: scalar.line) else {
-            throw ChartsError(.invalidValues, "\(origin): cannot locate '\(dotted)' in the text")
-        }
-        let scalars = Array(String(decoding: body[lineRange], as: UTF8.self).unicodeScalars)
-        // The node starts at its properties (`&anchor`, `!tag`), if any; the value follows them.
-        var start = scalar.column - 1
+        return (parent, target)
+    }
+
+    /// The node starts at its properties (`&anchor`, `!tag`), if any; the value follows them.
+    static func valueStart(_ scalars: [Unicode.Scalar], column: Int) -> Int {
+        var start = column - 1
         while start >= 0, start < scalars.count, scalars[start] == "&" || scalars[start] == "!" {
             while start < scalars.count && scalars[start] != " " && scalars[start] != "\t" { start += 1 }
             while start < scalars.count && (scalars[start] == " " || scalars[start] == "\t") { start += 1 }
         }
-        guard start >= 0, start <= scalars.count else {
-            throw ChartsError(.invalidValues, "\(origin): cannot locate '\(dotted)' in the text")
-        }
-        let end: Int
-        let replacement: String
+        return start
+    }
+
+    /// Where the old value ends on its line, and the new value written in the old one's style.
+    private func written(_ value: String, replacing scalar: YAMLTree.Node, in scalars: [Unicode.Scalar], from start: Int,
+                         flow: Bool, key dotted: String) throws -> (end: Int, text: String) {
         switch scalar.style {
         case .doubleQuoted:
-            end = try Self.endOfQuoted(scalars, from: start, quote: "\"", origin: origin, key: dotted)
-            replacement = "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            return (try Self.endOfQuoted(scalars, from: start, quote: "\"", origin: origin, key: dotted),
+                    "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"")
         case .singleQuoted:
-            end = try Self.endOfQuoted(scalars, from: start, quote: "'", origin: origin, key: dotted)
-            replacement = "'" + value.replacingOccurrences(of: "'", with: "''") + "'"
+            return (try Self.endOfQuoted(scalars, from: start, quote: "'", origin: origin, key: dotted),
+                    "'" + value.replacingOccurrences(of: "'", with: "''") + "'")
         case .plain:
-            end = Self.endOfPlain(scalars, from: start, flow: flow)
-            replacement = Self.isPlainSafe(value) ? value : "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            return (Self.endOfPlain(scalars, from: start, flow: flow),
+                    Self.isPlainSafe(value) ? value : "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\"")
         default:
             throw ChartsError(.invalidValues, "\(origin): '\(dotted)' is a block scalar; Ferry rewrites only one-line values")
         }
-        // The text found must be the whole value: a value spread over several lines is refused.
-        let found = String(String.UnicodeScalarView(scalars[start..<end]))
-        guard let check = try? YAMLTree("k: " + found, origin: origin), let k = check.node(at: ["k"]),
-              check.nodes[k].kind == .scalar, check.nodes[k].value == scalar.value else {
-            throw ChartsError(.invalidValues, "\(origin): '\(dotted)' spans several lines; Ferry rewrites only one-line values")
-        }
-        let from = lineRange.lowerBound + Self.utf8Count(scalars[..<start])
-        return Replacement(range: from..<(from + Self.utf8Count(scalars[start..<end])), text: replacement)
     }
 
     static func utf8Count(_ scalars: ArraySlice<Unicode.Scalar>) -> Int {

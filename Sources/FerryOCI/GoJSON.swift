@@ -404,50 +404,65 @@ enum JSONLookup {
                 skipSpace(b, &i)
                 guard i < b.count else { return nil }
                 if let index = key.intValue, b[i] == 0x5B {
-                    i += 1
-                    for _ in 0..<index {
-                        skipSpace(b, &i)
-                        guard skipValue(b, &i) else { return nil }
-                        skipSpace(b, &i)
-                        guard i < b.count, b[i] == 0x2C else { return nil }
-                        i += 1
-                    }
+                    guard enterList(b, &i, at: index) else { return nil }
                 } else if b[i] == 0x7B {
-                    i += 1
-                    var matched = false
-                    while !matched {
-                        skipSpace(b, &i)
-                        guard i < b.count, b[i] == 0x22 else { return nil }
-                        let start = i + 1
-                        guard skipValue(b, &i) else { return nil }
-                        let name = unescape(UnsafeBufferPointer(rebasing: b[start..<(i - 1)]))
-                        skipSpace(b, &i)
-                        guard i < b.count, b[i] == 0x3A else { return nil }
-                        i += 1
-                        if name == key.stringValue { matched = true; break }
-                        skipSpace(b, &i)
-                        guard skipValue(b, &i) else { return nil }
-                        skipSpace(b, &i)
-                        guard i < b.count, b[i] == 0x2C else { return nil }
-                        i += 1
-                    }
+                    guard enterObject(b, &i, at: key.stringValue) else { return nil }
                 } else {
                     return nil
                 }
             }
             skipSpace(b, &i)
             guard i < b.count else { return nil }
-            switch b[i] {
-            case 0x7B: return "an object"
-            case 0x5B: return "a list"
-            case 0x22: return "a string"
-            case 0x74, 0x66: return "true or false"
-            case 0x6E: return "null"
-            default:
-                let start = i
-                guard skipValue(b, &i) else { return "a number" }
-                return "the number " + String(decoding: UnsafeBufferPointer(rebasing: b[start..<min(i, start + 40)]), as: UTF8.self)
-            }
+            return describe(b, &i)
+        }
+    }
+
+    /// From a `[`, to the start of the list's `index`th item.
+    private static func enterList(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, at index: Int) -> Bool {
+        i += 1
+        for _ in 0..<index {
+            skipSpace(b, &i)
+            guard skipValue(b, &i) else { return false }
+            skipSpace(b, &i)
+            guard i < b.count, b[i] == 0x2C else { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// From a `{`, to the start of the value of member `name`.
+    private static func enterObject(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, at name: String) -> Bool {
+        i += 1
+        while true {
+            skipSpace(b, &i)
+            guard i < b.count, b[i] == 0x22 else { return false }
+            let start = i + 1
+            guard skipValue(b, &i) else { return false }
+            let member = unescape(UnsafeBufferPointer(rebasing: b[start..<(i - 1)]))
+            skipSpace(b, &i)
+            guard i < b.count, b[i] == 0x3A else { return false }
+            i += 1
+            if member == name { return true }
+            skipSpace(b, &i)
+            guard skipValue(b, &i) else { return false }
+            skipSpace(b, &i)
+            guard i < b.count, b[i] == 0x2C else { return false }
+            i += 1
+        }
+    }
+
+    /// What the value at `i` is, in words.
+    private static func describe(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> String {
+        switch b[i] {
+        case 0x7B: return "an object"
+        case 0x5B: return "a list"
+        case 0x22: return "a string"
+        case 0x74, 0x66: return "true or false"
+        case 0x6E: return "null"
+        default:
+            let start = i
+            guard skipValue(b, &i) else { return "a number" }
+            return "the number " + String(decoding: UnsafeBufferPointer(rebasing: b[start..<min(i, start + 40)]), as: UTF8.self)
         }
     }
 

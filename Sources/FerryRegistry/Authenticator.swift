@@ -90,6 +90,36 @@ actor Authenticator {
 
     static func fetchToken(realm: String, service: String?, scopes: [String], credentials: Credentials?,
                            host: String, http: HTTPClient) async throws -> Token {
+        var request = HTTPClientRequest(url: try tokenURL(realm: realm, service: service, scopes: scopes, credentials: credentials, host: host))
+        request.method = .GET
+        if let credentials { request.headers.add(name: "Authorization", value: credentials.basicHeader) }
+        let scopeText = scopes.isEmpty ? "(none)" : scopes.joined(separator: " ")
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: .seconds(60))
+        } catch {
+            var failure = RegistryError(.unreachable, "cannot reach the token service of \(host) at \(realm): \(RegistryClient.describeTransport(error))")
+            failure.cause = error
+            throw failure
+        }
+        let body = try await response.body.collect(upTo: 1 << 20)
+        switch response.status.code {
+        case 200:
+            return try token(from: Data(body.readableBytesView), host: host, realm: realm)
+        case 401, 403:
+            let who = credentials.map { "as \($0)" } ?? "anonymously"
+            var error = RegistryError(.unauthorized, "\(host) refused a token \(who) for scope \(scopeText)",
+                                      status: Int(response.status.code))
+            error.credentialsSent = credentials != nil
+            throw error
+        default:
+            throw RegistryError(.server, "the token service of \(host) answered \(response.status) for scope \(scopeText)",
+                                status: Int(response.status.code))
+        }
+    }
+
+    /// The token request: the realm with the service, each scope and the account as query items.
+    static func tokenURL(realm: String, service: String?, scopes: [String], credentials: Credentials?, host: String) throws -> String {
         guard var components = URLComponents(string: realm), components.host != nil else {
             throw RegistryError(.protocolViolation, "\(host) names an invalid token service '\(realm)'")
         }
@@ -103,40 +133,22 @@ actor Authenticator {
         guard let url = components.url?.absoluteString else {
             throw RegistryError(.protocolViolation, "cannot build a token request for \(realm)")
         }
-        var request = HTTPClientRequest(url: url)
-        request.method = .GET
-        if let credentials { request.headers.add(name: "Authorization", value: credentials.basicHeader) }
-        let scopeText = scopes.isEmpty ? "(none)" : scopes.joined(separator: " ")
-        let response: HTTPClientResponse
-        do {
-            response = try await http.execute(request, timeout: .seconds(60))
-        } catch {
-            throw RegistryError(.unreachable, "cannot reach the token service of \(host) at \(realm): \(error)")
+        return url
+    }
+
+    /// The token service's answer: `token` or `access_token`, and how long it lasts.
+    static func token(from body: Data, host: String, realm: String) throws -> Token {
+        struct Answer: Decodable {
+            var token: String?
+            var access_token: String?
+            var expires_in: Int?
         }
-        let body = try await response.body.collect(upTo: 1 << 20)
-        switch response.status.code {
-        case 200:
-            struct Answer: Decodable {
-                var token: String?
-                var access_token: String?
-                var expires_in: Int?
-            }
-            guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(body.readableBytesView)),
-                  let value = answer.token ?? answer.access_token, !value.isEmpty else {
-                throw RegistryError(.protocolViolation, "the token service of \(host) (\(realm)) answered without a token")
-            }
-            // Renew a little early so a token never expires mid-request.
-            let lifetime = max(60, answer.expires_in ?? 60)
-            return Token(value: value, expires: .now + .seconds(lifetime - 10))
-        case 401, 403:
-            let who = credentials.map { "as \($0)" } ?? "anonymously"
-            var error = RegistryError(.unauthorized, "\(host) refused a token \(who) for scope \(scopeText)",
-                                      status: Int(response.status.code))
-            error.credentialsSent = credentials != nil
-            throw error
-        default:
-            throw RegistryError(.server, "the token service of \(host) answered \(response.status) for scope \(scopeText)",
-                                status: Int(response.status.code))
+        guard let answer = try? JSONDecoder().decode(Answer.self, from: body),
+              let value = answer.token ?? answer.access_token, !value.isEmpty else {
+            throw RegistryError(.protocolViolation, "the token service of \(host) (\(realm)) answered without a token")
         }
+        // Renew a little early so a token never expires mid-request.
+        let lifetime = max(60, answer.expires_in ?? 60)
+        return Token(value: value, expires: .now + .seconds(lifetime - 10))
     }
 }

@@ -29,42 +29,41 @@ package struct PushProbe: Sendable {
     /// Asks the registry about every blob in every repository and every target tag, `concurrency` at a time.
     package static func run(_ plan: PushPlan, client: RegistryClient, access: RegistryClient.Access,
                            concurrency: Int) async throws -> PushProbe {
-        struct Check: Sendable {
-            var digest: Digest
-            var repository: String
-        }
-        let checks = plan.blobs.flatMap { blob in blob.repositories.map { Check(digest: blob.blob.digest, repository: $0) } }
+        let present = try await blobsPresent(plan, client: client, access: access, concurrency: concurrency)
+        let current = try await currentManifests(plan, client: client, access: access, concurrency: concurrency)
+        return PushProbe(blobsPresent: present, manifests: current, summary: summarize(plan, present: present, current: current))
+    }
+
+    /// `blob → repositories that have it`, for every blob of the plan in every repository it goes to.
+    static func blobsPresent(_ plan: PushPlan, client: RegistryClient, access: RegistryClient.Access,
+                             concurrency: Int) async throws -> [Digest: Set<String>] {
+        let checks = plan.blobs.flatMap { blob in blob.repositories.map { (digest: blob.blob.digest, repository: $0) } }
         let found = Mutex<[Digest: Set<String>]>([:])
-        let failure = Mutex<(any Error)?>(nil)
-        await forEachConcurrently(checks, limit: concurrency) { check in
-            do {
-                if try await client.blobExists(check.digest, in: check.repository, access: access) {
-                    found.withLock { _ = $0[check.digest, default: []].insert(check.repository) }
-                }
-            } catch {
-                failure.withLock { if $0 == nil { $0 = error } }
+        try await forEachConcurrently(checks, limit: concurrency) { check in
+            if try await client.blobExists(check.digest, in: check.repository, access: access) {
+                found.withLock { _ = $0[check.digest, default: []].insert(check.repository) }
             }
         }
-        if let error = failure.withLock({ $0 }) { throw error }
+        return found.withLock { $0 }
+    }
 
-        let references = plan.images.flatMap { $0.targets }
+    /// `target reference → digest it names now`, for every target that exists.
+    static func currentManifests(_ plan: PushPlan, client: RegistryClient, access: RegistryClient.Access,
+                                 concurrency: Int) async throws -> [String: Digest] {
         let manifests = Mutex<[String: Digest]>([:])
-        await forEachConcurrently(references, limit: concurrency) { reference in
-            do {
-                if let digest = try await client.manifestDigest(reference.tag ?? reference.digest?.string ?? "latest",
-                                                               in: reference.repository, access: access) {
-                    manifests.withLock { $0[reference.description] = digest }
-                }
-            } catch {
-                failure.withLock { if $0 == nil { $0 = error } }
+        try await forEachConcurrently(plan.images.flatMap(\.targets), limit: concurrency) { reference in
+            if let digest = try await client.manifestDigest(reference.tag ?? reference.digest?.string ?? "latest",
+                                                           in: reference.repository, access: access) {
+                manifests.withLock { $0[reference.description] = digest }
             }
         }
-        if let error = failure.withLock({ $0 }) { throw error }
+        return manifests.withLock { $0 }
+    }
 
-        let present = found.withLock { $0 }
-        let current = manifests.withLock { $0 }
-        var summary = Summary(images: references.count, imagesPresent: 0, blobs: plan.blobs.count, blobsPresent: 0,
-                              blobsToSend: 0, bytesToSend: 0, bytesPresent: 0, blobsToMount: 0, tagMoves: 0)
+    /// The counts a plan shows: images already in place, tags that would move, blobs to send or mount.
+    static func summarize(_ plan: PushPlan, present: [Digest: Set<String>], current: [String: Digest]) -> Summary {
+        var summary = Summary(images: plan.images.reduce(0) { $0 + $1.targets.count }, imagesPresent: 0, blobs: plan.blobs.count,
+                              blobsPresent: 0, blobsToSend: 0, bytesToSend: 0, bytesPresent: 0, blobsToMount: 0, tagMoves: 0)
         for image in plan.images {
             for target in image.targets {
                 if current[target.description] == image.image.root.digest { summary.imagesPresent += 1 }
@@ -77,16 +76,14 @@ package struct PushProbe: Sendable {
                 summary.blobsToSend += 1
                 summary.bytesToSend += blob.blob.size
                 summary.blobsToMount += blob.repositories.count - 1
+            } else if have.count == blob.repositories.count {
+                summary.blobsPresent += 1
+                summary.bytesPresent += blob.blob.size
             } else {
-                if have.count == blob.repositories.count {
-                    summary.blobsPresent += 1
-                    summary.bytesPresent += blob.blob.size
-                } else {
-                    summary.blobsToMount += blob.repositories.count - have.count
-                }
+                summary.blobsToMount += blob.repositories.count - have.count
             }
         }
-        return PushProbe(blobsPresent: present, manifests: current, summary: summary)
+        return summary
     }
 
     /// The digest `target`'s tag points at now when that is not `image`: pushing would move the tag.

@@ -27,58 +27,39 @@ extension Ferry {
                 let console = Console.current
                 // Inspecting changes nothing: digests of uncompressed layers are computed, not cached.
                 let opened = try await openSources(sources, compressor: makeCompressor(writesCache: false), output: output)
-                var infos: [InspectDocument.Source] = []
-                var unique: [Digest: Int64] = [:]
-                for source in opened {
-                    var chart: ChartMetadata?
-                    if let bundle = source.bundle, bundle.index.contains("original-chart/Chart.yaml") {
-                        let range = try bundle.chartFile("Chart.yaml")
-                        chart = try ChartMetadata(yaml: try range.readAll(), origin: range.origin)
-                    }
-                    let images = try source.archive.images.map { image in
-                        let layers = try image.layers().map {
-                            InspectDocument.Layer(digest: $0.digest.string, size: $0.size, mediaType: $0.mediaType,
-                                      compression: $0.stored.rawValue, gzippedOnPush: $0.gzippedOnPush)
-                        }
-                        return InspectDocument.Image(names: image.isNamed ? image.sourceNames : [image.displayName], named: image.isNamed,
-                                         digest: image.root.digest.string, mediaType: image.root.mediaType,
-                                         platforms: image.platforms.map(\.description), layers: image.layerCount,
-                                         layerDetails: layers, size: image.totalBytes)
-                    }
-                    for image in source.archive.images {
-                        for blob in image.blobs { unique[blob.digest] = blob.size }
-                    }
-                    infos.append(InspectDocument.Source(path: source.path, kind: source.kind.rawValue, chart: chart, images: images))
-                }
-                let summary = InspectDocument(sources: infos, images: infos.reduce(0) { $0 + $1.images.count },
-                                      uniqueBlobs: unique.count, uniqueBytes: unique.values.reduce(0, +))
+                let summary = try InspectDocument(opened)
                 if output.output == .json {
                     console.out(JSONLines.pretty(summary))
-                    return
+                } else {
+                    printText(summary)
                 }
-                for info in infos {
-                    console.out("\(info.path) (\(info.kind))")
-                    if let chart = info.chart {
-                        console.out("  chart: \(chart.name) \(chart.version)" + (chart.appVersion.map { " (app \($0))" } ?? ""))
-                    }
-                    for image in info.images {
-                        console.out("  \(image.names.joined(separator: ", "))")
-                        let platforms = image.platforms.isEmpty ? "unknown platform" : image.platforms.joined(separator: ", ")
-                        console.out("      \(image.digest)  \(platforms)  \(image.layers) layer(s) \(Self.compressionSummary(image.layerDetails))  \(ByteCount.format(image.size))")
-                        if output.verbose {
-                            for layer in image.layerDetails {
-                                console.out("        layer \(layer.digest)  \(layer.compression)\(layer.gzippedOnPush ? " (gzipped on push)" : "")  \(ByteCount.format(layer.size))")
-                            }
+            }
+        }
+
+        func printText(_ summary: InspectDocument) {
+            let console = Console.current
+            for info in summary.sources {
+                console.out("\(info.path) (\(info.kind))")
+                if let chart = info.chart {
+                    console.out("  chart: \(chart.name) \(chart.version)" + (chart.appVersion.map { " (app \($0))" } ?? ""))
+                }
+                for image in info.images {
+                    console.out("  \(image.names.joined(separator: ", "))")
+                    let platforms = image.platforms.isEmpty ? "unknown platform" : image.platforms.joined(separator: ", ")
+                    console.out("      \(image.digest)  \(platforms)  \(image.layers) layer(s) \(Self.compressionSummary(image.layerDetails))  \(ByteCount.format(image.size))")
+                    if output.verbose {
+                        for layer in image.layerDetails {
+                            console.out("        layer \(layer.digest)  \(layer.compression)\(layer.gzippedOnPush ? " (gzipped on push)" : "")  \(ByteCount.format(layer.size))")
                         }
                     }
                 }
-                for info in infos {
-                    for image in info.images where !image.named {
-                        console.err("note: \(image.names[0]) in \(info.path) has no name; push, sync, retag and load refuse it")
-                    }
-                }
-                console.out("Total: \(summary.images) image(s), \(summary.uniqueBlobs) unique blob(s), \(ByteCount.format(summary.uniqueBytes))")
             }
+            for info in summary.sources {
+                for image in info.images where !image.named {
+                    console.err("note: \(image.names[0]) in \(info.path) has no name; push, sync, retag and load refuse it")
+                }
+            }
+            console.out("Total: \(summary.images) image(s), \(summary.uniqueBlobs) unique blob(s), \(ByteCount.format(summary.uniqueBytes))")
         }
 
         /// `(gzip)`, `(gzip ×2, zstd ×1)`: how the image's layers are stored.

@@ -1,4 +1,6 @@
+import FerryArchive
 import FerryCharts
+import FerryOCI
 
 /// `ferry inspect --output json`: each source's chart and images, and the unique blobs of all.
 package struct InspectDocument: Codable, Sendable {
@@ -35,4 +37,37 @@ package struct InspectDocument: Codable, Sendable {
     package var images: Int
     package var uniqueBlobs: Int
     package var uniqueBytes: Int64
+}
+
+extension InspectDocument {
+    /// What the opened sources hold; a bundle's chart is read from its Chart.yaml.
+    init(_ opened: [ImageSource]) throws {
+        var unique: [Digest: Int64] = [:]
+        sources = try opened.map { source in
+            for image in source.archive.images {
+                for blob in image.blobs { unique[blob.digest] = blob.size }
+            }
+            return Source(path: source.path, kind: source.kind.rawValue, chart: try Self.chart(of: source),
+                          images: try source.archive.images.map(Self.image))
+        }
+        images = sources.reduce(0) { $0 + $1.images.count }
+        uniqueBlobs = unique.count
+        uniqueBytes = unique.values.reduce(0, +)
+    }
+
+    static func chart(of source: ImageSource) throws -> ChartMetadata? {
+        guard let bundle = source.bundle, bundle.index.contains("original-chart/Chart.yaml") else { return nil }
+        let range = try bundle.chartFile("Chart.yaml")
+        return try ChartMetadata(yaml: try range.readAll(), origin: range.origin)
+    }
+
+    static func image(_ image: ArchivedImage) throws -> Image {
+        let layers = try image.layers().map {
+            Layer(digest: $0.digest.string, size: $0.size, mediaType: $0.mediaType, compression: $0.stored.rawValue,
+                  gzippedOnPush: $0.gzippedOnPush)
+        }
+        return Image(names: image.isNamed ? image.sourceNames : [image.displayName], named: image.isNamed,
+                     digest: image.root.digest.string, mediaType: image.root.mediaType, platforms: image.platforms.map(\.description),
+                     layers: image.layerCount, layerDetails: layers, size: image.totalBytes)
+    }
 }
