@@ -62,7 +62,6 @@ let package = Package(
         .target(name: "FerryUpgrade", dependencies: [
             "FerryCore", "FerryOCI", "FerryCharts", "FerryRegistry",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         .target(name: "FerryCommands", dependencies: [
             "FerryCore", "FerryOCI", "FerryArchive", "FerryRegistry", "FerryCharts", "FerrySync", "FerryNode", "FerryUpgrade",
@@ -71,10 +70,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .executableTarget(name: "ferry", dependencies: ["FerryCommands"], swiftSettings: strict),
+        // Fixtures, live servers and oracles; the programs it runs (fakes, proxies) are Resources/*.py.
         .target(name: "FerryTestSupport", dependencies: [
             "FerryCore", "FerryOCI", "FerryArchive", "FerryCharts", "FerrySync", "FerryCommands",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: strict),
+        ], resources: [.copy("Resources")], swiftSettings: strict),
         // scripts/fuzz: a deterministic mutation loop over the readers (not shipped).
         .executableTarget(name: "ferry-fuzz", dependencies: ["FerryTestSupport"], path: "Sources/FerryFuzz", swiftSettings: strict),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], swiftSettings: strict),
@@ -89,6 +89,11 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], swiftSettings: strict),
         .testTarget(name: "FerrySyncTests", dependencies: ["FerrySync", "FerryCharts", "FerryArchive", "FerryOCI", "FerryTestSupport"], swiftSettings: strict),
+        .testTarget(name: "FerryNodeTests", dependencies: ["FerryNode", "FerryArchive", "FerryCore", "FerryOCI", "FerryTestSupport"], swiftSettings: strict),
+        .testTarget(name: "FerryUpgradeTests", dependencies: [
+            "FerryUpgrade", "FerryCharts", "FerryOCI", "FerryRegistry", "FerryTestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], swiftSettings: strict),
         .testTarget(name: "FerryCommandsTests", dependencies: ["FerryCommands", "FerryTestSupport", "FerryArchive", "FerryOCI", "FerryCharts"],
                     swiftSettings: strict),
     ]

@@ -42,6 +42,11 @@ package struct ValuesFile: Sendable {
 
     package func contains(_ path: [String]) -> Bool { node(at: path) != nil }
 
+    /// Every string value whose path ends with `suffix` (`["image", "registry"]`), keys sorted.
+    package func stringPaths(endingWith suffix: [String]) -> [[String]] {
+        tree.stringPaths(endingWith: suffix)
+    }
+
     /// Sets the string scalar at `path` to `value`, keeping its quoting style.
     package mutating func set(_ path: [String], to value: String) throws {
         try set([(path, value)])

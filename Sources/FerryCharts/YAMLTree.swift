@@ -109,6 +109,30 @@ struct YAMLTree: Sendable {
         return current
     }
 
+    /// The path of every string scalar reached through mappings whose path ends with `suffix`,
+    /// keys sorted at each level (a repeated key counted once, as its last occurrence).
+    func stringPaths(endingWith suffix: [String]) -> [[String]] {
+        guard let root, !isEmpty else { return [] }
+        var found: [[String]] = []
+        var budget = SafeYAML.maximumNodes
+        func walk(_ node: Int, _ path: [String]) {
+            budget -= 1
+            guard budget >= 0, nodes[node].kind == .mapping else { return }
+            var last: [String: Int] = [:]
+            for i in stride(from: nodes[node].children.lowerBound, to: nodes[node].children.upperBound, by: 2)
+            where nodes[links[i]].kind == .scalar {
+                last[nodes[links[i]].value] = links[i + 1]
+            }
+            for key in last.keys.sorted() {
+                let next = path + [key], value = last[key]!
+                if next.count >= suffix.count, Array(next.suffix(suffix.count)) == suffix, isString(value) { found.append(next) }
+                walk(value, next)
+            }
+        }
+        walk(root, [])
+        return found
+    }
+
     /// Whether the node is a string as Helm reads it: quoted or block text, `!!str`, or a plain
     /// scalar that is not a number, boolean, null or timestamp (YAML 1.1's rules, as Yams has them).
     func isString(_ index: Int) -> Bool {

@@ -42,59 +42,6 @@ package final class FaultProxy: Sendable {
     /// One line per request: `fault METHOD PATH` or `pass METHOD PATH STATUS`.
     package var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
-    static let script = #"""
-    import http.client, http.server, socket, sys, threading
-    port, upstream, fault, count, method, needle = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
-    lock, log_lock = threading.Lock(), threading.Lock()
-    left = [count]
-    def log(*words):
-        # One write per line under a lock: print() from several threads can interleave lines.
-        with log_lock:
-            sys.stdout.write(" ".join(str(w) for w in words) + "\n"); sys.stdout.flush()
-    class Proxy(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        def handle_any(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            inject = False
-            if self.command == method and needle in self.path:
-                with lock:
-                    if left[0] > 0: left[0] -= 1; inject = True
-            if inject:
-                log("fault", self.command, self.path)
-                remaining = length
-                while remaining > 0:
-                    chunk = self.rfile.read(min(remaining, 1 << 20))
-                    if not chunk: break
-                    remaining -= len(chunk)
-                if fault == "reset":
-                    self.connection.shutdown(socket.SHUT_RDWR); self.close_connection = True; return
-                _, code, retry = fault.split(":")
-                body = b'{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}'
-                self.send_response(int(code))
-                if retry: self.send_header("Retry-After", retry)
-                self.send_header("Content-Type", "application/json"); self.send_header("Content-Length", str(len(body)))
-                self.end_headers(); self.wfile.write(body); return
-            conn = http.client.HTTPConnection(upstream, timeout=300)
-            conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
-            for key, value in self.headers.items():
-                if key.lower() not in ("connection",): conn.putheader(key, value)
-            conn.endheaders()
-            remaining = length
-            while remaining > 0:
-                chunk = self.rfile.read(min(remaining, 1 << 20))
-                if not chunk: break
-                conn.send(chunk); remaining -= len(chunk)
-            response = conn.getresponse()
-            data = response.read()
-            log("pass", self.command, self.path, response.status)
-            self.send_response(response.status)
-            for key, value in response.getheaders():
-                if key.lower() not in ("connection", "transfer-encoding", "content-length"): self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            if self.command != "HEAD": self.wfile.write(data)
-        do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
-        def log_message(self, *args): pass
-    http.server.ThreadingHTTPServer(("127.0.0.1", port), Proxy).serve_forever()
-    """#
+    /// The program, from `Resources/fault_proxy.py` (kept as a Python file so it can be read and linted as one).
+    static let script = TestResources.text("fault_proxy.py")
 }

@@ -103,7 +103,7 @@ package struct HelmCLIDriver: HelmDriver {
         }
         let status = try JSONDecoder().decode(Status.self, from: Data(output.stdout.utf8))
         return HelmRelease(name: status.name, namespace: status.namespace ?? namespace, revision: status.version,
-                           status: status.info.status, chart: status.chart?.metadata.name ?? "",
+                           status: HelmReleaseStatus(status.info.status), chart: status.chart?.metadata.name ?? "",
                            chartVersion: status.chart?.metadata.version ?? "")
     }
 

@@ -5,9 +5,46 @@ package struct HelmRelease: Sendable {
     package var name: String
     package var namespace: String
     package var revision: Int
-    package var status: String
+    package var status: HelmReleaseStatus
     package var chart: String
     package var chartVersion: String
+
+    package init(name: String, namespace: String, revision: Int, status: HelmReleaseStatus, chart: String, chartVersion: String) {
+        self.name = name
+        self.namespace = namespace
+        self.revision = revision
+        self.status = status
+        self.chart = chart
+        self.chartVersion = chartVersion
+    }
+}
+
+/// A release's status as helm names it (`helm status -o json`'s `info.status`).
+package enum HelmReleaseStatus: Sendable, Equatable, CustomStringConvertible {
+    case deployed, failed, superseded, uninstalled, uninstalling
+    case pendingInstall, pendingUpgrade, pendingRollback
+    /// A status this helm knows and Ferry does not.
+    case other(String)
+
+    static let names: [(String, HelmReleaseStatus)] = [
+        ("deployed", .deployed), ("failed", .failed), ("superseded", .superseded), ("uninstalled", .uninstalled),
+        ("uninstalling", .uninstalling), ("pending-install", .pendingInstall), ("pending-upgrade", .pendingUpgrade),
+        ("pending-rollback", .pendingRollback),
+    ]
+
+    package init(_ text: String) {
+        self = Self.names.first { $0.0 == text }?.1 ?? .other(text)
+    }
+
+    package var description: String {
+        if case .other(let text) = self { return text }
+        return Self.names.first { $0.1 == self }!.0
+    }
+
+    /// An install, upgrade or rollback began and did not finish: helm refuses to upgrade.
+    package var isPending: Bool {
+        self == .pendingInstall || self == .pendingUpgrade || self == .pendingRollback
+    }
 }
 
 /// One command helm runs, as Ferry shows it: secrets replaced by `***`.
@@ -34,8 +71,8 @@ package struct HelmCommand: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// What Ferry needs from Helm. The real one runs the `helm` binary; tests use it against a fake
-/// `helm` executable.
+/// What Ferry needs from Helm. The real one runs the `helm` binary; unit tests drive the planner and
+/// runner through an in-memory fake, end-to-end tests run the real driver against a fake `helm`.
 package protocol HelmDriver: Sendable {
     /// `helm version --short`.
     func version() async throws -> SemanticVersion

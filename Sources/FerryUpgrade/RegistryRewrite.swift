@@ -1,19 +1,19 @@
 import FerryCharts
 import FerryOCI
 import Foundation
-import Yams
 
 /// The new values of a release: its current user values with every image registry set to the
 /// target. The paths come from the chart's hints, plus `global.imageRegistry` and every
-/// `*.image.registry`; a path the user values have is edited as text, one they lack is set with
-/// `--set-string` (the chart's default would otherwise stay).
-struct RegistryRewrite {
-    var values: ValuesFile
-    var edits: [ValueEdit] = []
+/// `*.image.registry` of the user values and of the chart's defaults; a path the user values have is
+/// edited as text, one they lack is set with `--set-string` unless the chart's default is already the
+/// target (it would otherwise stay).
+package struct RegistryRewrite {
+    package var values: ValuesFile
+    package var edits: [ValueEdit] = []
     /// `path=value` pairs for `--set-string`.
-    var sets: [(path: [String], value: String)] = []
+    package var sets: [(path: [String], value: String)] = []
 
-    init(userValues: String, origin: String, chart: ChartTree, hints: [ImageTemplate], registry: String) throws {
+    package init(userValues: String, origin: String, chart: ChartTree, hints: [ImageTemplate], registry: String) throws {
         let text = ["null", "{}", ""].contains(userValues.trimmingCharacters(in: .whitespacesAndNewlines)) ? "" : userValues
         values = try ValuesFile(text: text, origin: origin)
         let defaults = try chart.values()
@@ -33,7 +33,11 @@ struct RegistryRewrite {
         if values.contains(["global", "imageRegistry"]) || defaults.contains(["global", "imageRegistry"]) {
             wanted.append((["global", "imageRegistry"], registry))
         }
-        for path in Self.imageRegistryPaths(in: text) { wanted.append((path, registry)) }
+        // Every `*.image.registry` of the user values, and of the chart's defaults (a vendor chart
+        // upgraded from a directory still names the vendor's registries).
+        for path in values.stringPaths(endingWith: ["image", "registry"]) + defaults.stringPaths(endingWith: ["image", "registry"]) {
+            wanted.append((path, registry))
+        }
 
         var seen = Set<[String]>()
         for (path, value) in wanted where seen.insert(path).inserted {
@@ -42,24 +46,9 @@ struct RegistryRewrite {
                 guard old != value else { continue }
                 try values.set(path, to: value)
                 edits.append(ValueEdit(file: origin, path: path, old: old, new: value))
-            } else {
+            } else if defaultValue(path) != value {
                 sets.append((path, value))
             }
         }
-    }
-
-    /// Every `…image.registry` string in a values document.
-    static func imageRegistryPaths(in text: String) -> [[String]] {
-        var found: [[String]] = []
-        func walk(_ node: Any?, _ path: [String]) {
-            guard let map = node as? [String: Any] else { return }
-            for key in map.keys.sorted() {
-                let next = path + [key]
-                if key == "registry", path.last == "image", map[key] is String { found.append(next) }
-                walk(map[key], next)
-            }
-        }
-        walk(try? SafeYAML.load(text, origin: "values"), [])
-        return found
     }
 }

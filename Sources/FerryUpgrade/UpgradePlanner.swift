@@ -171,7 +171,7 @@ package struct UpgradePlanner: Sendable {
             throw UpgradeError(.releaseMissing, "release \(request.release) not found in namespace \(request.namespace)",
                                hint: "check the name and namespace with: helm list -n \(request.namespace)")
         }
-        if release.status.hasPrefix("pending-") {
+        if release.status.isPending {
             throw UpgradeError(.releasePending,
                                "release \(release.name) is stuck in \(release.status) (revision \(release.revision)): an earlier install, upgrade or rollback did not finish",
                                hint: "find the last deployed revision with `helm history \(release.name) -n \(release.namespace)`, then `helm rollback \(release.name) <that revision> -n \(release.namespace)`, and run ferry upgrade again")

@@ -1,0 +1,58 @@
+import FerryCharts
+import FerryUpgrade
+import Foundation
+import Synchronization
+
+/// A FAKE `HelmDriver` held in memory, for unit tests of the planner and the runner: helm's
+/// version, its repositories and one release are whatever the test says; every command that
+/// would change something is recorded, and `upgrade` answers as `helm upgrade -o json` does (or
+/// fails, when told to).
+final class FakeHelmDriver: HelmDriver, Sendable {
+    struct State {
+        var version = SemanticVersion("3.14.4")!
+        var repositories: [String: String] = [:]
+        var release: HelmRelease? = HelmRelease(name: "web", namespace: "apps", revision: 3, status: .deployed,
+                                                chart: "web", chartVersion: "1.0.0")
+        var values = "image:\n  registry: quay.io\n  repository: team/web\nreplicas: 2\n"
+        var allValues = "image:\n  registry: quay.io\n  repository: team/web\n  tag: \"1.0\"\nreplicas: 2\n"
+        /// helm's message when `upgrade` should fail.
+        var upgradeFailure: String?
+        var commands: [HelmCommand] = []
+        var questions: [String] = []
+    }
+
+    let state = Mutex(State())
+
+    func change(_ body: (inout State) -> Void) { state.withLock { body(&$0) } }
+    var commands: [HelmCommand] { state.withLock { $0.commands } }
+    var questions: [String] { state.withLock { $0.questions } }
+
+    func version() async throws -> SemanticVersion {
+        state.withLock { $0.questions.append("version"); return $0.version }
+    }
+
+    func repositories() async throws -> [String: String] {
+        state.withLock { $0.questions.append("repo list"); return $0.repositories }
+    }
+
+    func release(_ name: String, namespace: String) async throws -> HelmRelease? {
+        state.withLock { state in
+            state.questions.append("status \(name) -n \(namespace)")
+            return state.release.flatMap { $0.name == name && $0.namespace == namespace ? $0 : nil }
+        }
+    }
+
+    func values(_ name: String, namespace: String, all: Bool) async throws -> String {
+        state.withLock { $0.questions.append("get values\(all ? " --all" : "")"); return all ? $0.allValues : $0.values }
+    }
+
+    func run(_ command: HelmCommand) async throws -> String {
+        let (failure, revision) = state.withLock { state -> (String?, Int) in
+            state.commands.append(command)
+            return (state.upgradeFailure, (state.release?.revision ?? 0) + 1)
+        }
+        guard command.arguments.first == "upgrade" else { return "" }
+        if let failure { throw UpgradeError(.helmFailed, "helm upgrade failed: \(failure)") }
+        return #"{"name":"web","version":\#(revision),"info":{"status":"deployed"}}"#
+    }
+}
