@@ -59,12 +59,8 @@ package struct CommandRunner: Sendable {
     package func run(_ arguments: [String], stdin: (@Sendable (any ByteSink) throws -> Void)? = nil) async throws -> Output {
         let argv = argv(arguments)
         let environment = self.environment
-        return try await withCheckedThrowingContinuation { continuation in
-            // Blocking work (a pipe, waiting for the child) stays off the async executor.
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try Self.runBlocking(argv, environment: environment, stdin: stdin) })
-            }
-        }
+        // Writing the pipe and waiting for the child may take minutes: a thread of its own.
+        return try await Blocking.waiting { try Self.runBlocking(argv, environment: environment, stdin: stdin) }
     }
 
     static func runBlocking(_ argv: [String], environment: [String: String],

@@ -12,6 +12,8 @@ package struct NodeError: FerryError {
         case invalidInput
         /// The archive has no image for the platform asked for.
         case platformMissing
+        /// Two different images would get the same name on a node.
+        case nameClash
     }
 
     package var code: Code
@@ -30,8 +32,9 @@ package struct NodeError: FerryError {
 
 extension NodeError {
     package var kind: ErrorKind {
-        // Node work failed; even a platform missing from the archive is reported as exit 1, as before.
-        .failed
+        // Node work failed; even a platform missing from the archive is reported as exit 1. Names
+        // that clash are the input's fault, as for push and sync.
+        code == .nameClash ? .invalidInput : .failed
     }
 
     package var codeName: String { code.rawValue }

@@ -241,7 +241,9 @@ package struct ImagePusher: Sendable {
         case .stored(let stored):
             range = stored
         case .gzipped(let uncompressed, let diffID):
-            range = try compressor.compressedBytes(of: uncompressed, diffID: diffID, expected: blob.digest)
+            // Gzip of a whole layer (or a hash of the cached one): the thread pool's work.
+            let compressor = self.compressor, expected = blob.digest
+            range = try await Blocking.run { try compressor.compressedBytes(of: uncompressed, diffID: diffID, expected: expected) }
         }
         guard range.length == blob.size else {
             throw ArchiveError(.invalidImage, "\(range.origin) is \(range.length) bytes, but its manifest says \(blob.size)")

@@ -30,14 +30,11 @@ package struct HelmCLIDriver: HelmDriver {
         let child = ChildPID()
         return try await withThrowingTaskGroup(of: ChildProcess.Output?.self) { group in
             group.addTask {
-                try await withCheckedThrowingContinuation { continuation in
-                    Thread.detachNewThread {
-                        continuation.resume(with: Result {
-                            try ChildProcess.run(executable, command.arguments, environment: environment,
-                                                 stdin: input.map { bytes in { sink in try sink.write(bytes) } },
-                                                 started: { pid in child.pid.withLock { $0 = pid } })
-                        })
-                    }
+                // helm may run for minutes (an upgrade waits for its pods): a thread of its own.
+                try await Blocking.waiting {
+                    try ChildProcess.run(executable, command.arguments, environment: environment,
+                                         stdin: input.map { bytes in { sink in try sink.write(bytes) } },
+                                         started: { pid in child.pid.withLock { $0 = pid } })
                 }
             }
             group.addTask {

@@ -51,12 +51,16 @@ extension Ferry {
                 let (images, refused) = try NodeImageSelection(registry: registry, repository: repository, keepOriginalNames: keepOriginalNames,
                                                     platform: platform).images(opened)
                 let writer = NodeArchiveWriter(compressor: compressor)
-                if output == "-" {
-                    try writer.write(images, to: StandardOutputSink())
-                } else {
-                    let sink = try AtomicFileSink(path: output)
-                    try writer.write(images, to: sink)
-                    try sink.commit()
+                // Reads, hashes and perhaps gzips every blob: the thread pool's work.
+                let destination = output
+                try await Blocking.run {
+                    if destination == "-" {
+                        try writer.write(images, to: StandardOutputSink())
+                    } else {
+                        let sink = try AtomicFileSink(path: destination)
+                        try writer.write(images, to: sink)
+                        try sink.commit()
+                    }
                 }
                 for problem in refused where outputOptions.output == .text || output == "-" { console.err("failed: \(problem)") }
                 if output != "-" {

@@ -72,6 +72,7 @@ enum CommandAdvice: Sendable {
         case (.load, .noRuntime): return "name one with --runtime docker|containerd and --address SOCKET"
         case (.load, .unreachable): return "check --address, or name the runtime with --runtime"
         case (.load, .platformMissing), (.retag, .platformMissing): return "choose one of them with --platform"
+        case (.load, .nameClash), (.retag, .nameClash): return "retag the clashing images in separate runs, each with its own --repository prefix"
         default: return nil
         }
     }

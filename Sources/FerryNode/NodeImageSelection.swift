@@ -1,19 +1,24 @@
-import ArgumentParser
 import FerryArchive
-import FerryNode
 import FerryOCI
-import FerrySync
 
-/// Names and platform choices shared by `retag` and `load`.
-struct NodeImageSelection {
-    var registry: String?
-    var repository: String
-    var keepOriginalNames: Bool
-    var platform: Platform?
+/// The names images get on nodes (relocated as a push relocates them, the original ones too when
+/// asked) and the platform chosen from an index; retag and load both start here.
+package struct NodeImageSelection: Sendable {
+    package var registry: String?
+    package var repository: String
+    package var keepOriginalNames: Bool
+    package var platform: Platform?
+
+    package init(registry: String?, repository: String, keepOriginalNames: Bool, platform: Platform?) {
+        self.registry = registry
+        self.repository = repository
+        self.keepOriginalNames = keepOriginalNames
+        self.platform = platform
+    }
 
     /// The images of the sources with the names they get on nodes, and why each unnamed image
     /// (saved by id, copied without a tag) was refused: a node could only list it by digest.
-    func images(_ sources: [ImageSource]) throws -> (images: [NodeImage], refused: [String]) {
+    package func images(_ sources: [ImageSource]) throws -> (images: [NodeImage], refused: [String]) {
         var owners = ImageNameOwners()
         var result: [NodeImage] = []
         var refused: [String] = []
@@ -31,8 +36,8 @@ struct NodeImageSelection {
                 var unique: [Reference] = []
                 for name in names where !unique.contains(name) {
                     if case .taken(_, let owner) = owners.claim(name, digest: image.root.digest, origin: image.origin) {
-                        throw SyncError(.conflictingTargets, "\(name) would name two different images (\(owner.short) and \(image.root.digest.short))",
-                                        hint: "the relocation keeps only the last path element of each repository; use different --repository prefixes")
+                        throw NodeError(.nameClash, "\(name) would name two different images (\(owner.short) and \(image.root.digest.short))",
+                                        hint: "the relocation keeps only the last path element of each repository")
                     }
                     unique.append(name)
                 }
@@ -40,12 +45,5 @@ struct NodeImageSelection {
             }
         }
         return (result, refused)
-    }
-}
-
-extension Platform: ExpressibleByArgument {
-    package init?(argument: String) {
-        guard let platform = try? Platform(parsing: argument) else { return nil }
-        self = platform
     }
 }
