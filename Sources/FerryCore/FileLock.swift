@@ -10,6 +10,7 @@ import Darwin
 package enum FileLock {
     /// Runs `body` holding the lock on `path`, waiting up to `timeout` for another holder to finish.
     package static func withLock<T>(_ path: String, timeout: Duration = .seconds(120),
+                                   isolation: isolated (any Actor)? = #isolation,
                                    _ body: () async throws -> T) async throws -> T {
         let descriptor = try open(path)
         defer { close(descriptor) }

@@ -80,7 +80,8 @@ import Testing
         #expect(other.urls == ["https://charts.example.com/other-0.9.0.tgz"] && other.digest == "abc")
         #expect(other.fields["maintainers"] == .list([.map(["name": .string("ops"), "email": .string("ops@example.com")])]))
 
-        await code(.chartExists) { try await repository.publish(try package("demo", "1.0.0"), force: false) }
+        try await repository.publish(try package("demo", "1.0.0"), force: false)  // the same package again: only indexed
+        await code(.chartExists) { try await repository.publish(try package("demo", "1.0.0", extra: "description: again\n"), force: false) }
         try await repository.publish(try package("demo", "1.0.0", extra: "description: again\n"), force: true)
         #expect(try await repository.chart(name: "demo", version: "1.0.0").metadata.description == "again")
         await code(.chartMissing) { _ = try await repository.fetch(name: "demo", version: "3.0.0") }
@@ -158,5 +159,37 @@ import Testing
             await code(.harborWithoutChartRepository) { try await gone.publish(try package("demo", "1.0.0"), force: false) }
             await code(.repositoryUnusable) { _ = try ChartMuseumRepository(url: museum.url, flavor: .harbor, web: WebClient(http: http, credentials: nil)) }
         }
+    }
+
+    @Test func concurrentPublishersIntoOneDirectoryLoseNoEntry() async throws {
+        let dir = try TemporaryDirectory("repo")
+        let packages = try (0..<12).map { try package("demo", "1.\($0).0") }
+        // Each publisher is its own actor, as two ferry processes would be: only the lock orders them.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for chart in packages {
+                group.addTask { try await LocalChartRepository(directory: dir.path).publish(chart, force: false) }
+            }
+            try await group.waitForAll()
+        }
+        let index = try ChartRepositoryIndex(yaml: Array(try #require(FileManager.default.contents(atPath: dir.file("index.yaml")))), origin: "i")
+        #expect(Set(index.versions(of: "demo")) == Set(packages.map(\.version)))
+    }
+
+    @Test func aPackageWithoutItsIndexEntryIsNotPresentAndIsRepaired() async throws {
+        let dir = try TemporaryDirectory("repo")
+        let repository = LocalChartRepository(directory: dir.path)
+        let chart = try package("demo", "1.0.0")
+        try await repository.publish(chart, force: false)
+        #expect(try await repository.contains(name: "demo", version: "1.0.0"))
+        // A crash after the package and before the index, or an index rewritten by another tool.
+        _ = try dir.write("index.yaml", "apiVersion: v1\nentries: {}\n")
+        #expect(try await !repository.contains(name: "demo", version: "1.0.0"))
+        try await repository.publish(chart, force: false)
+        #expect(try await repository.contains(name: "demo", version: "1.0.0"))
+        // A stale digest is not present either.
+        let text = try String(contentsOfFile: dir.file("index.yaml"), encoding: .utf8)
+        _ = try dir.write("index.yaml", text.replacingOccurrences(of: Digest.of(chart.bytes).hex, with: String(repeating: "0", count: 64)))
+        #expect(try await !repository.contains(name: "demo", version: "1.0.0"))
+        await code(.chartExists) { try await repository.publish(try package("demo", "1.0.0", extra: "description: other\n"), force: false) }
     }
 }

@@ -1,12 +1,18 @@
 import FerryCore
+import FerryOCI
 import Foundation
 
 /// A directory of `<name>-<version>.tgz` files and the `index.yaml` that lists them, kept current
 /// as `helm repo index --merge` would, so the directory can be served as a chart repository as it
-/// is. Each file is written atomically, the package before the index.
+/// is. Each file is written atomically, the package before the index, and the index is read,
+/// merged and replaced under an exclusive lock (`.ferry-index.lock`), so two syncs into one
+/// directory never lose each other's entries. A version is present only when its package is there
+/// and the index lists it with the package's digest: a crash between the two, or an index another
+/// tool rewrote, is repaired by the next run.
 package actor LocalChartRepository: ChartRepository {
     package let directory: String
     var indexPath: String { "\(directory)/index.yaml" }
+    var lockPath: String { "\(directory)/.ferry-index.lock" }
 
     package init(directory: String) {
         self.directory = (directory as NSString).standardizingPath
@@ -27,8 +33,12 @@ package actor LocalChartRepository: ChartRepository {
         return versions
     }
 
+    /// The package is there and the index lists it with the package's digest.
     package func contains(name: String, version: String) async throws -> Bool {
-        FileManager.default.fileExists(atPath: try packagePath(name: name, version: version))
+        let path = try packagePath(name: name, version: version)
+        guard let data = FileManager.default.contents(atPath: path),
+              let entry = try readIndex()?.entry(name: name, version: version) else { return false }
+        return entry.digest?.lowercased() == Digest.of(Array(data)).hex
     }
 
     package func fetch(name: String, version: String) async throws -> [UInt8] {
@@ -65,18 +75,25 @@ package actor LocalChartRepository: ChartRepository {
     package func publish(_ chart: ChartPackage, force: Bool) async throws {
         let path = try packagePath(name: chart.name, version: chart.version)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if FileManager.default.fileExists(atPath: path) && !force {
+        // The same package already there (a run that stopped before indexing it) is only indexed.
+        let existing = FileManager.default.contents(atPath: path).map(Array.init)
+        if let existing, existing != chart.bytes, !force {
             throw ChartsError(.chartExists, "\(path) already exists")
         }
-        let file = try AtomicFileSink(path: path)
-        try file.write(chart.bytes)
-        try file.commit()
-        // The index last: a crash in between leaves a package the next run indexes, never an entry without its file.
-        var index = try readIndex() ?? ChartRepositoryIndex()
-        try index.add(chart.metadata, package: chart.bytes, url: chart.fileName, created: Date())
-        let sink = try AtomicFileSink(path: indexPath)
-        try sink.write(Array(try index.yaml(generated: Date()).utf8))
-        try sink.commit()
+        if existing != chart.bytes {
+            let file = try AtomicFileSink(path: path)
+            try file.write(chart.bytes)
+            try file.commit()
+        }
+        // The index last: a crash in between leaves a package without its entry, which `contains`
+        // does not count as present, so the next run publishes it again and indexes it.
+        try await FileLock.withLock(lockPath) {
+            var index = try readIndex() ?? ChartRepositoryIndex()
+            try index.add(chart.metadata, package: chart.bytes, url: chart.fileName, created: Date())
+            let sink = try AtomicFileSink(path: indexPath)
+            try sink.write(Array(try index.yaml(generated: Date()).utf8))
+            try sink.commit()
+        }
     }
 
     func readIndex() throws -> ChartRepositoryIndex? {
