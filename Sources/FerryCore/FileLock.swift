@@ -4,9 +4,10 @@ import Glibc
 import Darwin
 #endif
 
-/// An advisory lock on a file (`flock`): Ferry processes that take the lock on the same path run
-/// their critical sections one at a time (two syncs merging one LOCAL `index.yaml`, say). The
-/// lock file is created if missing and left in place; the kernel drops the lock if the process dies.
+/// An advisory lock on a file or a directory (`flock`): Ferry processes that take the lock on the
+/// same path run their critical sections one at a time (two syncs merging one LOCAL `index.yaml`,
+/// say). A lock file is created if missing and left in place; the kernel drops the lock if the
+/// process dies.
 package enum FileLock {
     /// Runs `body` holding the lock on `path`, waiting up to `timeout` for another holder to finish.
     package static func withLock<T>(_ path: String, timeout: Duration = .seconds(120),
@@ -39,8 +40,11 @@ package enum FileLock {
         return true
     }
 
+    /// A directory is locked as it is (nothing is created in it); another path is a lock file,
+    /// created when missing.
     static func open(_ path: String) throws -> Int32 {
-        let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        var descriptor = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if descriptor < 0 { descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
         guard descriptor >= 0 else {
             throw CoreError(.io, "cannot open the lock file \(path): \(String(cString: strerror(errno)))", cause: SystemError(errno))
         }

@@ -50,7 +50,7 @@ extension RegistryClient {
     /// called again for each attempt; its stream must fail if the bytes do not match `digest`.
     package func uploadBlob(_ digest: Digest, size: Int64, to repository: String,
                            body: @escaping @Sendable () -> AsyncThrowingStream<ByteBuffer, any Error>,
-                           onRetry: @escaping @Sendable (Int, RegistryError) -> Void = { _, _ in }) async throws {
+                           onRetry: @escaping @Sendable (Int, RegistryError, Duration) -> Void = { _, _, _ in }) async throws {
         let scopes = self.scopes(repository, .push)
         let context = "uploading blob \(digest.short) (\(size) bytes) to \(host)/\(repository)"
         try await retry.run(onRetry: onRetry) {
@@ -67,8 +67,6 @@ extension RegistryClient {
             target += (target.contains("?") ? "&" : "?") + "digest=" + digest.string.replacingOccurrences(of: ":", with: "%3A")
             var put = Request(method: .PUT, url: target, body: .stream(length: size, make: body))
             put.headers = [("Content-Type", "application/octet-stream")]
-            // Big blobs on slow links: allow an hour, the read timeout still catches a stalled server.
-            put.timeout = .hours(1)
             let done = try await self.send(put, scopes: scopes, context: context)
             guard done.status == 201 || done.status == 204 else {
                 throw try await self.error(from: done, context: context, scopes: scopes)

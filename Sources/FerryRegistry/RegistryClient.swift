@@ -55,7 +55,8 @@ package final class RegistryClient: Sendable {
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .follow(max: 5, allowCycles: false),
-            timeout: .init(connect: .seconds(15), read: .seconds(300)),
+            // The read timeout backs up the per-request watch (see `perform`).
+            timeout: .init(connect: .seconds(15), read: .seconds(600)),
             decompression: .disabled)
         configuration.connectionPool = .init(idleTimeout: .seconds(60),
                                              concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, connectionsPerHost))
@@ -115,7 +116,7 @@ package final class RegistryClient: Sendable {
 
     func ping() async throws {
         let url = baseURL + "/v2/"
-        let response = try await retry.run {
+        let response = try await retry.run(connectionAttempts: 3) {
             try await self.perform(Request(method: .GET, url: url), context: "pinging \(self.baseURL)")
         }
         switch response.status {
@@ -154,7 +155,9 @@ package final class RegistryClient: Sendable {
         var url: String
         var headers: [(String, String)] = []
         var body: Body = .none
-        var timeout: TimeAmount = .seconds(120)
+        /// A last resort: a request that keeps moving bytes is never cut; one that stalls is
+        /// abandoned after the idle timeout.
+        var timeout: TimeAmount = .hours(24)
         /// Most a response body may hold in memory: manifests and error bodies are small.
         var responseLimit = ManifestDocument.maximumSize
     }
@@ -185,8 +188,56 @@ package final class RegistryClient: Sendable {
         preconditionFailure("unreachable")
     }
 
-    /// One HTTP exchange; transport failures become `RegistryError`s naming the host.
+    /// One HTTP exchange; transport failures become `RegistryError`s naming the host. The exchange
+    /// is watched: no byte sent or received for the retry policy's idle timeout abandons it.
     func perform(_ request: Request, context: String) async throws -> Response {
+        let watch = ProgressWatch()
+        let outgoing = outgoingRequest(request, watch: watch)
+        let started = ContinuousClock.now
+        let (idleTimeout, what) = (retry.idleTimeout, "\(request.method) \(Self.withoutQuery(request.url))")
+        do {
+            let result = try await withThrowingTaskGroup(of: Response?.self) { group in
+                group.addTask { try await self.exchange(outgoing, request: request, watch: watch) }
+                group.addTask {
+                    try await watch.waitForStall(idleTimeout, what: what, logger: self.logger)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let response = first else {
+                    throw RegistryError(.unreachable, "\(context): \(host) sent and received nothing for \(idleTimeout.components.seconds) s (stalled)",
+                                        hint: "a slow link may need a longer --timeout")
+                }
+                return response
+            }
+            // Never a header: Authorization and tokens stay out of the log.
+            logger.debug("\(what) → \(result.status)", metadata: ["took": "\(ContinuousClock.now - started)"])
+            // "Try again" answers are thrown here, inside whichever retry loop sent the request.
+            if RegistryError.transientStatuses.contains(result.status) {
+                throw try await error(from: result, context: context, scopes: [])
+            }
+            return result
+        } catch let error as RegistryError {
+            throw error
+        } catch let error as HTTPClientError where error == .cancelled || error == .requestStreamCancelled {
+            throw CancellationError()
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as NIOTooManyBytesError {
+            throw RegistryError(.protocolViolation, "\(context): \(host) answered with more than \(error.maxBytes.map(String.init) ?? "the") bytes Ferry reads")
+        } catch {
+            // Errors thrown by our own body streams (a digest mismatch) pass through unchanged.
+            guard Self.isTransportError(error) else { throw error }
+            logger.debug("\(what) failed", metadata: ["error": "\(Self.describeTransport(error))"])
+            if Self.isTLSFailure(error) { throw tlsError(error) }
+            var failure = RegistryError(.unreachable, "\(context): connection to \(host) failed (\(Self.describeTransport(error)))",
+                                        hint: "check that the registry is running and reachable from here")
+            failure.cause = error
+            throw failure
+        }
+    }
+
+    /// The request as the HTTP client takes it; a streamed body touches the watch as each chunk goes.
+    func outgoingRequest(_ request: Request, watch: ProgressWatch) -> HTTPClientRequest {
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = request.method
         outgoing.headers.add(name: "User-Agent", value: "ferry")
@@ -199,35 +250,28 @@ package final class RegistryClient: Sendable {
         case .bytes(let bytes):
             outgoing.body = .bytes(ByteBuffer(bytes: bytes))
         case .stream(let length, let make):
-            outgoing.body = .stream(make(), length: .known(length))
+            outgoing.body = .stream(make().map { chunk in watch.touch(); return chunk }, length: .known(length))
         }
-        let started = ContinuousClock.now
-        do {
-            let response = try await http.execute(outgoing, timeout: request.timeout)
-            let body = request.method == .HEAD ? ByteBuffer() : try await response.body.collect(upTo: request.responseLimit)
-            var result = Response(status: Int(response.status.code), headers: response.headers, body: Array(buffer: body),
-                                  url: request.url)
-            if let last = response.history.last?.request.url { result.url = last }
-            // Never a header: Authorization and tokens stay out of the log.
-            logger.debug("\(request.method) \(Self.withoutQuery(request.url)) → \(result.status)",
-                         metadata: ["took": "\(ContinuousClock.now - started)"])
-            return result
-        } catch let error as RegistryError {
-            throw error
-        } catch let error as HTTPClientError where error == .cancelled || error == .requestStreamCancelled {
-            throw CancellationError()
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            // Errors thrown by our own body streams (a digest mismatch) pass through unchanged.
-            guard Self.isTransportError(error) else { throw error }
-            logger.debug("\(request.method) \(Self.withoutQuery(request.url)) failed", metadata: ["error": "\(Self.describeTransport(error))"])
-            if Self.isTLSFailure(error) { throw tlsError(error) }
-            var failure = RegistryError(.unreachable, "\(context): connection to \(host) failed (\(Self.describeTransport(error)))",
-                                        hint: "check that the registry is running and reachable from here")
-            failure.cause = error
-            throw failure
+        return outgoing
+    }
+
+    /// Sends the request and reads the answer, touching the watch as bytes come in.
+    func exchange(_ outgoing: HTTPClientRequest, request: Request, watch: ProgressWatch) async throws -> Response {
+        watch.touch()
+        // The deadline is generous: stalls are caught by the watch, not by the clock.
+        let response = try await http.execute(outgoing, timeout: request.timeout)
+        watch.touch()
+        var body: [UInt8] = []
+        if request.method != .HEAD {
+            for try await chunk in response.body {
+                watch.touch()
+                guard body.count + chunk.readableBytes <= request.responseLimit else { throw NIOTooManyBytesError(maxBytes: request.responseLimit) }
+                body += Array(buffer: chunk)
+            }
         }
+        var result = Response(status: Int(response.status.code), headers: response.headers, body: body, url: request.url)
+        if let last = response.history.last?.request.url { result.url = last }
+        return result
     }
 
     /// A URL for the log: upload URLs carry the registry's upload state in their query, left out.
@@ -311,8 +355,8 @@ package final class RegistryClient: Sendable {
             error = RegistryError(.protocolViolation, "\(context): \(host) answered \(response.status): \(detail)")
         }
         error.status = response.status
-        if let text = response.headers.first(name: "Retry-After"), let seconds = Int(text) {
-            error.retryAfterSeconds = seconds
+        if let text = response.headers.first(name: "Retry-After"), let wait = RetryPolicy.retryAfter(text) {
+            error.retryAfterSeconds = Int(wait.components.seconds)
         }
         return error
     }

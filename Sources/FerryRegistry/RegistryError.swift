@@ -39,12 +39,12 @@ package struct RegistryError: FerryError {
     }
 
 
-    /// Worth another attempt: the network or the server may recover.
+    /// Worth another attempt: the network or the server may recover. A status decides when there
+    /// is one (413, 501 and the like are final, however the error is coded).
     package var isTransient: Bool {
-        switch code {
-        case .unreachable, .rateLimited, .server: return true
-        default: return false
-        }
+        if code == .unreachable { return true }
+        if let status { return Self.transientStatuses.contains(status) }
+        return code == .rateLimited || code == .server
     }
 }
 

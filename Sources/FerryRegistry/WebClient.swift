@@ -33,7 +33,9 @@ package final class WebClient: Sendable {
         guard let host = URL(string: url)?.host else {
             throw RegistryError(.protocolViolation, "\(context): '\(url)' is not a valid URL")
         }
-        return try await retry.run {
+        // A chart repository that cannot be reached at all fails in seconds; answers that say
+        // "try again" are retried within the budget.
+        return try await retry.run(connectionAttempts: 3) {
             var request = HTTPClientRequest(url: url)
             request.method = HTTPMethod(rawValue: method)
             request.headers.add(name: "User-Agent", value: "ferry")
@@ -54,10 +56,11 @@ package final class WebClient: Sendable {
                 throw failure
             }
             let status = Int(response.status.code)
-            if status == 429 || (500...599).contains(status) {
+            if RegistryError.transientStatuses.contains(status) {
                 var error = RegistryError(status == 429 ? .rateLimited : .server,
                                           "\(context): \(host) answered \(status): \(Self.summary(Array(buffer: bytes)))", status: status)
-                error.retryAfterSeconds = response.headers.first(name: "Retry-After").flatMap(Int.init)
+                error.retryAfterSeconds = response.headers.first(name: "Retry-After").flatMap { RetryPolicy.retryAfter($0) }
+                    .map { Int($0.components.seconds) }
                 throw error
             }
             return Response(status: status, headers: response.headers.map { ($0.name, $0.value) }, body: Array(buffer: bytes))

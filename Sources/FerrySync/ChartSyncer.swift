@@ -20,6 +20,8 @@ package struct ChartSyncer: Sendable {
         package var environment: [String: String] = [:]
         package var workingDirectory = FileManager.default.currentDirectoryPath
         package var cacheDirectory: String?
+        /// Retries, their time budget and the idle timeout of every request.
+        package var retry = RetryPolicy()
         /// How to allow a refused tag move, in the caller's words (the sync command names its flag).
         package var refusedTagMoveAdvice = "the tag may be moved only when asked for explicitly"
 
@@ -109,7 +111,8 @@ package struct ChartSyncer: Sendable {
         let auth = config.target.containers?.auth
         let credentials = try auth.map { Credentials(username: $0.username, password: $0.password, origin: "target.containers.auth") }
             ?? CredentialResolver(environment: options.environment).credentials(for: host)
-        let client = try await RegistryClient.connect(host: host, security: security, credentials: credentials, http: http)
+        let client = try await RegistryClient.connect(host: host, security: security, credentials: credentials, http: http,
+                                                      retry: options.retry)
         plan.probe = try await PushProbe.run(plan.push, client: client, access: options.dryRun ? .pull : .push,
                                              concurrency: options.concurrency)
         return client
@@ -310,9 +313,9 @@ package struct ChartSyncer: Sendable {
             let path = repo.path.hasPrefix("/") ? repo.path : (options.workingDirectory as NSString).appendingPathComponent(repo.path)
             return LocalChartRepository(directory: path)
         case .chartmuseum:
-            return try ChartMuseumRepository(url: repo.url, flavor: .chartmuseum, web: WebClient(http: http, credentials: credentials))
+            return try ChartMuseumRepository(url: repo.url, flavor: .chartmuseum, web: WebClient(http: http, credentials: credentials, retry: options.retry))
         case .harbor:
-            return try ChartMuseumRepository(url: repo.url, flavor: .harbor, web: WebClient(http: http, credentials: credentials))
+            return try ChartMuseumRepository(url: repo.url, flavor: .harbor, web: WebClient(http: http, credentials: credentials, retry: options.retry))
         case .oci:
             guard let components = URLComponents(string: repo.url), let host = components.host else {
                 throw SyncError(.invalidConfig, "\(config.origin): target.repo.url '\(repo.url)' has no host")
@@ -320,7 +323,8 @@ package struct ChartSyncer: Sendable {
             let authority = host + (components.port.map { ":\($0)" } ?? "")
             var ociSecurity = security
             if components.scheme == "http" { ociSecurity.mode = .plainHTTP }
-            let client = try await RegistryClient.connect(host: authority, security: ociSecurity, credentials: credentials, http: http)
+            let client = try await RegistryClient.connect(host: authority, security: ociSecurity, credentials: credentials, http: http,
+                                                          retry: options.retry)
             return OCIChartRepository(client: client, path: components.path)
         case .helm:
             throw SyncError(.unsupported, "target.repo.kind HELM cannot be uploaded to")

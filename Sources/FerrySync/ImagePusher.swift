@@ -252,8 +252,10 @@ package struct ImagePusher: Sendable {
         let digest = blob.digest
         try await client.uploadBlob(digest, size: blob.size, to: repository, body: {
             range.verifiedChunks(expected: digest, onBytes: { events(.bytesSent($0)) })
-        }, onRetry: { attempt, error in
-            let wait = error.retryAfterSeconds.map { "; waiting \($0) s as the registry asked" } ?? ""
+        }, onRetry: { attempt, error, pause in
+            let seconds = Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18
+            let wait = error.retryAfter != nil ? "; waiting \(Int(seconds.rounded())) s as the registry asked"
+                                               : String(format: "; retrying in %.1f s", seconds)
             events(.retrying(what: "blob \(digest.short) → \(repository)", attempt: attempt, message: error.message + wait))
         })
     }

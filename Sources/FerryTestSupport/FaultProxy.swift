@@ -2,14 +2,21 @@ import Foundation
 import Synchronization
 
 /// Injected network faults, which nothing real produces on demand: an HTTP proxy in front of a
-/// real registry that answers the first matching requests with an error status (and `Retry-After`)
-/// or drops the connection, then forwards everything. Written in Python (stdlib only).
+/// real registry that answers the first matching requests with an error status (and `Retry-After`,
+/// in seconds or as a date), drops the connection, or stalls mid-body in either direction, then
+/// forwards everything. Written in Python (stdlib only).
 package final class FaultProxy: Sendable {
     package enum Fault: Sendable {
         /// Answer with this status (503, 429, 500…) and an optional `Retry-After` in seconds.
         case status(Int, retryAfter: Int?)
+        /// Answer with this status and `Retry-After` as an HTTP date this many seconds ahead.
+        case statusRetryAfterDate(Int, seconds: Int)
         /// Close the connection without answering.
         case reset
+        /// Read half the request body, then stop reading and never answer.
+        case stallRequest
+        /// Send the response headers and half a body, then stop sending.
+        case stallResponse
     }
 
     package let host: String
@@ -28,7 +35,10 @@ package final class FaultProxy: Sendable {
         let faultArgument: String
         switch fault {
         case .status(let code, let retryAfter): faultArgument = "status:\(code):\(retryAfter.map(String.init) ?? "")"
+        case .statusRetryAfterDate(let code, let seconds): faultArgument = "status:\(code):date+\(seconds)"
         case .reset: faultArgument = "reset"
+        case .stallRequest: faultArgument = "stall-request"
+        case .stallResponse: faultArgument = "stall-response"
         }
         process = Mutex(try startServer(try Subprocess.require("python3"),
                                         [script, String(port), registry.host, faultArgument, String(count), method, pathContains],

@@ -23,6 +23,8 @@ package struct UpgradeRequest: Sendable {
     package var backupDirectory: String
     package var skipPreflight = false
     package var security: TransportSecurity
+    /// Retries, their time budget and the idle timeout of every registry and repository request.
+    package var retry = RetryPolicy()
     package var environment: [String: String]
     package var now = Date()
 
@@ -110,11 +112,12 @@ package struct UpgradePlanner: Sendable {
         case .repository(let name, let chartName):
             let url: String
             (url, commands, steps) = try await repositoryCommands(name, request: request)
-            let repository = HTTPChartRepository(url: url, web: WebClient(http: http, credentials: request.credentials))
+            let repository = HTTPChartRepository(url: url, web: WebClient(http: http, credentials: request.credentials, retry: request.retry))
             (chart, version) = try await choose(chartName, in: repository, request: request, what: "chart \(chartName) in \(repository.url)")
         case .oci(let host, let path):
             let client = try await RegistryClient.connect(host: host, security: request.security,
-                                                          credentials: try credentials(request, host: host), http: http)
+                                                          credentials: try credentials(request, host: host), http: http,
+                                                          retry: request.retry)
             let parent = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
             (chart, version) = try await choose(name, in: OCIChartRepository(client: client, path: parent), request: request,
                                                 what: "oci://\(host)/\(path)")
@@ -244,7 +247,8 @@ package struct UpgradePlanner: Sendable {
                 var security = request.security
                 security.allowsPrivateHTTPFallback = security.allowsPrivateHTTPFallback || security.mode == .https
                 client = try await RegistryClient.connect(host: reference.registry, security: security,
-                                                          credentials: try credentials(request, host: reference.registry), http: http)
+                                                          credentials: try credentials(request, host: reference.registry), http: http,
+                                                          retry: request.retry)
                 clients[reference.registry] = client
             }
             let ref = reference.digest?.string ?? reference.tag ?? "latest"

@@ -6,10 +6,10 @@ import Testing
 
 /// Retries, with faults injected between Ferry and the real registry.
 @Suite struct FaultTests {
-    func pushThrough(_ proxy: FaultProxy, registry: LiveRegistry, dir: TemporaryDirectory) async throws -> CLIRunner.Result {
+    func pushThrough(_ proxy: FaultProxy, registry: LiveRegistry, dir: TemporaryDirectory, extra: [String] = []) async throws -> CLIRunner.Result {
         let path = dir.file("a.tar")
         try ArchiveFixture.write([TestImage.make("r.io/a/app:1", layerSizes: [100_000, 50_000])], style: .ggcr, to: path)
-        return await CLIRunner.run(["push", path, "--registry", proxy.host, "--repository", "p", "--plain-http", "--output", "json"],
+        return await CLIRunner.run(["push", path, "--registry", proxy.host, "--repository", "p", "--plain-http", "--output", "json"] + extra,
                                    environment: ["FERRY_CACHE_DIR": dir.file("cache")])
     }
 
@@ -49,7 +49,7 @@ import Testing
         let registry = try LiveRegistry.start(.plain)
         let dir = try TemporaryDirectory()
         let proxy = try FaultProxy(to: registry, fault: .status(500, retryAfter: nil), count: 1000, method: "PUT", pathContains: "/blobs/uploads/")
-        let result = try await pushThrough(proxy, registry: registry, dir: dir)
+        let result = try await pushThrough(proxy, registry: registry, dir: dir, extra: ["--retry-for", "3"])
         #expect(result.exitCode == 1)
         let failed = try Documents.lines(PushEventDocument.self, result.stdout, event: "image-failed")
         #expect(failed.map(\.reference) == ["\(proxy.host)/p/app:1"], "\(result.stdout)")
@@ -57,5 +57,51 @@ import Testing
         #expect(!proxy.log.contains("PUT /v2/p/app/manifests"))
         let tags = try Subprocess.check("curl", ["-s", "\(registry.baseURL)/v2/p/app/tags/list"])
         #expect(!tags.contains("\"1\""))
+    }
+
+    @Test func anUploadTheRegistryStopsReadingIsAbandonedAndRetried() async throws {
+        let registry = try LiveRegistry.start(.plain)
+        let dir = try TemporaryDirectory()
+        let proxy = try FaultProxy(to: registry, fault: .stallRequest, count: 1, method: "PUT", pathContains: "/blobs/uploads/")
+        let result = try await pushThrough(proxy, registry: registry, dir: dir, extra: ["--timeout", "2"])
+        #expect(result.exitCode == 0, "\(result.stdout)\(result.stderr)")
+        let retries = try Documents.lines(PushEventDocument.self, result.stdout, event: "retry")
+        #expect(retries.contains { $0.message?.contains("sent and received nothing for 2 s") == true }, "\(result.stdout)")
+        _ = try Skopeo.copy("\(registry.host)/p/app:1", from: registry, into: dir)
+    }
+
+    @Test func aRegistryThatStopsAnsweringMidBodyIsAbandonedAndRetried() async throws {
+        let registry = try LiveRegistry.start(.plain)
+        let dir = try TemporaryDirectory()
+        let proxy = try FaultProxy(to: registry, fault: .stallResponse, count: 1, method: "GET", pathContains: "/v2/")
+        let result = try await pushThrough(proxy, registry: registry, dir: dir, extra: ["--timeout", "2", "--verbose"])
+        #expect(result.exitCode == 0, "\(result.stdout)\(result.stderr)")
+        #expect(proxy.log.contains("fault GET /v2/"))
+        _ = try Skopeo.copy("\(registry.host)/p/app:1", from: registry, into: dir)
+    }
+
+    /// The first contact, the probe and the manifest are retried like uploads.
+    @Test(arguments: [("GET", "/v2/", FaultProxy.Fault.statusRetryAfterDate(503, seconds: 1)),
+                      ("HEAD", "/manifests/", FaultProxy.Fault.status(429, retryAfter: 1)),
+                      ("HEAD", "/blobs/sha256:", FaultProxy.Fault.status(502, retryAfter: nil)),
+                      ("PUT", "/manifests/", FaultProxy.Fault.status(504, retryAfter: nil))])
+    func transientAnswersAnywhereAreRetried(_ method: String, _ path: String, _ fault: FaultProxy.Fault) async throws {
+        let registry = try LiveRegistry.start(.plain)
+        let dir = try TemporaryDirectory()
+        let proxy = try FaultProxy(to: registry, fault: fault, count: 2, method: method, pathContains: path)
+        let result = try await pushThrough(proxy, registry: registry, dir: dir)
+        #expect(result.exitCode == 0, "\(method) \(path): \(result.stdout)\(result.stderr)")
+        #expect(proxy.log.split(separator: "\n").filter { $0.hasPrefix("fault \(method)") }.count == 2, "\(proxy.log)")
+        _ = try Skopeo.copy("\(registry.host)/p/app:1", from: registry, into: dir)
+    }
+
+    @Test func aFinalAnswerIsNotRetried() async throws {
+        let registry = try LiveRegistry.start(.plain)
+        let dir = try TemporaryDirectory()
+        let proxy = try FaultProxy(to: registry, fault: .status(413, retryAfter: nil), count: 1000, method: "PUT", pathContains: "/blobs/uploads/")
+        let result = try await pushThrough(proxy, registry: registry, dir: dir)
+        #expect(result.exitCode == 1)
+        // One attempt per blob: 413 is final.
+        #expect(proxy.log.split(separator: "\n").filter { $0.hasPrefix("fault PUT") }.count == 3, "\(proxy.log)")
     }
 }

@@ -5,14 +5,13 @@ import Foundation
 /// A directory of `<name>-<version>.tgz` files and the `index.yaml` that lists them, kept current
 /// as `helm repo index --merge` would, so the directory can be served as a chart repository as it
 /// is. Each file is written atomically, the package before the index, and the index is read,
-/// merged and replaced under an exclusive lock (`.ferry-index.lock`), so two syncs into one
+/// merged and replaced under an exclusive lock on the directory, so two syncs into one
 /// directory never lose each other's entries. A version is present only when its package is there
 /// and the index lists it with the package's digest: a crash between the two, or an index another
 /// tool rewrote, is repaired by the next run.
 package actor LocalChartRepository: ChartRepository {
     package let directory: String
     var indexPath: String { "\(directory)/index.yaml" }
-    var lockPath: String { "\(directory)/.ferry-index.lock" }
 
     package init(directory: String) {
         self.directory = (directory as NSString).standardizingPath
@@ -87,7 +86,7 @@ package actor LocalChartRepository: ChartRepository {
         }
         // The index last: a crash in between leaves a package without its entry, which `contains`
         // does not count as present, so the next run publishes it again and indexes it.
-        try await FileLock.withLock(lockPath) {
+        try await FileLock.withLock(directory) {
             var index = try readIndex() ?? ChartRepositoryIndex()
             try index.add(chart.metadata, package: chart.bytes, url: chart.fileName, created: Date())
             let sink = try AtomicFileSink(path: indexPath)

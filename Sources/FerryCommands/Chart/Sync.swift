@@ -48,6 +48,7 @@ extension Ferry {
         @Option(name: [.long, .customLong("workers")], help: "Blobs transferred at once, across all images of all bundles.")
         package var concurrency: Int = 4
 
+        @OptionGroup(title: "Link") package var transport: TransportOptions
         @OptionGroup(title: "Output") package var output: OutputOptions
 
         package init() {}
@@ -74,6 +75,7 @@ extension Ferry {
             options.latestVersionOnly = latestVersionOnly
             options.insecure = insecure
             options.concurrency = concurrency
+            options.retry = transport.retry
             options.environment = console.environment
             options.workingDirectory = cwd
             options.cacheDirectory = LayerCompressor.defaultCacheDirectory(environment: console.environment)

@@ -42,6 +42,7 @@ extension Ferry {
         package var concurrency: Int = 4
 
         @OptionGroup(title: "Registry") package var registryOptions: RegistryOptions
+        @OptionGroup(title: "Link") package var transport: TransportOptions
         @OptionGroup(title: "Output") package var output: OutputOptions
 
         package init() {}
@@ -79,7 +80,7 @@ extension Ferry {
             let credentials = try registryOptions.credentials(console: console).credentials(for: registry)
             try await RegistryClient.withHTTPClient(security: registryOptions.security, connectionsPerHost: concurrency) { http in
                 let client = try await RegistryClient.connect(host: registry, security: registryOptions.security,
-                                                              credentials: credentials, http: http)
+                                                              credentials: credentials, http: http, retry: transport.retry)
                 let probe = try await PushProbe.run(plan, client: client, access: dryRun ? .pull : .push, concurrency: concurrency)
                 if dryRun {
                     printPlan(plan, probe: probe)

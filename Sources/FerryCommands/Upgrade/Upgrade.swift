@@ -67,6 +67,7 @@ extension Ferry {
         package var skipPreflight = false
 
         @OptionGroup(title: "Registry and chart repository") package var registryOptions: RegistryOptions
+        @OptionGroup(title: "Link") package var transport: TransportOptions
         @OptionGroup(title: "Output") package var output: OutputOptions
 
         package init() {}
@@ -94,6 +95,7 @@ extension Ferry {
             request.sets = set
             request.valuesFiles = values
             request.skipPreflight = skipPreflight
+            request.retry = transport.retry
 
             let driver = try HelmCLIDriver(environment: environment)
             try await RegistryClient.withHTTPClient(security: registryOptions.security) { http in

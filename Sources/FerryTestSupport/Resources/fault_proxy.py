@@ -1,4 +1,4 @@
-import http.client, http.server, socket, sys, threading
+import email.utils, http.client, http.server, socket, sys, threading, time
 port, upstream, fault, count, method, needle = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
 lock, log_lock = threading.Lock(), threading.Lock()
 left = [count]
@@ -14,6 +14,11 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if self.command == method and needle in self.path:
             with lock:
                 if left[0] > 0: left[0] -= 1; inject = True
+        if inject and fault == "stall-request":
+            # Read half the body, then stop reading and never answer: a registry that stalled.
+            log("fault", self.command, self.path)
+            self.rfile.read(min(length // 2, 1 << 16))
+            time.sleep(3600); return
         if inject:
             log("fault", self.command, self.path)
             remaining = length
@@ -23,12 +28,23 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 remaining -= len(chunk)
             if fault == "reset":
                 self.connection.shutdown(socket.SHUT_RDWR); self.close_connection = True; return
+            if fault == "stall-response":
+                # Answer with the headers and half a body, then stop sending.
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json"); self.send_header("Content-Length", "1000")
+                self.end_headers(); self.wfile.write(b"{" * 500); self.wfile.flush()
+                time.sleep(3600); return
             _, code, retry = fault.split(":")
             body = b'{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}'
             self.send_response(int(code))
-            if retry: self.send_header("Retry-After", retry)
+            if retry.startswith("date+"):
+                # Retry-After as an HTTP date, this many seconds from now.
+                self.send_header("Retry-After", email.utils.formatdate(time.time() + int(retry[5:]), usegmt=True))
+            elif retry: self.send_header("Retry-After", retry)
             self.send_header("Content-Type", "application/json"); self.send_header("Content-Length", str(len(body)))
-            self.end_headers(); self.wfile.write(body); return
+            self.end_headers()
+            if self.command != "HEAD": self.wfile.write(body)  # a HEAD answer has no body
+            return
         conn = http.client.HTTPConnection(upstream, timeout=300)
         conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
         for key, value in self.headers.items():
