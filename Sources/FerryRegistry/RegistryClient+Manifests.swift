@@ -62,6 +62,23 @@ extension RegistryClient {
         }
     }
 
+    /// Reads a pushed manifest back by digest: the registry must serve exactly its bytes. A
+    /// registry that acknowledged a manifest it cannot serve (a full disk leaves empty files) is
+    /// caught here, not by the node that pulls it.
+    package func verifyManifest(_ document: ManifestDocument, in repository: String) async throws {
+        let served: ManifestDocument
+        do {
+            served = try await fetchManifest(document.digest.string, from: repository, access: .push)
+        } catch var error as RegistryError {
+            error.message = "\(host)/\(repository)@\(document.digest) was accepted but cannot be read back: \(error.message)"
+            error.hint = "the registry's storage may hold a damaged copy (written while its disk was full); its garbage collection or an administrator must remove it before it can be pushed again"
+            throw error
+        }
+        guard served.bytes.count == document.bytes.count else {
+            throw RegistryError(.digestInvalid, "\(host)/\(repository)@\(document.digest) is served as \(served.bytes.count) bytes, not \(document.bytes.count)")
+        }
+    }
+
     /// The tags of `repository`, following pagination.
     package func tags(of repository: String) async throws -> [String] {
         var url = "\(baseURL)/v2/\(repository)/tags/list"

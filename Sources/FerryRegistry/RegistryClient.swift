@@ -365,7 +365,10 @@ package final class RegistryClient: Sendable {
     static func errorSummary(_ body: [UInt8]) -> String? {
         let items = RegistryErrorBody.parse(body)
         if !items.isEmpty {
-            return items.map { item in item.message.map { "\(item.code): \($0)" } ?? item.code }.joined(separator: "; ")
+            return items.map { item in
+                let text = item.message.map { "\(item.code): \($0)" } ?? item.code
+                return item.detail.map { text + " (\($0.prefix(200)))" } ?? text
+            }.joined(separator: "; ")
         }
         let text = String(decoding: body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? nil : text

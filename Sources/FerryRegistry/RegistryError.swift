@@ -53,6 +53,22 @@ struct RegistryErrorBody: Decodable {
     struct Item: Decodable {
         var code: String
         var message: String?
+        /// The spec allows any JSON here; a string (distribution puts the cause there, such as
+        /// "no space left on device") or an object of strings is kept.
+        var detail: String?
+
+        enum CodingKeys: String, CodingKey { case code, message, detail }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            code = try container.decode(String.self, forKey: .code)
+            message = try? container.decodeIfPresent(String.self, forKey: .message)
+            if let text = try? container.decodeIfPresent(String.self, forKey: .detail) {
+                detail = text
+            } else if let map = try? container.decodeIfPresent([String: String].self, forKey: .detail) {
+                detail = map.keys.sorted().map { "\($0): \(map[$0]!)" }.joined(separator: ", ")
+            }
+        }
     }
 
     var errors: [Item]

@@ -162,7 +162,8 @@ package struct ImagePusher: Sendable {
             events(.imageFailed(reference: target.description, message: entry.error!))
             return (entry, true)
         }
-        if probe.manifests[target.description] == image.root.digest {
+        // Unchanged only when the registry also serves it (a tag may name a manifest it lost).
+        if probe.manifests[target.description] == image.root.digest, (try? await verifyServed(image, in: target.repository)) != nil {
             entry.status = .unchanged
             events(.imageFinished(reference: target.description, digest: image.root.digest, outcome: .unchanged))
             return (entry, false)
@@ -172,6 +173,7 @@ package struct ImagePusher: Sendable {
                 try await client.putManifest(child, as: child.digest.string, in: target.repository)
             }
             try await client.putManifest(image.root, as: target.tag ?? image.root.digest.string, in: target.repository)
+            try await verifyServed(image, in: target.repository)
         } catch {
             entry.status = .failed
             entry.error = String(describing: error)
@@ -186,6 +188,13 @@ package struct ImagePusher: Sendable {
             events(.imageFinished(reference: target.description, digest: image.root.digest, outcome: .pushed))
         }
         return (entry, false)
+    }
+
+    /// Every manifest of the image read back by digest, as the registry serves it.
+    private func verifyServed(_ image: ArchivedImage, in repository: String) async throws {
+        for document in image.children + [image.root] {
+            try await client.verifyManifest(document, in: repository)
+        }
     }
 
     /// The plan's blobs, each with only the repositories of targets that will be pushed.

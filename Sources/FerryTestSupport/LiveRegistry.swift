@@ -29,22 +29,30 @@ package final class LiveRegistry: Sendable {
     package let logFile: String
     private let process: Mutex<Process?>
     private let tokenServer: FakeTokenServer?
+    private let storageMounted: Bool
 
-    package static func start(_ mode: Mode = .plain) throws -> LiveRegistry {
+    /// `storageLimit` puts the registry's storage on a tmpfs of that many bytes (a small disk that
+    /// fills up); `growStorage` makes it larger, as an operator would.
+    package static func start(_ mode: Mode = .plain, storageLimit: Int? = nil) throws -> LiveRegistry {
         var lastError: (any Error)?
         for _ in 0..<3 {
-            do { return try LiveRegistry(mode: mode) } catch { lastError = error }
+            do { return try LiveRegistry(mode: mode, storageLimit: storageLimit) } catch { lastError = error }
         }
         throw lastError!
     }
 
-    private init(mode: Mode) throws {
+    private init(mode: Mode, storageLimit: Int?) throws {
         let binary = try Subprocess.require("docker-registry")
         self.mode = mode
         directory = try TemporaryDirectory("registry")
         port = try Self.freePort()
         host = "127.0.0.1:\(port)"
         logFile = directory.file("registry.log")
+        storageMounted = storageLimit != nil
+        if let storageLimit {
+            try FileManager.default.createDirectory(atPath: directory.file("storage"), withIntermediateDirectories: true)
+            try Subprocess.check("mount", ["-t", "tmpfs", "-o", "size=\(storageLimit)", "tmpfs", directory.file("storage")])
+        }
         var auth = ""
         var tls = ""
         var ca: String?
@@ -103,6 +111,12 @@ package final class LiveRegistry: Sendable {
 
     deinit {
         stop()
+        if storageMounted { _ = try? Subprocess.run("umount", ["-l", directory.file("storage")]) }
+    }
+
+    /// A larger disk for the storage of a registry started with `storageLimit`.
+    package func growStorage(to bytes: Int) throws {
+        try Subprocess.check("mount", ["-o", "remount,size=\(bytes)", directory.file("storage")])
     }
 
     package func stop() {

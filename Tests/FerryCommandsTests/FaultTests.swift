@@ -104,4 +104,24 @@ import Testing
         // One attempt per blob: 413 is final.
         #expect(proxy.log.split(separator: "\n").filter { $0.hasPrefix("fault PUT") }.count == 3, "\(proxy.log)")
     }
+
+    /// A registry that acknowledges a manifest it then cannot serve (as distribution does on a full
+    /// disk): the image is failed, with the registry's answer, never reported pushed.
+    @Test func aManifestTheRegistryCannotServeBackIsAFailure() async throws {
+        let registry = try LiveRegistry.start(.plain)
+        let dir = try TemporaryDirectory()
+        let proxy = try FaultProxy(to: registry, fault: .status(500, retryAfter: nil), count: 1000, method: "GET", pathContains: "/manifests/sha256:")
+        let result = try await pushThrough(proxy, registry: registry, dir: dir, extra: ["--retry-for", "1"])
+        #expect(result.exitCode == 1, "\(result.stdout)\(result.stderr)")
+        let failed = try Documents.lines(PushEventDocument.self, result.stdout, event: "image-failed")
+        #expect(failed.count == 1 && failed[0].message?.contains("cannot be read back") == true && failed[0].message?.contains("UNAVAILABLE") == true,
+                "\(result.stdout)")
+        let summary = try #require(try Documents.lines(PushSummaryDocument.self, result.stdout, event: "summary").first)
+        #expect(summary.report.images.map(\.status) == [.failed])
+
+        // Straight to the registry, the same push finds the image in place and says so only after reading it back.
+        let direct = await CLIRunner.run(["push", dir.file("a.tar"), "--registry", registry.host, "--repository", "p", "--plain-http"],
+                                         environment: ["FERRY_CACHE_DIR": dir.file("cache")])
+        #expect(direct.exitCode == 0 && direct.stdout.contains("1 unchanged"), "\(direct.stdout)\(direct.stderr)")
+    }
 }
