@@ -49,13 +49,20 @@ import Testing
     }
 
     @Test func theBudgetBoundsTheRetriesAndAFirstContactFailsFast() async throws {
-        let policy = RetryPolicy(budget: .seconds(3), baseDelay: .milliseconds(1), maximumDelay: .milliseconds(5))
+        let policy = RetryPolicy(attempts: 5, budget: .seconds(3600), baseDelay: .milliseconds(1), maximumDelay: .milliseconds(5))
         let calls = Mutex(0)
         await #expect(throws: RegistryError.self) {
             try await policy.run { calls.withLock { $0 += 1 }; throw RegistryError(.server, "503", status: 503) }
         }
-        // Retried more than a few times, and given up (attempts alone would allow a thousand).
-        #expect(calls.withLock { $0 } > 3 && calls.withLock { $0 } < 1000, "\(calls.withLock { $0 }) calls")
+        #expect(calls.withLock { $0 } == 5, "within the budget, up to the attempts")
+        // No budget left: the first failure is final (a pause would pass the budget).
+        calls.withLock { $0 = 0 }
+        await #expect(throws: RegistryError.self) {
+            try await RetryPolicy(budget: .zero, baseDelay: .milliseconds(1)).run {
+                calls.withLock { $0 += 1 }; throw RegistryError(.server, "503", status: 503)
+            }
+        }
+        #expect(calls.withLock { $0 } == 1)
         calls.withLock { $0 = 0 }
         await #expect(throws: RegistryError.self) {
             try await policy.run(connectionAttempts: 2) { calls.withLock { $0 += 1 }; throw RegistryError(.unreachable, "refused") }
