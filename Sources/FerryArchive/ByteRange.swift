@@ -92,17 +92,33 @@ package struct ByteRange: Sendable {
     }
 }
 
+extension ByteRange {
+    /// Bytes `start ..< start + count` of the range, as a range of their own.
+    package func slice(from start: Int64, count: Int64) -> ByteRange {
+        let start = min(max(0, start), length)
+        return ByteRange(file: file, offset: offset + start, length: min(count, length - start), origin: origin)
+    }
+
+    /// The range as a stream of buffers, not checked against any digest (a chunk of a blob whose
+    /// uploader hashes the whole itself). Read on the thread pool, when the consumer asks.
+    package func chunks(chunkSize: Int = 1 << 20) -> AsyncThrowingStream<ByteBuffer, any Error> {
+        let state = StreamState(range: self, expected: nil, chunkSize: chunkSize)
+        return AsyncThrowingStream(unfolding: { try await Blocking.run { try state.next() } })
+    }
+}
+
 /// Cursor and running hash of one `verifiedChunks` stream. `AsyncThrowingStream(unfolding:)` calls
 /// `next()` strictly one at a time, so the mutable state is never touched concurrently.
 private final class StreamState: @unchecked Sendable {
     let range: ByteRange
-    let expected: Digest
+    /// Nil: the bytes are not checked.
+    let expected: Digest?
     let chunkSize: Int
     var position: Int64 = 0
     var hasher = DigestHasher()
     var finished = false
 
-    init(range: ByteRange, expected: Digest, chunkSize: Int) {
+    init(range: ByteRange, expected: Digest?, chunkSize: Int) {
         self.range = range
         self.expected = expected
         self.chunkSize = chunkSize
@@ -131,6 +147,7 @@ private final class StreamState: @unchecked Sendable {
     }
 
     private func check() throws {
+        guard let expected else { return }
         let actual = hasher.finalize()
         guard actual == expected else {
             finished = true

@@ -67,9 +67,17 @@ extension RegistryClient {
             target += (target.contains("?") ? "&" : "?") + "digest=" + digest.string.replacingOccurrences(of: ":", with: "%3A")
             var put = Request(method: .PUT, url: target, body: .stream(length: size, make: body))
             put.headers = [("Content-Type", "application/octet-stream")]
-            let done = try await self.send(put, scopes: scopes, context: context)
-            guard done.status == 201 || done.status == 204 else {
-                throw try await self.error(from: done, context: context, scopes: scopes)
+            let done: Response
+            do {
+                done = try await self.send(put, scopes: scopes, context: context)
+                guard done.status == 201 || done.status == 204 else {
+                    throw try await self.error(from: done, context: context, scopes: scopes)
+                }
+            } catch {
+                // The session is of no further use: cancel it, so a full disk is not kept full by it.
+                _ = try? await self.send(Request(method: .DELETE, url: try self.resolve(location: location, against: start.url)),
+                                         scopes: scopes, context: context)
+                throw error
             }
             if let echoed = done.headers.first(name: "Docker-Content-Digest"), echoed != digest.string {
                 throw RegistryError(.digestInvalid, "\(context): \(self.host) stored the blob as \(echoed)")

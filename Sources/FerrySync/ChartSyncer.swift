@@ -22,6 +22,8 @@ package struct ChartSyncer: Sendable {
         package var cacheDirectory: String?
         /// Retries, their time budget and the idle timeout of every request.
         package var retry = RetryPolicy()
+        /// Blobs larger than this go up in resumable chunks.
+        package var chunkSize = UploadOptions.defaultChunkSize
         /// How to allow a refused tag move, in the caller's words (the sync command names its flag).
         package var refusedTagMoveAdvice = "the tag may be moved only when asked for explicitly"
 
@@ -120,7 +122,7 @@ package struct ChartSyncer: Sendable {
 
     func pushImages(_ push: PushPlan, probe: PushProbe, client: RegistryClient) async -> ImagePusher.Report {
         let pusher = ImagePusher(client: client, compressor: LayerCompressor(cacheDirectory: options.cacheDirectory),
-                                 concurrency: options.concurrency, events: events)
+                                 concurrency: options.concurrency, chunkSize: options.chunkSize, events: events)
         return await pusher.push(push, probe: probe, tagMoves: options.force ? .allow : .refuse(hint: options.refusedTagMoveAdvice))
     }
 

@@ -13,12 +13,17 @@ package struct ImagePusher: Sendable {
     package var compressor: LayerCompressor
     package var concurrency: Int
     package var events: PushEventSink
+    /// Chunk size and where chunked sessions are kept (beside the layer cache, so a rerun resumes).
+    package var uploads: UploadOptions
 
-    package init(client: RegistryClient, compressor: LayerCompressor, concurrency: Int, events: @escaping PushEventSink) {
+    package init(client: RegistryClient, compressor: LayerCompressor, concurrency: Int,
+                 chunkSize: Int64 = UploadOptions.defaultChunkSize, events: @escaping PushEventSink) {
         self.client = client
         self.compressor = compressor
         self.concurrency = max(1, concurrency)
         self.events = events
+        uploads = UploadOptions(chunkSize: chunkSize,
+                                sessions: compressor.cacheDirectory.map { UploadSessionStore(directory: $0 + "/upload-sessions") })
     }
 
     /// What to do when a target tag already points at other bytes.
@@ -259,9 +264,12 @@ package struct ImagePusher: Sendable {
         }
         let events = self.events
         let digest = blob.digest
-        try await client.uploadBlob(digest, size: blob.size, to: repository, body: {
+        let upload = BlobUpload(digest: digest, size: blob.size, whole: {
             range.verifiedChunks(expected: digest, onBytes: { events(.bytesSent($0)) })
-        }, onRetry: { attempt, error, pause in
+        }, slice: { offset, count in
+            range.slice(from: offset, count: count).chunks()
+        }, onSent: { events(.bytesSent($0)) })
+        try await client.uploadBlob(upload, to: repository, options: uploads, onRetry: { attempt, error, pause in
             let seconds = Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18
             let wait = error.retryAfter != nil ? "; waiting \(Int(seconds.rounded())) s as the registry asked"
                                                : String(format: "; retrying in %.1f s", seconds)

@@ -17,6 +17,8 @@ package final class FaultProxy: Sendable {
         case stallRequest
         /// Send the response headers and half a body, then stop sending.
         case stallResponse
+        /// Forward the headers and half the body to the registry, then drop both connections.
+        case cutMidway
     }
 
     package let host: String
@@ -24,9 +26,9 @@ package final class FaultProxy: Sendable {
     private let process: Mutex<Process?>
     private let directory: TemporaryDirectory
 
-    /// Proxies to `registry`; the first `count` requests whose method is `method` and whose path
-    /// contains `pathContains` get `fault`.
-    package init(to registry: LiveRegistry, fault: Fault, count: Int, method: String, pathContains: String) throws {
+    /// Proxies to `registry`; of the requests whose method is `method` and whose path contains
+    /// `pathContains`, the first `skip` pass, and the `count` after them get `fault`.
+    package init(to registry: LiveRegistry, fault: Fault, count: Int, method: String, pathContains: String, skip: Int = 0) throws {
         directory = try TemporaryDirectory("fault-proxy")
         let port = try LiveRegistry.freePort()
         host = "127.0.0.1:\(port)"
@@ -39,9 +41,10 @@ package final class FaultProxy: Sendable {
         case .reset: faultArgument = "reset"
         case .stallRequest: faultArgument = "stall-request"
         case .stallResponse: faultArgument = "stall-response"
+        case .cutMidway: faultArgument = "cut-midway"
         }
         process = Mutex(try startServer(try Subprocess.require("python3"),
-                                        [script, String(port), registry.host, faultArgument, String(count), method, pathContains],
+                                        [script, String(port), registry.host, faultArgument, String(count), method, pathContains, String(skip)],
                                         port: port, log: logFile, what: "the fault proxy"))
     }
 

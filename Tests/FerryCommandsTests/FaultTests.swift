@@ -98,10 +98,10 @@ import Testing
     @Test func aFinalAnswerIsNotRetried() async throws {
         let registry = try LiveRegistry.start(.plain)
         let dir = try TemporaryDirectory()
-        let proxy = try FaultProxy(to: registry, fault: .status(413, retryAfter: nil), count: 1000, method: "PUT", pathContains: "/blobs/uploads/")
+        let proxy = try FaultProxy(to: registry, fault: .status(415, retryAfter: nil), count: 1000, method: "PUT", pathContains: "/blobs/uploads/")
         let result = try await pushThrough(proxy, registry: registry, dir: dir)
         #expect(result.exitCode == 1)
-        // One attempt per blob: 413 is final.
+        // One attempt per blob: 415 is final (a 413 makes the chunks smaller instead: ChunkedUploadTests).
         #expect(proxy.log.split(separator: "\n").filter { $0.hasPrefix("fault PUT") }.count == 3, "\(proxy.log)")
     }
 

@@ -76,6 +76,7 @@ extension Ferry {
             options.insecure = insecure
             options.concurrency = concurrency
             options.retry = transport.retry
+            options.chunkSize = transport.chunkSize
             options.environment = console.environment
             options.workingDirectory = cwd
             options.cacheDirectory = LayerCompressor.defaultCacheDirectory(environment: console.environment)

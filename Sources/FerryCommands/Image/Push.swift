@@ -100,7 +100,8 @@ extension Ferry {
                 let s = probe.summary
                 console.err("Registry has \(s.blobsPresent) of \(s.blobs) blob(s); sending \(s.blobsToSend) (\(ByteCount.format(s.bytesToSend))), mounting \(s.blobsToMount)")
             }
-            let pusher = ImagePusher(client: client, compressor: compressor, concurrency: concurrency, events: renderer.sink)
+            let pusher = ImagePusher(client: client, compressor: compressor, concurrency: concurrency, chunkSize: transport.chunkSize,
+                                     events: renderer.sink)
             let report = await pusher.push(plan, probe: probe, tagMoves: force ? .allow : .refuse(hint: "push --force moves it"))
             renderer.end()
             let elapsed = ContinuousClock.now - started

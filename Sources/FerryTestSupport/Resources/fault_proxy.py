@@ -1,7 +1,8 @@
 import email.utils, http.client, http.server, socket, sys, threading, time
 port, upstream, fault, count, method, needle = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
+skip = int(sys.argv[7]) if len(sys.argv) > 7 else 0
 lock, log_lock = threading.Lock(), threading.Lock()
-left = [count]
+left, skipped = [count], [skip]
 def log(*words):
     # One write per line under a lock: print() from several threads can interleave lines.
     with log_lock:
@@ -13,7 +14,20 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         inject = False
         if self.command == method and needle in self.path:
             with lock:
-                if left[0] > 0: left[0] -= 1; inject = True
+                if skipped[0] > 0: skipped[0] -= 1
+                elif left[0] > 0: left[0] -= 1; inject = True
+        if inject and fault == "cut-midway":
+            # Forward the headers and half the body to the registry, then drop both connections:
+            # the registry has part of the request, the client no answer.
+            log("fault", self.command, self.path)
+            upstream_conn = http.client.HTTPConnection(upstream, timeout=300)
+            upstream_conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            for key, value in self.headers.items():
+                if key.lower() not in ("connection",): upstream_conn.putheader(key, value)
+            upstream_conn.endheaders()
+            upstream_conn.send(self.rfile.read(length // 2))
+            upstream_conn.sock.shutdown(socket.SHUT_RDWR); upstream_conn.close()
+            self.connection.shutdown(socket.SHUT_RDWR); self.close_connection = True; return
         if inject and fault == "stall-request":
             # Read half the body, then stop reading and never answer: a registry that stalled.
             log("fault", self.command, self.path)
