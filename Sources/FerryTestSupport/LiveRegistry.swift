@@ -30,6 +30,8 @@ package final class LiveRegistry: Sendable {
     private let process: Mutex<Process?>
     private let tokenServer: FakeTokenServer?
     private let storageMounted: Bool
+    private let binary: String
+    private let configFile: String
 
     /// `storageLimit` puts the registry's storage on a tmpfs of that many bytes (a small disk that
     /// fills up); `growStorage` makes it larger, as an operator would.
@@ -97,16 +99,29 @@ package final class LiveRegistry: Sendable {
             \(tls)\(auth)
             """
         let configFile = try directory.write("config.yml", config)
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
+        self.binary = binary
+        self.configFile = configFile
+        self.process = Mutex(nil)
+        try launch()
+    }
+
+    private func launch() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", configFile]
-        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
+        log.seekToEndOfFile()
         process.standardOutput = log
         process.standardError = log
         try process.run()
-        self.process = Mutex(process)
+        self.process.withLock { $0 = process }
         try waitUntilListening(process)
+    }
+
+    /// Starts the registry again after `stop`, on the same port with the same storage (an outage).
+    package func start() throws {
+        try launch()
     }
 
     deinit {
