@@ -49,6 +49,7 @@ extension Ferry {
         package var concurrency: Int = 4
 
         @OptionGroup(title: "Link") package var transport: TransportOptions
+        @OptionGroup(title: "Link") package var chunks: ChunkOptions
         @OptionGroup(title: "Output") package var output: OutputOptions
 
         package init() {}
@@ -76,7 +77,7 @@ extension Ferry {
             options.insecure = insecure
             options.concurrency = concurrency
             options.retry = transport.retry
-            options.chunkSize = transport.chunkSize
+            options.chunkSize = chunks.chunkSize
             options.environment = console.environment
             options.workingDirectory = cwd
             options.cacheDirectory = LayerCompressor.defaultCacheDirectory(environment: console.environment)

@@ -43,6 +43,7 @@ extension Ferry {
 
         @OptionGroup(title: "Registry") package var registryOptions: RegistryOptions
         @OptionGroup(title: "Link") package var transport: TransportOptions
+        @OptionGroup(title: "Link") package var chunks: ChunkOptions
         @OptionGroup(title: "Output") package var output: OutputOptions
 
         package init() {}
@@ -100,7 +101,7 @@ extension Ferry {
                 let s = probe.summary
                 console.err("Registry has \(s.blobsPresent) of \(s.blobs) blob(s); sending \(s.blobsToSend) (\(ByteCount.format(s.bytesToSend))), mounting \(s.blobsToMount)")
             }
-            let pusher = ImagePusher(client: client, compressor: compressor, concurrency: concurrency, chunkSize: transport.chunkSize,
+            let pusher = ImagePusher(client: client, compressor: compressor, concurrency: concurrency, chunkSize: chunks.chunkSize,
                                      events: renderer.sink)
             let report = await pusher.push(plan, probe: probe, tagMoves: force ? .allow : .refuse(hint: "push --force moves it"))
             renderer.end()

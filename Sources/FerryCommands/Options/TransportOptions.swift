@@ -1,8 +1,7 @@
 import ArgumentParser
 import FerryRegistry
 
-/// How long Ferry waits on a link that makes no progress, how long it keeps retrying, and the
-/// size of upload chunks.
+/// How long Ferry waits on a link that makes no progress, and how long it keeps retrying.
 package struct TransportOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("Seconds a request may send and receive nothing before it is abandoned and retried.",
                                            valueName: "seconds"))
@@ -13,22 +12,30 @@ package struct TransportOptions: ParsableArguments, Sendable {
                                valueName: "seconds"))
     package var retryFor: Int = 120
 
-    @Option(name: .customLong("chunk-size"),
-            help: ArgumentHelp("MiB: a blob larger than this goes up in chunks of this size, resumable after a failure or a kill (default 64).",
-                               valueName: "MiB"))
-    package var chunkSizeMiB: Int = 64
-
     package init() {}
-
-    package var chunkSize: Int64 { Int64(chunkSizeMiB) << 20 }
 
     package func validate() throws {
         guard timeout > 0 else { throw ValidationError("--timeout must be at least 1 second") }
         guard retryFor >= 0 else { throw ValidationError("--retry-for cannot be negative") }
-        guard chunkSizeMiB >= 1 else { throw ValidationError("--chunk-size is at least 1 (MiB)") }
     }
 
     package var retry: RetryPolicy {
         RetryPolicy(budget: .seconds(retryFor), idleTimeout: .seconds(timeout))
     }
+}
+
+/// The size of upload chunks (push and sync, which upload blobs).
+package struct ChunkOptions: ParsableArguments, Sendable {
+    @Option(name: .customLong("chunk-size"),
+            help: ArgumentHelp("A blob larger than this many MiB goes up in chunks of this size, resumable after a failure or a kill.",
+                               valueName: "MiB"))
+    package var chunkSizeMiB: Int = 64
+
+    package init() {}
+
+    package func validate() throws {
+        guard chunkSizeMiB >= 1 else { throw ValidationError("--chunk-size is at least 1 (MiB)") }
+    }
+
+    package var chunkSize: Int64 { Int64(chunkSizeMiB) << 20 }
 }
