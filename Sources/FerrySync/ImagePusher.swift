@@ -269,11 +269,15 @@ package struct ImagePusher: Sendable {
         }, slice: { offset, count in
             range.slice(from: offset, count: count).chunks()
         }, onSent: { events(.bytesSent($0)) })
+        // The registry's answer is shown once; the same answer again is only counted.
+        let previous = Mutex<String?>(nil)
         try await client.uploadBlob(upload, to: repository, options: uploads, onRetry: { attempt, error, pause in
             let seconds = Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18
             let wait = error.retryAfter != nil ? "; waiting \(Int(seconds.rounded())) s as the registry asked"
                                                : String(format: "; retrying in %.1f s", seconds)
-            events(.retrying(what: "blob \(digest.short) → \(repository)", attempt: attempt, message: error.message + wait))
+            let repeated = previous.withLock { last in defer { last = error.message }; return last == error.message }
+            let message = repeated ? "the same answer again" + (error.status.map { " (\($0))" } ?? "") : error.message
+            events(.retrying(what: "blob \(digest.short) → \(repository)", attempt: attempt, message: message + wait))
         })
     }
 }
