@@ -1,6 +1,8 @@
 import FerryCommands
+import FerryCore
 import FerryTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// A registry that goes away mid-push, and a Ferry process killed mid-push.
@@ -50,16 +52,21 @@ import Testing
         // The next chunk stalls, so the process is killed with exactly that many acknowledged.
         let proxy = try FaultProxy(to: registry, fault: .stallRequest, count: 1, method: "PATCH", pathContains: "/blobs/uploads/",
                                    skip: acknowledgedAtKill)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try FerryBinary.path())
-        process.arguments = ["push", path, "--registry", proxy.host, "--repository", "p", "--plain-http", "--chunk-size", "1", "--quiet"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["FERRY_CACHE_DIR": dir.file("cache")]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        // A real process, spawned and reaped by Ferry's own child-process code on a thread of its
+        // own (never blocking the test's cooperative threads).
+        let ferry = try FerryBinary.path()
+        let environment = ProcessInfo.processInfo.environment.merging(["FERRY_CACHE_DIR": dir.file("cache")]) { $1 }
+        let pid = Mutex<pid_t>(0)
+        let running = Task {
+            try await Blocking.waiting {
+                try ChildProcess.run(ferry, ["push", path, "--registry", proxy.host, "--repository", "p", "--plain-http", "--chunk-size", "1", "--quiet"],
+                                     environment: environment, started: { started in pid.withLock { $0 = started } })
+            }
+        }
         try await wait { proxy.log.contains("fault PATCH") }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        kill(pid.withLock { $0 }, SIGKILL)
+        let killed = try await running.value
+        #expect(killed.status != 0, "the push was killed, not finished")
         let before = acknowledgedPatches(registry)
         #expect(before == acknowledgedAtKill, "killed mid-blob: \(before) of 8 chunks acknowledged")
 
