@@ -20,19 +20,26 @@ package struct Credentials: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Finds credentials for a registry host: explicit ones first, then the environment
-/// (`FERRY_REGISTRY_USERNAME` / `FERRY_REGISTRY_PASSWORD`), then the `auths` of Docker's
-/// `config.json` (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`).
+/// Finds credentials for a registry host, in this order: explicit ones (`--username`), the
+/// environment (`FERRY_REGISTRY_USERNAME` / `FERRY_REGISTRY_PASSWORD`), the auth file named by
+/// `--authfile` or `REGISTRY_AUTH_FILE`, podman's and skopeo's `auth.json`
+/// (`$XDG_RUNTIME_DIR/containers/auth.json`, then `~/.config/containers/auth.json`), then the
+/// `auths` of Docker's `config.json` (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`).
+/// The first file with an entry for the host wins.
 package struct CredentialResolver: Sendable {
     package static let usernameVariable = "FERRY_REGISTRY_USERNAME"
     package static let passwordVariable = "FERRY_REGISTRY_PASSWORD"
 
     package var explicit: Credentials?
     package var environment: [String: String]
+    /// `--authfile`: an auth file (podman's format, Docker's `auths`) read before the others.
+    package var authFile: String?
 
-    package init(explicit: Credentials? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    package init(explicit: Credentials? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+                 authFile: String? = nil) {
         self.explicit = explicit
         self.environment = environment
+        self.authFile = authFile
     }
 
     package func credentials(for host: String) throws -> Credentials? {
@@ -43,7 +50,22 @@ package struct CredentialResolver: Sendable {
             }
             return Credentials(username: user, password: password, origin: Self.usernameVariable)
         }
-        return try dockerConfigCredentials(for: host)
+        for path in authFiles {
+            if let found = try fileCredentials(for: host, in: path) { return found }
+        }
+        return nil
+    }
+
+    /// The files read, in order: a named one is required to exist; the usual places are optional.
+    var authFiles: [String] {
+        var files: [String] = []
+        if let authFile { files.append(authFile) }
+        if let named = environment["REGISTRY_AUTH_FILE"], !named.isEmpty { files.append(named) }
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty { files.append(runtime + "/containers/auth.json") }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        files.append((environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.config") + "/containers/auth.json")
+        files.append(dockerConfigPath)
+        return files
     }
 
     var dockerConfigPath: String {
@@ -51,9 +73,13 @@ package struct CredentialResolver: Sendable {
         return (environment["HOME"] ?? NSHomeDirectory()) + "/.docker/config.json"
     }
 
-    func dockerConfigCredentials(for host: String) throws -> Credentials? {
-        let path = dockerConfigPath
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    /// The `auths` entry for `host` in an auth file (podman's `auth.json` and Docker's `config.json`
+    /// share the format).
+    func fileCredentials(for host: String, in path: String) throws -> Credentials? {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if path == authFile { throw RegistryError(.invalidCredentials, "the auth file \(path) (--authfile) cannot be read") }
+            return nil
+        }
         struct Entry: Decodable {
             var auth: String?
             var username: String?

@@ -15,6 +15,8 @@ package struct UpgradeRequest: Sendable {
     package var repoURL: String?
     package var repoName: String?
     package var credentials: Credentials?
+    /// `--authfile`, read before the usual credential files.
+    package var authFile: String?
     package var version: String?
     package var devel = false
     package var imageRegistry: String
@@ -232,7 +234,7 @@ package struct UpgradePlanner: Sendable {
 
     func credentials(_ request: UpgradeRequest, host: String) throws -> Credentials? {
         if let credentials = request.credentials { return credentials }
-        return try CredentialResolver(environment: request.environment).credentials(for: host)
+        return try CredentialResolver(environment: request.environment, authFile: request.authFile).credentials(for: host)
     }
 
     /// HEAD each image's manifest in its registry, with the push command's auth and TLS options.

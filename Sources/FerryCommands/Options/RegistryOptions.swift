@@ -11,6 +11,10 @@ package struct RegistryOptions: ParsableArguments, Sendable {
     @Flag(name: .long, help: "Read the password or token from the first line of standard input (default: $FERRY_REGISTRY_PASSWORD).")
     package var passwordStdin = false
 
+    @Option(name: .long, help: ArgumentHelp("Auth file to read credentials from first (podman's auth.json format; default: $REGISTRY_AUTH_FILE, then podman's and Docker's own files).",
+                                           valueName: "file"))
+    package var authfile: String?
+
     @Option(name: .long, help: ArgumentHelp("PEM file of CA certificates to trust for HTTPS, in addition to the system's.", valueName: "file"))
     package var caFile: String?
 
@@ -47,6 +51,7 @@ package struct RegistryOptions: ParsableArguments, Sendable {
             }
             explicit = Credentials(username: username, password: password, origin: "--username")
         }
-        return CredentialResolver(explicit: explicit, environment: console.environment)
+        let file = authfile.map { $0.hasPrefix("/") ? $0 : (console.workingDirectory as NSString).appendingPathComponent($0) }
+        return CredentialResolver(explicit: explicit, environment: console.environment, authFile: file)
     }
 }

@@ -79,7 +79,8 @@ extension Ferry {
         func execute() async throws {
             let console = Console.current
             let environment = console.environment
-            let credentials = try registryOptions.credentials(console: console).explicit
+            let resolver = try registryOptions.credentials(console: console)
+            let credentials = resolver.explicit
             var chartArgument = chart
             if let repoName, !chart.contains("/"), !FileManager.default.fileExists(atPath: chart) {
                 chartArgument = "\(repoName)/\(chart)"
@@ -90,6 +91,7 @@ extension Ferry {
                                          security: registryOptions.security, environment: environment)
             request.repoURL = repoUrl
             request.credentials = credentials
+            request.authFile = resolver.authFile
             request.version = version
             request.devel = devel
             request.sets = set
