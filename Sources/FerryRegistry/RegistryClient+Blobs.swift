@@ -23,9 +23,12 @@ extension RegistryClient {
         let url = "\(baseURL)/v2/\(repository)/blobs/uploads/?mount=\(digest)&from=\(source)"
         let scopes = self.scopes(repository, .push) + self.scopes(source, .pull)
         let context = "mounting blob \(digest.short) into \(host)/\(repository)"
+        // Mounting only saves an upload: a registry that keeps failing it is not waited out.
+        var quick = retry
+        quick.attempts = 2
         let response: Response
         do {
-            response = try await retry.run {
+            response = try await quick.run {
                 try await self.send(Request(method: .POST, url: url), scopes: scopes, context: context)
             }
         } catch let error as RegistryError where error.code != .unreachable {

@@ -204,8 +204,7 @@ package final class RegistryClient: Sendable {
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let response = first else {
-                    throw RegistryError(.unreachable, "\(context): \(host) sent and received nothing for \(idleTimeout.components.seconds) s (stalled)",
-                                        hint: "a slow link may need a longer --timeout")
+                    throw RegistryError(.stalled, "\(context): \(host) sent and received nothing for \(idleTimeout.components.seconds) s (stalled)")
                 }
                 return response
             }

@@ -6,6 +6,8 @@ import FerryOCI
 package struct RegistryError: FerryError {
     package enum Code: String, Sendable {
         case unreachable
+        /// A request that sent and received nothing for the idle timeout (retried like a lost connection).
+        case stalled
         case tls
         case unauthorized
         case denied
@@ -42,7 +44,7 @@ package struct RegistryError: FerryError {
     /// Worth another attempt: the network or the server may recover. A status decides when there
     /// is one (413, 501 and the like are final, however the error is coded).
     package var isTransient: Bool {
-        if code == .unreachable { return true }
+        if code == .unreachable || code == .stalled { return true }
         if let status { return Self.transientStatuses.contains(status) }
         return code == .rateLimited || code == .server
     }

@@ -45,7 +45,7 @@ package struct RetryPolicy: Sendable {
             do {
                 return try await body()
             } catch let error as RegistryError where error.isTransient && attempt < attempts
-                        && !(error.code == .unreachable && attempt >= connectionAttempts ?? .max) {
+                        && !((error.code == .unreachable || error.code == .stalled) && attempt >= connectionAttempts ?? .max) {
                 let pause = delay(after: attempt, retryAfter: error.retryAfter)
                 guard ContinuousClock.now - started + pause <= budget else { throw error }
                 onRetry(attempt, error, pause)

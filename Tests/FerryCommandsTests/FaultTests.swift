@@ -128,4 +128,18 @@ import Testing
                                          environment: ["FERRY_CACHE_DIR": dir.file("cache")])
         #expect(direct.exitCode == 0 && direct.stdout.contains("1 unchanged"), "\(direct.stdout)\(direct.stderr)")
     }
+
+    /// A registry that accepts the connection and never answers: a few stalled attempts, then an
+    /// error saying so, with the command's own advice.
+    @Test func aRegistryThatNeverAnswersFailsSayingSo() async throws {
+        let registry = try LiveRegistry.start(.plain)
+        let dir = try TemporaryDirectory()
+        let proxy = try FaultProxy(to: registry, fault: .stallResponse, count: 1000, method: "GET", pathContains: "/v2/")
+        let result = try await pushThrough(proxy, registry: registry, dir: dir, extra: ["--timeout", "1"])
+        #expect(result.exitCode == 3, "\(result.stdout)\(result.stderr)")
+        let failure = try #require(try Documents.lines(CommandFailure.self, result.stdout, event: "error").first, "\(result.stdout)")
+        #expect(failure.code == "stalled" && failure.message.contains("sent and received nothing for 1 s"), "\(failure)")
+        #expect(failure.hint?.contains("--timeout") == true, "\(failure)")
+        #expect(proxy.log.split(separator: "\n").filter { $0.hasPrefix("fault GET /v2/") }.count == 3, "three attempts at first contact: \(proxy.log)")
+    }
 }

@@ -32,10 +32,12 @@ package struct OCIChartRepository: ChartRepository {
     package func fetch(name: String, version: String) async throws -> [UInt8] {
         let repository = repository(name)
         let tag = ChartTag.tag(forVersion: version)
-        guard try await client.manifestDigest(tag, in: repository, access: .pull) != nil else {
-            throw ChartsError(.chartMissing, "\(location(name: name, version: version)) does not exist")
+        let manifest: ImageManifest
+        do {
+            manifest = try await client.fetchManifest(tag, from: repository).manifest()
+        } catch let error as RegistryError where error.code == .manifestUnknown || error.code == .nameUnknown {
+            throw ChartsError(.chartMissing, "\(location(name: name, version: version)) does not exist", cause: error)
         }
-        let manifest = try await client.fetchManifest(tag, from: repository).manifest()
         guard let layer = manifest.layers.first(where: { $0.mediaType == MediaType.helmChart || $0.mediaType == "application/tar+gzip" }) else {
             throw ChartsError(.invalidChart, "\(location(name: name, version: version)) is not a Helm chart (no chart layer)")
         }

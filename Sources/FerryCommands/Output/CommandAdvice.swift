@@ -60,6 +60,8 @@ enum CommandAdvice: Sendable {
             return nil
         case .unreachable:
             return self == .sync ? "check target.containerRegistry and target.repo.url in the config" : nil
+        case .stalled:
+            return [.push, .sync, .upgrade].contains(self) ? "on a slow link, allow longer with --timeout SECONDS" : nil
         case .invalidCredentials:
             return hasRegistryOptions ? "pass --username with --password-stdin" : nil
         default:
