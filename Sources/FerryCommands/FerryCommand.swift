@@ -10,13 +10,14 @@ package struct Ferry: AsyncParsableCommand {
             OCI image layout (a directory or a tar). Ferry reads archives in place: nothing is extracted.
 
             Credentials: --username with --password-stdin, else $FERRY_REGISTRY_USERNAME and \
-            $FERRY_REGISTRY_PASSWORD, else the registry's entry in ~/.docker/config.json ($DOCKER_CONFIG).
+            $FERRY_REGISTRY_PASSWORD, else the auth files (--authfile, $REGISTRY_AUTH_FILE, podman's auth.json, \
+            Docker's config.json), each asking its credential helper first; ferry login stores them.
             Cache: uncompressed layers are gzipped once and kept in $FERRY_CACHE_DIR (default ~/.cache/ferry).
 
             \(ExitStatus.help)
             """,
         version: "0.1.0",
-        subcommands: [Sync.self, Push.self, Load.self, Retag.self, Upgrade.self, Inspect.self, Verify.self])
+        subcommands: [Sync.self, Push.self, Load.self, Retag.self, Upgrade.self, Inspect.self, Verify.self, Login.self, Logout.self])
 
     package init() {}
 }

@@ -55,11 +55,14 @@ actor Authenticator {
     }
 
     /// The `Authorization` header for a request needing `scopes`, or nil for anonymous access.
-    func authorization(scopes: [String], http: HTTPClient) async throws -> String? {
+    func authorization(scopes: [String], transport: HTTPTransport) async throws -> String? {
         switch mode {
         case .anonymous:
             return nil
         case .basic:
+            if credentials?.identityToken != nil {
+                throw RegistryError(.invalidCredentials, "\(host) asks for a password (Basic auth); \(credentials!) works only with a token service")
+            }
             return credentials?.basicHeader
         case .bearer(let realm, let service):
             let key = Set(scopes).sorted().joined(separator: " ")
@@ -73,7 +76,7 @@ actor Authenticator {
             let host = self.host
             let task = Task {
                 try await Self.fetchToken(realm: realm, service: service, scopes: scopes.isEmpty ? [] : Set(scopes).sorted(),
-                                          credentials: credentials, host: host, http: http)
+                                          credentials: credentials, host: host, transport: transport)
             }
             inFlight[key] = task
             defer { inFlight[key] = nil }
@@ -89,14 +92,23 @@ actor Authenticator {
     }
 
     static func fetchToken(realm: String, service: String?, scopes: [String], credentials: Credentials?,
-                           host: String, http: HTTPClient) async throws -> Token {
-        var request = HTTPClientRequest(url: try tokenURL(realm: realm, service: service, scopes: scopes, credentials: credentials, host: host))
-        request.method = .GET
-        if let credentials { request.headers.add(name: "Authorization", value: credentials.basicHeader) }
+                           host: String, transport: HTTPTransport) async throws -> Token {
+        var request: HTTPClientRequest
+        if let refreshToken = credentials?.identityToken {
+            // An identity token is an OAuth2 refresh token: POSTed to the token endpoint as a form.
+            request = HTTPClientRequest(url: realm)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: refreshForm(refreshToken, service: service, scopes: scopes)))
+        } else {
+            request = HTTPClientRequest(url: try tokenURL(realm: realm, service: service, scopes: scopes, credentials: credentials, host: host))
+            request.method = .GET
+            if let credentials { request.headers.add(name: "Authorization", value: credentials.basicHeader) }
+        }
         let scopeText = scopes.isEmpty ? "(none)" : scopes.joined(separator: " ")
         let response: HTTPClientResponse
         do {
-            response = try await http.execute(request, timeout: .seconds(60))
+            response = try await transport.execute(request, timeout: .seconds(60))
         } catch {
             var failure = RegistryError(.unreachable, "cannot reach the token service of \(host) at \(realm): \(RegistryClient.describeTransport(error))")
             failure.cause = error
@@ -106,9 +118,9 @@ actor Authenticator {
         switch response.status.code {
         case 200:
             return try token(from: Data(body.readableBytesView), host: host, realm: realm)
-        case 401, 403:
+        case 400, 401, 403:
             let who = credentials.map { "as \($0)" } ?? "anonymously"
-            var error = RegistryError(.unauthorized, "\(host) refused a token \(who) for scope \(scopeText)",
+            var error = RegistryError(.unauthorized, "\(host) refused a token \(who) for scope \(scopeText): \(WebClient.summary(Array(buffer: body)))",
                                       status: Int(response.status.code))
             error.credentialsSent = credentials != nil
             throw error
@@ -116,6 +128,16 @@ actor Authenticator {
             throw RegistryError(.server, "the token service of \(host) answered \(response.status) for scope \(scopeText)",
                                 status: Int(response.status.code))
         }
+    }
+
+    /// The OAuth2 refresh-token grant of the distribution token spec.
+    static func refreshForm(_ token: String, service: String?, scopes: [String]) -> String {
+        var items = [("grant_type", "refresh_token"), ("refresh_token", token), ("client_id", "ferry")]
+        if let service { items.append(("service", service)) }
+        if !scopes.isEmpty { items.append(("scope", scopes.joined(separator: " "))) }
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }.joined(separator: "&")
     }
 
     /// The token request: the realm with the service, each scope and the account as query items.

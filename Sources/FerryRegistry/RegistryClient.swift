@@ -20,14 +20,14 @@ package final class RegistryClient: Sendable {
     /// `http://host` or `https://host`, as decided by the ping.
     package let baseURL: String
     package let retry: RetryPolicy
-    let http: HTTPClient
+    let transport: HTTPTransport
     let authenticator: Authenticator
     let logger: Logger
 
-    init(host: String, baseURL: String, http: HTTPClient, authenticator: Authenticator, retry: RetryPolicy, logger: Logger) {
+    init(host: String, baseURL: String, transport: HTTPTransport, authenticator: Authenticator, retry: RetryPolicy, logger: Logger) {
         self.host = host
         self.baseURL = baseURL
-        self.http = http
+        self.transport = transport
         self.authenticator = authenticator
         self.retry = retry
         self.logger = logger
@@ -36,65 +36,18 @@ package final class RegistryClient: Sendable {
     /// The user the client authenticates as, for messages.
     package var user: String? { authenticator.credentials?.username }
 
-    // MARK: - HTTP client
-
-    /// An HTTP client configured for `security`; one serves every registry of a command.
-    package static func makeHTTPClient(security: TransportSecurity, connectionsPerHost: Int = 8) throws -> HTTPClient {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        switch security.mode {
-        case .httpsUnverified:
-            tls.certificateVerification = .none
-        case .https, .plainHTTP:
-            if let caFile = security.caFile {
-                guard FileManager.default.isReadableFile(atPath: caFile) else {
-                    throw RegistryError(.tls, "the CA file \(caFile) cannot be read")
-                }
-                tls.additionalTrustRoots = [.file(caFile)]
-            }
-        }
-        var configuration = HTTPClient.Configuration(
-            tlsConfiguration: tls,
-            redirectConfiguration: .follow(max: 5, allowCycles: false),
-            // The read timeout backs up the per-request watch (see `perform`).
-            timeout: .init(connect: .seconds(15), read: .seconds(600)),
-            decompression: .disabled)
-        configuration.connectionPool = .init(idleTimeout: .seconds(60),
-                                             concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, connectionsPerHost))
-        // Fail fast on a refused connection or a TLS error: RetryPolicy decides what is worth retrying,
-        // and a certificate problem must be reported at once, not after the connect timeout.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }
-
-    /// Runs `body` with an HTTP client for `security`, shutting it down afterwards whatever happens.
-    package static func withHTTPClient<T: Sendable>(security: TransportSecurity, connectionsPerHost: Int = 8,
-                                                   _ body: (HTTPClient) async throws -> T) async throws -> T {
-        let http = try makeHTTPClient(security: security, connectionsPerHost: connectionsPerHost)
-        let result: T
-        do {
-            result = try await body(http)
-        } catch {
-            try? await http.shutdown()
-            throw error
-        }
-        try await http.shutdown()
-        return result
-    }
-
     // MARK: - Connecting
 
-    /// Pings `host` and learns how to talk to it. With `allowsPrivateHTTPFallback`, a private host that
-    /// does not speak HTTPS is tried again over plain HTTP.
-    package static func connect(host: String, security: TransportSecurity, credentials: Credentials?, http: HTTPClient,
+    /// Pings `host` and learns how to talk to it. A loopback or private host that does not speak
+    /// HTTPS is tried again over plain HTTP (unless the transport's security forbids it); `scheme`
+    /// forces one (a chart repository URL that says `http://`).
+    package static func connect(host: String, transport: HTTPTransport, credentials: Credentials?, scheme: String? = nil,
                                retry: RetryPolicy = RetryPolicy(), logger: Logger = Logger(label: "ferry.registry")) async throws -> RegistryClient {
         let authenticator = Authenticator(host: host, credentials: credentials)
-        var schemes = [security.scheme]
-        if security.allowsPrivateHTTPFallback && security.mode != .plainHTTP && TransportSecurity.isPrivate(host: host) {
-            schemes.append("http")
-        }
+        let schemes = scheme.map { [$0] } ?? transport.security.schemes(for: host)
         var firstError: (any Error)?
         for scheme in schemes {
-            let client = RegistryClient(host: host, baseURL: "\(scheme)://\(host)", http: http,
+            let client = RegistryClient(host: host, baseURL: "\(scheme)://\(host)", transport: transport,
                                         authenticator: authenticator, retry: retry, logger: logger)
             do {
                 try await client.ping()
@@ -175,7 +128,7 @@ package final class RegistryClient: Sendable {
         var scopes = scopes
         for attempt in 1...2 {
             var authorized = request
-            if let header = try await authenticator.authorization(scopes: scopes, http: http) {
+            if let header = try await authenticator.authorization(scopes: scopes, transport: transport) {
                 authorized.headers.append(("Authorization", header))
             }
             let response = try await perform(authorized, context: context)
@@ -228,8 +181,10 @@ package final class RegistryClient: Sendable {
             guard Self.isTransportError(error) else { throw error }
             logger.debug("\(what) failed", metadata: ["error": "\(Self.describeTransport(error))"])
             if Self.isTLSFailure(error) { throw tlsError(error) }
-            var failure = RegistryError(.unreachable, "\(context): connection to \(host) failed (\(Self.describeTransport(error)))",
-                                        hint: "check that the registry is running and reachable from here")
+            let route = transport.proxy(for: request.url).map { " through \($0)" } ?? ""
+            var failure = RegistryError(.unreachable, "\(context): connection to \(host)\(route) failed (\(Self.describeTransport(error)))",
+                                        hint: route.isEmpty ? "check that the registry is running and reachable from here"
+                                                            : "check the proxy variables (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)")
             failure.cause = error
             throw failure
         }
@@ -258,7 +213,7 @@ package final class RegistryClient: Sendable {
     func exchange(_ outgoing: HTTPClientRequest, request: Request, watch: ProgressWatch) async throws -> Response {
         watch.touch()
         // The deadline is generous: stalls are caught by the watch, not by the clock.
-        let response = try await http.execute(outgoing, timeout: request.timeout)
+        let response = try await transport.execute(outgoing, timeout: request.timeout)
         watch.touch()
         var body: [UInt8] = []
         if request.method != .HEAD {
@@ -309,6 +264,9 @@ package final class RegistryClient: Sendable {
             ("certificate has expired", "the certificate has expired"),
             ("failedToValidateHostname", "the certificate is for another host name"),
             ("HANDSHAKE_FAILURE", "the TLS handshake failed"),
+            ("remoteConnectionClosed", "the server closed the connection (a registry that requires a client certificate does so when none is shown)"),
+            ("proxyAuthenticationRequired", "the proxy asks for credentials it was not given, or refused them (407)"),
+            ("invalidProxyResponse", "the proxy refused to open a tunnel"),
         ]
         for (token, words) in reasons where text.contains(token) { return words }
         // Anything else: the text without " at /path/file.c:123" locations.
@@ -332,6 +290,9 @@ package final class RegistryClient: Sendable {
         case 403:
             error = RegistryError(.denied, "\(context): \(host) denied access \(who)\(scopeText): \(detail)",
                                   hint: "the credentials are valid but lack permission; ask for push rights on the project")
+        case 404 where codes.contains("NOT_FOUND") && detail.contains("project"):
+            // Harbor's answer for a repository whose project does not exist.
+            error = RegistryError(.projectMissing, "\(context): \(host): \(detail)")
         case 404 where codes.contains("NAME_UNKNOWN"):
             error = RegistryError(.nameUnknown, "\(context): \(host) has no such repository: \(detail)",
                                   hint: "on Harbor the project (first path element) must exist before pushing")

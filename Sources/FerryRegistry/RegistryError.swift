@@ -12,6 +12,8 @@ package struct RegistryError: FerryError {
         case unauthorized
         case denied
         case nameUnknown
+        /// A Harbor project (the repository's first path element) that does not exist.
+        case projectMissing
         case blobUnknown
         case manifestUnknown
         case manifestBlobUnknown

@@ -17,12 +17,12 @@ package final class WebClient: Sendable {
         }
     }
 
-    let http: HTTPClient
+    let transport: HTTPTransport
     let retry: RetryPolicy
     let credentials: Credentials?
 
-    package init(http: HTTPClient, credentials: Credentials?, retry: RetryPolicy = RetryPolicy()) {
-        self.http = http
+    package init(transport: HTTPTransport, credentials: Credentials?, retry: RetryPolicy = RetryPolicy()) {
+        self.transport = transport
         self.credentials = credentials
         self.retry = retry
     }
@@ -45,13 +45,13 @@ package final class WebClient: Sendable {
             let response: HTTPClientResponse
             let bytes: ByteBuffer
             do {
-                response = try await self.http.execute(request, timeout: .seconds(300))
+                response = try await self.transport.execute(request, timeout: .seconds(300))
                 bytes = try await response.body.collect(upTo: 64 << 20)
             } catch {
                 let text = RegistryClient.describeTransport(error)
                 var failure = RegistryClient.isTLSFailure(error)
                     ? RegistryError(.tls, "\(context): TLS with \(host) failed: \(text)")
-                    : RegistryError(.unreachable, "\(context): cannot reach \(host) (\(text))")
+                    : RegistryError(.unreachable, "\(context): cannot reach \(host)\(self.transport.proxy(for: url).map { " through \($0)" } ?? "") (\(text))")
                 failure.cause = error
                 throw failure
             }

@@ -4,7 +4,6 @@ import FerryCore
 import FerryOCI
 import FerryRegistry
 import Foundation
-import AsyncHTTPClient
 
 /// `ferry sync`: the charts-syncer job. Every bundle's chart is relocated and packaged, every image
 /// of every chart goes through one push plan (blobs shared between bundles are sent once), and a
@@ -15,7 +14,9 @@ package struct ChartSyncer: Sendable {
         package var force = false
         package var skipImages = false
         package var latestVersionOnly = false
-        package var insecure = false
+        /// TLS, certificates, proxies and credentials. Explicit credentials (flags) replace the config
+        /// file's; the file's replace what the resolver would find.
+        package var access = RegistryAccess(security: TransportSecurity(), credentials: CredentialResolver(environment: [:]))
         package var concurrency = 4
         package var environment: [String: String] = [:]
         package var workingDirectory = FileManager.default.currentDirectoryPath
@@ -24,6 +25,8 @@ package struct ChartSyncer: Sendable {
         package var retry = RetryPolicy()
         /// Blobs larger than this go up in resumable chunks.
         package var chunkSize = UploadOptions.defaultChunkSize
+        /// Harbor projects: created before any blob when asked.
+        package var harbor = HarborPreflight.Options()
         /// How to allow a refused tag move, in the caller's words (the sync command names its flag).
         package var refusedTagMoveAdvice = "the tag may be moved only when asked for explicitly"
 
@@ -73,20 +76,20 @@ package struct ChartSyncer: Sendable {
 
     /// Plans, then (unless a dry run) applies. The HTTP client lives for the whole run.
     package func run() async throws -> (plan: Plan, report: SyncReport) {
-        let tls = TransportSecurity(mode: options.insecure ? .httpsUnverified : .https, allowsPrivateHTTPFallback: true)
-        return try await RegistryClient.withHTTPClient(security: tls, connectionsPerHost: options.concurrency) { http in
-            try await run(http: http, security: tls)
+        try await options.access.withTransport(connectionsPerHost: options.concurrency) { transport in
+            try await run(transport: transport)
         }
     }
 
     /// The sync as steps: the repository checked, the plan made, the images probed, then (unless
     /// a dry run) the images pushed and each chart whose images are all in place published.
-    func run(http: HTTPClient, security: TransportSecurity) async throws -> (plan: Plan, report: SyncReport) {
-        let repository = try await makeRepository(http: http, security: security)
+    func run(transport: HTTPTransport) async throws -> (plan: Plan, report: SyncReport) {
+        let repository = try await makeRepository(transport: transport)
         try await repository.checkUsable()
         var plan = try await makePlan(repository: repository)
         var report = SyncReport(charts: plan.failures, warnings: plan.warnings)
-        let client = try await probeImages(&plan, http: http, security: security)
+        let client = try await probeImages(&plan, transport: transport)
+        report.warnings = plan.warnings
         if options.dryRun {
             report.charts += plan.charts.map { chart(from: $0, status: .planned) }
             return (plan, report)
@@ -107,14 +110,16 @@ package struct ChartSyncer: Sendable {
     }
 
     /// Connects to the image registry (when there are images) and learns what is there already.
-    func probeImages(_ plan: inout Plan, http: HTTPClient, security: TransportSecurity) async throws -> RegistryClient? {
+    func probeImages(_ plan: inout Plan, transport: HTTPTransport) async throws -> RegistryClient? {
         guard !plan.push.images.isEmpty else { return nil }
         let host = plan.push.registry
-        let auth = config.target.containers?.auth
-        let credentials = try auth.map { Credentials(username: $0.username, password: $0.password, origin: "target.containers.auth") }
-            ?? CredentialResolver(environment: options.environment).credentials(for: host)
-        let client = try await RegistryClient.connect(host: host, security: security, credentials: credentials, http: http,
-                                                      retry: options.retry)
+        let configured = config.target.containers?.auth.map {
+            Credentials(username: $0.username, password: $0.password, origin: "target.containers.auth in \(config.origin)")
+        }
+        let credentials = try await credentials(for: host, configured: configured)
+        let client = try await RegistryClient.connect(host: host, transport: transport, credentials: credentials, retry: options.retry)
+        plan.warnings += try await HarborPreflight.run(plan.push, client: client, credentials: credentials, options: options.harbor,
+                                                       dryRun: options.dryRun)
         plan.probe = try await PushProbe.run(plan.push, client: client, access: options.dryRun ? .pull : .push,
                                              concurrency: options.concurrency)
         return client
@@ -305,28 +310,36 @@ package struct ChartSyncer: Sendable {
 
     // MARK: - The chart repository
 
-    func makeRepository(http: HTTPClient, security: TransportSecurity) async throws -> any ChartRepository {
+    /// Flags first, then the config file (and its environment overrides), then the auth files and helpers.
+    func credentials(for host: String, configured: Credentials?) async throws -> Credentials? {
+        if let explicit = options.access.credentials.explicit { return explicit }
+        if let configured { return configured }
+        return try await options.access.credentials.credentials(for: host)
+    }
+
+    func makeRepository(transport: HTTPTransport) async throws -> any ChartRepository {
         let repo = config.target.repo!
-        let credentials = repo.auth.flatMap { auth in
-            auth.username.isEmpty || auth.password.isEmpty ? nil : Credentials(username: auth.username, password: auth.password, origin: "target.repo.auth")
+        let configured = repo.auth.flatMap { auth in
+            auth.username.isEmpty || auth.password.isEmpty ? nil
+                : Credentials(username: auth.username, password: auth.password, origin: "target.repo.auth in \(config.origin)")
         }
+        let host = URLComponents(string: repo.url).flatMap { url in url.host.map { $0 + (url.port.map { ":\($0)" } ?? "") } }
+        let credentials = repo.kind == .local ? nil : try await self.credentials(for: host ?? repo.url, configured: configured)
         switch repo.kind! {
         case .local:
             let path = repo.path.hasPrefix("/") ? repo.path : (options.workingDirectory as NSString).appendingPathComponent(repo.path)
             return LocalChartRepository(directory: path)
         case .chartmuseum:
-            return try ChartMuseumRepository(url: repo.url, flavor: .chartmuseum, web: WebClient(http: http, credentials: credentials, retry: options.retry))
+            return try ChartMuseumRepository(url: repo.url, flavor: .chartmuseum, web: WebClient(transport: transport, credentials: credentials, retry: options.retry))
         case .harbor:
-            return try ChartMuseumRepository(url: repo.url, flavor: .harbor, web: WebClient(http: http, credentials: credentials, retry: options.retry))
+            return try ChartMuseumRepository(url: repo.url, flavor: .harbor, web: WebClient(transport: transport, credentials: credentials, retry: options.retry))
         case .oci:
             guard let components = URLComponents(string: repo.url), let host = components.host else {
                 throw SyncError(.invalidConfig, "\(config.origin): target.repo.url '\(repo.url)' has no host")
             }
             let authority = host + (components.port.map { ":\($0)" } ?? "")
-            var ociSecurity = security
-            if components.scheme == "http" { ociSecurity.mode = .plainHTTP }
-            let client = try await RegistryClient.connect(host: authority, security: ociSecurity, credentials: credentials, http: http,
-                                                          retry: options.retry)
+            let client = try await RegistryClient.connect(host: authority, transport: transport, credentials: credentials,
+                                                          scheme: components.scheme == "http" ? "http" : nil, retry: options.retry)
             return OCIChartRepository(client: client, path: components.path)
         case .helm:
             throw SyncError(.unsupported, "target.repo.kind HELM cannot be uploaded to")

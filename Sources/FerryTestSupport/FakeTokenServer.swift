@@ -36,7 +36,10 @@ package final class FakeTokenServer: Sendable {
         }
     }
 
-    /// Requests the token service has answered, one line each: `status scope…`.
+    /// The identity token (OAuth2 refresh token) it accepts in place of the password.
+    package static func identityToken(for username: String) -> String { "refresh-\(username)-identity" }
+
+    /// Requests the token service has answered, one line each: `status scope…` (`POST status scope…` for the refresh grant).
     package var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
     /// The program, from `Resources/fake_token_server.py` (kept as a Python file so it can be read and linted as one).

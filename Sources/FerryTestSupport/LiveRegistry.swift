@@ -16,7 +16,13 @@ package final class LiveRegistry: Sendable {
         case tls
         /// Plain HTTP with bearer tokens from `FakeTokenServer`.
         case token
+        /// HTTPS that requires a client certificate signed by its own client CA (`tls.clientcas`), no auth.
+        case mutualTLS
     }
+
+    /// The name the TLS certificates also carry, which does not resolve here: only a proxy that
+    /// maps it (`ConnectProxy`) reaches the registry by it.
+    package static let proxiedName = "registry.ferry.test"
 
     package let mode: Mode
     package let host: String
@@ -24,8 +30,11 @@ package final class LiveRegistry: Sendable {
     package let directory: TemporaryDirectory
     package let username = "ferry-user"
     package let password = "s3cret-Pa55word"
-    /// The CA certificate for `.tls`.
+    /// The CA certificate for `.tls` and `.mutualTLS`.
     package let caFile: String?
+    /// For `.mutualTLS`: a client certificate and key the registry accepts.
+    package let clientCertificate: String?
+    package let clientKey: String?
     package let logFile: String
     private let process: Mutex<Process?>
     private let tokenServer: FakeTokenServer?
@@ -60,7 +69,7 @@ package final class LiveRegistry: Sendable {
         var ca: String?
         var tokenServer: FakeTokenServer?
         switch mode {
-        case .plain:
+        case .plain, .mutualTLS:
             break
         case .basicAuth, .tls:
             let htpasswd = try Subprocess.check(try Subprocess.require("htpasswd"), ["-Bbn", username, password])
@@ -75,15 +84,22 @@ package final class LiveRegistry: Sendable {
 
                 """
         }
-        if mode == .tls {
+        var client: (String, String)?
+        if mode == .tls || mode == .mutualTLS {
             let key = directory.file("registry.key"), cert = directory.file("registry.crt")
             try Subprocess.check(try Subprocess.require("openssl"), [
                 "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
-                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:\(Self.proxiedName)",
             ])
             tls = "  tls: {certificate: \(cert), key: \(key)}\n"
             ca = cert
         }
+        if mode == .mutualTLS {
+            client = try Self.makeClientCertificate(in: directory)
+            tls = "  tls:\n    certificate: \(ca!)\n    key: \(directory.file("registry.key"))\n    clientcas: [\(directory.file("client-ca.crt"))]\n"
+        }
+        clientCertificate = client?.0
+        clientKey = client?.1
         caFile = ca
         self.tokenServer = tokenServer
         let config = """
@@ -104,6 +120,19 @@ package final class LiveRegistry: Sendable {
         self.configFile = configFile
         self.process = Mutex(nil)
         try launch()
+    }
+
+    /// A client CA and a certificate it signed, as a site's PKI would issue to a machine.
+    static func makeClientCertificate(in directory: TemporaryDirectory) throws -> (String, String) {
+        let openssl = try Subprocess.require("openssl")
+        let caKey = directory.file("client-ca.key"), caCert = directory.file("client-ca.crt")
+        let key = directory.file("client.key"), request = directory.file("client.csr"), cert = directory.file("client.cert")
+        try Subprocess.check(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey, "-out", caCert,
+                                       "-days", "2", "-subj", "/CN=ferry-test-client-ca"])
+        try Subprocess.check(openssl, ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", request, "-subj", "/CN=ferry-node"])
+        try Subprocess.check(openssl, ["x509", "-req", "-in", request, "-CA", caCert, "-CAkey", caKey, "-CAcreateserial",
+                                       "-out", cert, "-days", "2"])
+        return (cert, key)
     }
 
     private func launch() throws {
@@ -143,8 +172,11 @@ package final class LiveRegistry: Sendable {
         tokenServer?.stop()
     }
 
+    /// What the token service of a `.token` registry answered, one line per request.
+    package var tokenLog: String { tokenServer?.log ?? "" }
+
     /// `http://` or `https://` + host.
-    package var baseURL: String { (mode == .tls ? "https://" : "http://") + host }
+    package var baseURL: String { (mode == .tls || mode == .mutualTLS ? "https://" : "http://") + host }
 
     /// The registry's log so far (requests are logged at info level).
     package var log: String {
@@ -157,6 +189,7 @@ package final class LiveRegistry: Sendable {
         case .plain: return ["--plain-http"]
         case .basicAuth, .token: return ["--plain-http", "--username", username, "--password-stdin"]
         case .tls: return ["--ca-file", caFile!, "--username", username, "--password-stdin"]
+        case .mutualTLS: return ["--ca-file", caFile!, "--cert-file", clientCertificate!, "--key-file", clientKey!]
         }
     }
 
@@ -166,14 +199,20 @@ package final class LiveRegistry: Sendable {
         case .plain: return ["--src-tls-verify=false"]
         case .basicAuth, .token: return ["--src-tls-verify=false", "--src-creds", "\(username):\(password)"]
         case .tls: return ["--src-cert-dir", certDirectory(), "--src-creds", "\(username):\(password)"]
+        case .mutualTLS: return ["--src-cert-dir", certDirectory()]
         }
     }
 
-    private func certDirectory() -> String {
+    /// A directory laid out as docker's certs.d/HOST: the CA as `ca.crt`, the client pair as `client.cert`/`client.key`.
+    package func certDirectory() -> String {
         let dir = directory.file("certs.d")
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         if let caFile, !FileManager.default.fileExists(atPath: dir + "/ca.crt") {
             try? FileManager.default.copyItem(atPath: caFile, toPath: dir + "/ca.crt")
+        }
+        if let clientCertificate, let clientKey, !FileManager.default.fileExists(atPath: dir + "/client.cert") {
+            try? FileManager.default.copyItem(atPath: clientCertificate, toPath: dir + "/client.cert")
+            try? FileManager.default.copyItem(atPath: clientKey, toPath: dir + "/client.key")
         }
         return dir
     }

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import AsyncHTTPClient
 import FerryCharts
 import FerryOCI
 import FerryRegistry
@@ -46,11 +45,11 @@ package struct UpgradeRequest: Sendable {
 /// OCI tags, the release, its values, the chart's hints, and the registry (HEAD) for preflight.
 package struct UpgradePlanner: Sendable {
     package let driver: any HelmDriver
-    package let http: HTTPClient
+    package let transport: HTTPTransport
 
-    package init(driver: any HelmDriver, http: HTTPClient) {
+    package init(driver: any HelmDriver, transport: HTTPTransport) {
         self.driver = driver
-        self.http = http
+        self.transport = transport
     }
 
     /// The plan as a sequence of named steps, each reading only: helm, the chart, the release,
@@ -114,11 +113,11 @@ package struct UpgradePlanner: Sendable {
         case .repository(let name, let chartName):
             let url: String
             (url, commands, steps) = try await repositoryCommands(name, request: request)
-            let repository = HTTPChartRepository(url: url, web: WebClient(http: http, credentials: request.credentials, retry: request.retry))
+            let repository = HTTPChartRepository(url: url, web: WebClient(transport: transport, credentials: request.credentials, retry: request.retry))
             (chart, version) = try await choose(chartName, in: repository, request: request, what: "chart \(chartName) in \(repository.url)")
         case .oci(let host, let path):
-            let client = try await RegistryClient.connect(host: host, security: request.security,
-                                                          credentials: try credentials(request, host: host), http: http,
+            let client = try await RegistryClient.connect(host: host, transport: transport,
+                                                          credentials: try await credentials(request, host: host),
                                                           retry: request.retry)
             let parent = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
             (chart, version) = try await choose(name, in: OCIChartRepository(client: client, path: parent), request: request,
@@ -161,6 +160,7 @@ package struct UpgradePlanner: Sendable {
             if let credentials = request.credentials { add += ["--username", credentials.username, "--password-stdin"] }
             if request.security.mode == .httpsUnverified { add.append("--insecure-skip-tls-verify") }
             if let ca = request.security.caFile { add += ["--ca-file", ca] }
+            if let pair = request.security.clientCertificate { add += ["--cert-file", pair.certificate, "--key-file", pair.key] }
             commands.append(HelmCommand(add, stdin: request.credentials?.password))
             step = .init(name: "repository", detail: "\(name) → \(url): \(known[name] == nil ? "not added yet, will be added" : "URL differs, will be replaced")")
         } else {
@@ -232,9 +232,9 @@ package struct UpgradePlanner: Sendable {
         return HelmCommand(upgrade + ["-o", "json"])
     }
 
-    func credentials(_ request: UpgradeRequest, host: String) throws -> Credentials? {
+    func credentials(_ request: UpgradeRequest, host: String) async throws -> Credentials? {
         if let credentials = request.credentials { return credentials }
-        return try CredentialResolver(environment: request.environment, authFile: request.authFile).credentials(for: host)
+        return try await CredentialResolver(environment: request.environment, authFile: request.authFile).credentials(for: host)
     }
 
     /// HEAD each image's manifest in its registry, with the push command's auth and TLS options.
@@ -246,10 +246,8 @@ package struct UpgradePlanner: Sendable {
             if let known = clients[reference.registry] {
                 client = known
             } else {
-                var security = request.security
-                security.allowsPrivateHTTPFallback = security.allowsPrivateHTTPFallback || security.mode == .https
-                client = try await RegistryClient.connect(host: reference.registry, security: security,
-                                                          credentials: try credentials(request, host: reference.registry), http: http,
+                client = try await RegistryClient.connect(host: reference.registry, transport: transport,
+                                                          credentials: try await credentials(request, host: reference.registry),
                                                           retry: request.retry)
                 clients[reference.registry] = client
             }

@@ -16,10 +16,8 @@ import Testing
         return ChartPackage(metadata: chart.metadata, bytes: try ChartArchive.package(chart))
     }
 
-    func withWeb(_ body: (HTTPClient) async throws -> Void) async throws {
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        do { try await body(http) } catch { try await http.shutdown(); throw error }
-        try await http.shutdown()
+    func withWeb(_ body: (HTTPTransport) async throws -> Void) async throws {
+        try await HTTPTransport.with(security: TransportSecurity(), body)
     }
 
     func code(_ expected: ChartsError.Code, _ body: () async throws -> Void) async {
@@ -95,7 +93,7 @@ import Testing
         try await local.publish(try package("demo", "1.2.0"), force: false)
         let server = try StaticHTTPServer(directory: dir.path)
         try await withWeb { http in
-            let repository = HTTPChartRepository(url: server.url + "/", web: WebClient(http: http, credentials: nil))
+            let repository = HTTPChartRepository(url: server.url + "/", web: WebClient(transport: http, credentials: nil))
             #expect(try await repository.versions(of: "demo") == ["1.2.0", "1.0.0"])
             #expect(try await repository.versions(of: "absent") == [])
             #expect(try await repository.fetch(name: "demo", version: "1.2.0") == local.fetch(name: "demo", version: "1.2.0"))
@@ -106,17 +104,15 @@ import Testing
             // A package that is not the one the index lists is refused by its digest.
             _ = try dir.write("demo-1.0.0.tgz", "not the package")
             await code(.invalidChart) { _ = try await repository.fetch(name: "demo", version: "1.0.0") }
-            let missing = HTTPChartRepository(url: server.url + "/nowhere", web: WebClient(http: http, credentials: nil))
+            let missing = HTTPChartRepository(url: server.url + "/nowhere", web: WebClient(transport: http, credentials: nil))
             await code(.repositoryUnusable) { _ = try await missing.versions(of: "demo") }
         }
     }
 
     @Test func anOCIRegistryHoldsChartsAsHelmPushDoes() async throws {
         let registry = try LiveRegistry.start()
-        let security = TransportSecurity(mode: .plainHTTP)
-        let http = try RegistryClient.makeHTTPClient(security: security)
-        do {
-            let client = try await RegistryClient.connect(host: registry.host, security: security, credentials: nil, http: http)
+        try await HTTPTransport.with(security: TransportSecurity(mode: .plainHTTP)) { transport in
+            let client = try await RegistryClient.connect(host: registry.host, transport: transport, credentials: nil)
             let repository = OCIChartRepository(client: client, path: "/charts/")
             let chart = try package("demo", "1.0.0+build.7", extra: "description: An OCI chart\n")
             #expect(repository.location(name: "demo", version: chart.version) == "oci://\(registry.host)/charts/demo:1.0.0_build.7")
@@ -134,11 +130,7 @@ import Testing
             try await repository.publish(changed, force: true)
             #expect(try await repository.chart(name: "demo", version: "1.0.0+build.7").metadata.description == "Changed")
             await code(.chartMissing) { _ = try await repository.fetch(name: "demo", version: "2.0.0") }
-        } catch {
-            try await http.shutdown()
-            throw error
         }
-        try await http.shutdown()
     }
 
     @Test func chartMuseumAndHarborChartRepositories() async throws {
@@ -146,18 +138,18 @@ import Testing
         let harbor28 = try FakeChartMuseum(.harbor28)
         try await withWeb { http in
             let credentials = Credentials(username: museum.username, password: museum.password, origin: "test")
-            let repository = try ChartMuseumRepository(url: museum.url, flavor: .chartmuseum, web: WebClient(http: http, credentials: credentials))
+            let repository = try ChartMuseumRepository(url: museum.url, flavor: .chartmuseum, web: WebClient(transport: http, credentials: credentials))
             try await repository.publish(try package("demo", "1.0.0"), force: false)
             #expect(try await repository.versions(of: "demo") == ["1.0.0"])
             #expect(try await repository.fetch(name: "demo", version: "1.0.0") == package("demo", "1.0.0").bytes)
             await code(.chartExists) { try await repository.publish(try package("demo", "1.0.0"), force: false) }
-            let anonymous = try ChartMuseumRepository(url: museum.url, flavor: .chartmuseum, web: WebClient(http: http, credentials: nil))
+            let anonymous = try ChartMuseumRepository(url: museum.url, flavor: .chartmuseum, web: WebClient(transport: http, credentials: nil))
             await code(.repositoryRefused) { try await anonymous.publish(try package("demo", "1.1.0"), force: false) }
 
-            let gone = try ChartMuseumRepository(url: harbor28.url, flavor: .harbor, web: WebClient(http: http, credentials: nil))
+            let gone = try ChartMuseumRepository(url: harbor28.url, flavor: .harbor, web: WebClient(transport: http, credentials: nil))
             await code(.harborWithoutChartRepository) { _ = try await gone.versions(of: "demo") }
             await code(.harborWithoutChartRepository) { try await gone.publish(try package("demo", "1.0.0"), force: false) }
-            await code(.repositoryUnusable) { _ = try ChartMuseumRepository(url: museum.url, flavor: .harbor, web: WebClient(http: http, credentials: nil)) }
+            await code(.repositoryUnusable) { _ = try ChartMuseumRepository(url: museum.url, flavor: .harbor, web: WebClient(transport: http, credentials: nil)) }
         }
     }
 

@@ -30,7 +30,7 @@ import Testing
         }
     }
 
-    @Test func readsDockerConfigAuths() throws {
+    @Test func readsDockerConfigAuths() async throws {
         let dir = NSTemporaryDirectory() + "ferry-dockercfg-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -38,12 +38,12 @@ import Testing
         try Data(#"{"auths":{"harbor.local":{"auth":"\#(auth)"},"https://legacy.local:8443/v1/":{"username":"bob","password":"pw"}}}"#.utf8)
             .write(to: URL(fileURLWithPath: dir + "/config.json"))
         let resolver = CredentialResolver(environment: ["DOCKER_CONFIG": dir])
-        #expect(try resolver.credentials(for: "harbor.local") == Credentials(username: "alice", password: "pa:ss", origin: dir + "/config.json"))
-        #expect(try resolver.credentials(for: "legacy.local:8443")?.username == "bob")
-        #expect(try resolver.credentials(for: "other.local") == nil)
+        #expect(try await resolver.credentials(for: "harbor.local") == Credentials(username: "alice", password: "pa:ss", origin: dir + "/config.json"))
+        #expect(try await resolver.credentials(for: "legacy.local:8443")?.username == "bob")
+        #expect(try await resolver.credentials(for: "other.local") == nil)
         // The environment wins over the file; the description never shows the secret.
         let env = CredentialResolver(environment: ["DOCKER_CONFIG": dir, "FERRY_REGISTRY_USERNAME": "ci", "FERRY_REGISTRY_PASSWORD": "topsecret"])
-        let creds = try #require(try env.credentials(for: "harbor.local"))
+        let creds = try #require(try await env.credentials(for: "harbor.local"))
         #expect(creds.username == "ci")
         #expect(!"\(creds)".contains("topsecret"))
     }

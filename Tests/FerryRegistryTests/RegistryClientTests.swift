@@ -12,16 +12,11 @@ import Testing
                  body: (RegistryClient) async throws -> Void) async throws {
         let security = security ?? (registry.mode == .tls
             ? TransportSecurity(mode: .https, caFile: registry.caFile) : TransportSecurity(mode: .plainHTTP))
-        let http = try RegistryClient.makeHTTPClient(security: security)
-        do {
-            let client = try await RegistryClient.connect(host: registry.host, security: security, credentials: credentials,
-                                                          http: http, retry: RetryPolicy(attempts: 2, baseDelay: .milliseconds(10)))
+        try await HTTPTransport.with(security: security) { transport in
+            let client = try await RegistryClient.connect(host: registry.host, transport: transport, credentials: credentials,
+                                                          retry: RetryPolicy(attempts: 2, baseDelay: .milliseconds(10)))
             try await body(client)
-        } catch {
-            try await http.shutdown()
-            throw error
         }
-        try await http.shutdown()
     }
 
     func credentials(_ registry: LiveRegistry, password: String? = nil) -> Credentials {
@@ -169,11 +164,11 @@ import Testing
 
     @Test func privateHostFallsBackToPlainHTTP() async throws {
         let registry = try LiveRegistry.start(.plain)
-        try await connect(registry, security: TransportSecurity(mode: .https, allowsPrivateHTTPFallback: true)) { client in
+        try await connect(registry, security: TransportSecurity(mode: .https)) { client in
             #expect(client.baseURL == "http://\(registry.host)")
         }
         // Without the fallback, HTTPS to a plain registry fails with a message naming the host.
-        await #expect { try await connect(registry, security: TransportSecurity(mode: .https)) { _ in } } throws: { error in
+        await #expect { try await connect(registry, security: TransportSecurity(mode: .https, allowsPrivateHTTPFallback: false)) { _ in } } throws: { error in
             "\(error)".contains(registry.host)
         }
     }

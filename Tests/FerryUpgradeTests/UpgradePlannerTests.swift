@@ -26,9 +26,9 @@ import Testing
     }
 
     func withPlanner(_ helm: FakeHelmDriver, _ body: (UpgradePlanner) async throws -> Void) async throws {
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        do { try await body(UpgradePlanner(driver: helm, http: http)) } catch { try await http.shutdown(); throw error }
-        try await http.shutdown()
+        try await HTTPTransport.with(security: TransportSecurity(mode: .plainHTTP)) { transport in
+            try await body(UpgradePlanner(driver: helm, transport: transport))
+        }
     }
 
     /// Plans `request`, expecting the refusal `code`; helm was asked questions only.

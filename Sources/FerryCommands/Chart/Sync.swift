@@ -33,9 +33,6 @@ extension Ferry {
         @Flag(name: .long, help: "Print the plan (per chart: images and bytes to send, values edits, destination) and change nothing.")
         package var dryRun = false
 
-        @Flag(name: .long, help: "Skip TLS verification for the image registry and the chart repository.")
-        package var insecure = false
-
         @Flag(name: .long, help: "Of several versions of a chart, sync only the highest.")
         package var latestVersionOnly = false
 
@@ -48,6 +45,9 @@ extension Ferry {
         @Option(name: [.long, .customLong("workers")], help: "Blobs transferred at once, across all images of all bundles.")
         package var concurrency: Int = 4
 
+        @OptionGroup(title: "Registry and chart repository (flags win over the config file, which wins over the auth files)")
+        package var registryOptions: RegistryOptions
+        @OptionGroup(title: "Harbor") package var harbor: HarborOptions
         @OptionGroup(title: "Link") package var transport: TransportOptions
         @OptionGroup(title: "Link") package var chunks: ChunkOptions
         @OptionGroup(title: "Output") package var output: OutputOptions
@@ -74,7 +74,8 @@ extension Ferry {
             options.force = force
             options.skipImages = skipImages
             options.latestVersionOnly = latestVersionOnly
-            options.insecure = insecure
+            options.access = try registryOptions.access(console: console)
+            options.harbor = .init(create: harbor.autoCreateRepository, isPublic: harbor.projectPublic)
             options.concurrency = concurrency
             options.retry = transport.retry
             options.chunkSize = chunks.chunkSize

@@ -42,6 +42,7 @@ extension Ferry {
         package var concurrency: Int = 4
 
         @OptionGroup(title: "Registry") package var registryOptions: RegistryOptions
+        @OptionGroup(title: "Harbor") package var harbor: HarborOptions
         @OptionGroup(title: "Link") package var transport: TransportOptions
         @OptionGroup(title: "Link") package var chunks: ChunkOptions
         @OptionGroup(title: "Output") package var output: OutputOptions
@@ -78,10 +79,15 @@ extension Ferry {
                 console.err("Plan: \(imageCount) image(s) from \(opened.count) source(s) → \(registry)/\(repository.isEmpty ? "" : repository + "/")…, \(plan.blobs.count) unique blob(s), \(ByteCount.format(plan.totalBytes))")
             }
 
-            let credentials = try registryOptions.credentials(console: console).credentials(for: registry)
-            try await RegistryClient.withHTTPClient(security: registryOptions.security, connectionsPerHost: concurrency) { http in
-                let client = try await RegistryClient.connect(host: registry, security: registryOptions.security,
-                                                              credentials: credentials, http: http, retry: transport.retry)
+            let access = try registryOptions.access(console: console)
+            let credentials = try await access.credentials.credentials(for: registry)
+            try await access.withTransport(connectionsPerHost: concurrency) { link in
+                let client = try await RegistryClient.connect(host: registry, transport: link, credentials: credentials,
+                                                              retry: transport.retry)
+                let notes = try await HarborPreflight.run(plan, client: client, credentials: credentials,
+                                                          options: .init(create: harbor.autoCreateRepository, isPublic: harbor.projectPublic),
+                                                          dryRun: dryRun)
+                if output.output == .text && !output.quiet { for note in notes { console.err("note: \(note)") } }
                 let probe = try await PushProbe.run(plan, client: client, access: dryRun ? .pull : .push, concurrency: concurrency)
                 if dryRun {
                     printPlan(plan, probe: probe)

@@ -9,7 +9,7 @@ import FerryUpgrade
 /// words; each command words the advice in the options it really has (sync in its config keys
 /// and its few flags), so no hint names a flag the command would refuse.
 enum CommandAdvice: Sendable {
-    case push, sync, upgrade, retag, load, inspect, verify
+    case push, sync, upgrade, retag, load, inspect, verify, login
 
     /// The command's hint for `error`, or nil when it has nothing to add to the error's own.
     func hint(for error: any Error) -> String? {
@@ -35,33 +35,33 @@ enum CommandAdvice: Sendable {
         }
     }
 
-    private var hasRegistryOptions: Bool { self == .push || self == .upgrade }
+    private var hasRegistryOptions: Bool { self == .push || self == .upgrade || self == .sync || self == .login }
 
     private func registry(_ error: RegistryError) -> String? {
         switch error.code {
         case .tls:
-            if hasRegistryOptions {
-                return "if the registry uses a private CA, pass --ca-file CA.pem (or --insecure to skip verification; --plain-http if it speaks plain HTTP)"
-            }
-            if self == .sync {
-                return "if the registry uses a private CA, add it to this machine's trust store (update-ca-certificates), or pass --insecure to skip verification"
-            }
-            return nil
+            guard hasRegistryOptions else { return nil }
+            return "if the registry uses a private CA, pass --ca-file CA.pem or put it in /etc/docker/certs.d/HOST:PORT/ca.crt "
+                + "(or --insecure to skip verification; --plain-http if it speaks plain HTTP)"
         case .unauthorized:
             let sent = error.credentialsSent ?? false
+            if self == .sync {
+                return sent ? "check target.containers.auth (username, password) in the config, --username with --password-stdin, or what ferry login stored"
+                            : "set target.containers.auth (username, password) in the config, pass --username with --password-stdin, or run ferry login HOST"
+            }
+            if self == .login { return sent ? "check the user name and password" : nil }
             if hasRegistryOptions {
                 return sent ? "check the user name and password (--username, --password-stdin, or \(CredentialResolver.usernameVariable)/\(CredentialResolver.passwordVariable))"
-                            : "pass --username and --password-stdin, set \(CredentialResolver.usernameVariable)/\(CredentialResolver.passwordVariable), or log in with docker login"
-            }
-            if self == .sync {
-                return sent ? "check target.containers.auth (username, password) in the config, or the credentials docker login stored"
-                            : "set target.containers.auth (username, password) in the config, or log in with docker login"
+                            : "pass --username and --password-stdin, set \(CredentialResolver.usernameVariable)/\(CredentialResolver.passwordVariable), or run ferry login HOST"
             }
             return nil
         case .unreachable:
             return self == .sync ? "check target.containerRegistry and target.repo.url in the config" : nil
         case .stalled:
             return [.push, .sync, .upgrade].contains(self) ? "on a slow link, allow longer with --timeout SECONDS" : nil
+        case .projectMissing:
+            return self == .push || self == .sync
+                ? "pass --auto-create-repository to create missing Harbor projects (private; --project-public for public ones)" : nil
         case .invalidCredentials:
             return hasRegistryOptions ? "pass --username with --password-stdin" : nil
         default:

@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import FerryRegistry
 import FerryUpgrade
 import Foundation
@@ -79,7 +78,8 @@ extension Ferry {
         func execute() async throws {
             let console = Console.current
             let environment = console.environment
-            let resolver = try registryOptions.credentials(console: console)
+            let access = try registryOptions.access(console: console)
+            let resolver = access.credentials
             let credentials = resolver.explicit
             var chartArgument = chart
             if let repoName, !chart.contains("/"), !FileManager.default.fileExists(atPath: chart) {
@@ -88,7 +88,7 @@ extension Ferry {
             let cwd = Console.current.workingDirectory
             var request = UpgradeRequest(release: release, namespace: namespace, chart: chartArgument, imageRegistry: imageRegistry,
                                          backupDirectory: ((backupDir.hasPrefix("/") ? backupDir : cwd + "/" + backupDir) as NSString).standardizingPath,
-                                         security: registryOptions.security, environment: environment)
+                                         security: access.security, environment: environment)
             request.repoURL = repoUrl
             request.credentials = credentials
             request.authFile = resolver.authFile
@@ -100,14 +100,14 @@ extension Ferry {
             request.retry = transport.retry
 
             let driver = try HelmCLIDriver(environment: environment)
-            try await RegistryClient.withHTTPClient(security: registryOptions.security) { http in
-                try await run(request: request, driver: driver, http: http)
+            try await access.withTransport { link in
+                try await run(request: request, driver: driver, transport: link)
             }
         }
 
-        func run(request: UpgradeRequest, driver: HelmCLIDriver, http: HTTPClient) async throws {
+        func run(request: UpgradeRequest, driver: HelmCLIDriver, transport: HTTPTransport) async throws {
             let console = Console.current
-            let upgradePlan = try await UpgradePlanner(driver: driver, http: http).plan(request)
+            let upgradePlan = try await UpgradePlanner(driver: driver, transport: transport).plan(request)
             if plan || output.output == .text && !output.quiet {
                 printPlan(upgradePlan, applying: !plan)
             }
