@@ -280,7 +280,7 @@ package final class RegistryClient: Sendable {
         let items = RegistryErrorBody.parse(response.body)
         let codes = Set(items.map(\.code))
         let detail = Self.errorSummary(response.body) ?? "HTTP \(response.status)"
-        let who = authenticator.credentials.map { "as \($0)" } ?? "anonymously"
+        let who = authenticator.credentials.map { "as \($0)" } ?? "anonymously (no credentials were found for \(host))"
         let scopeText = scopes.isEmpty ? "" : " (scope \(scopes.joined(separator: " ")))"
         var error: RegistryError
         switch response.status {

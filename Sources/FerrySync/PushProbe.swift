@@ -40,7 +40,16 @@ package struct PushProbe: Sendable {
         let checks = plan.blobs.flatMap { blob in blob.repositories.map { (digest: blob.blob.digest, repository: $0) } }
         let found = Mutex<[Digest: Set<String>]>([:])
         try await forEachConcurrently(checks, limit: concurrency) { check in
-            if try await client.blobExists(check.digest, in: check.repository, access: access) {
+            let exists: Bool
+            do {
+                exists = try await client.blobExists(check.digest, in: check.repository, access: access)
+            } catch let error as RegistryError where error.code == .server {
+                // A registry that cannot read its own copy (distribution after its disk filled up
+                // answers 500 for it) is sent the blob again, which repairs it; the upload reports
+                // any real failure.
+                exists = false
+            }
+            if exists {
                 found.withLock { _ = $0[check.digest, default: []].insert(check.repository) }
             }
         }

@@ -79,7 +79,8 @@ package struct UpgradePlanner: Sendable {
         steps.append(preflight.step)
 
         let upgrade = upgradeCommand(request, source: source, release: release.release, version: resolved.version,
-                                     newValuesFile: backups.new, rewrite: rewrite, resetThenReuse: helm.resetThenReuse)
+                                     newValuesFile: backups.new, rewrite: rewrite, resetThenReuse: helm.resetThenReuse,
+                                     plainHTTP: resolved.plainHTTP)
         return UpgradePlan(release: release.release, chart: source.helmArgument, chartName: chart.metadata.name, version: resolved.version,
                            helmVersion: helm.version.normalized, steps: steps, commands: resolved.commands + [upgrade], edits: rewrite.edits,
                            sets: rewrite.sets.map { "\(Self.escapeSetPath($0.path))=\($0.value)" }, currentValues: current,
@@ -104,7 +105,8 @@ package struct UpgradePlanner: Sendable {
     /// The chart and its version, read without changing anything; the helm commands that make
     /// its repository current.
     func resolveChart(_ source: ChartSource, request: UpgradeRequest) async throws
-        -> (chart: ChartTree, version: String, commands: [HelmCommand], steps: [UpgradePlan.Step]) {
+        -> (chart: ChartTree, version: String, commands: [HelmCommand], steps: [UpgradePlan.Step], plainHTTP: Bool) {
+        var plainHTTP = false
         var commands: [HelmCommand] = []
         var steps: [UpgradePlan.Step] = []
         let chart: ChartTree
@@ -119,6 +121,8 @@ package struct UpgradePlanner: Sendable {
             let client = try await RegistryClient.connect(host: host, transport: transport,
                                                           credentials: try await credentials(request, host: host),
                                                           retry: request.retry)
+            // A private registry may have answered only over plain HTTP: helm must be told.
+            plainHTTP = client.baseURL.hasPrefix("http://")
             let parent = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
             (chart, version) = try await choose(name, in: OCIChartRepository(client: client, path: parent), request: request,
                                                 what: "oci://\(host)/\(path)")
@@ -133,7 +137,7 @@ package struct UpgradePlanner: Sendable {
             throw UpgradeError(.versionMissing, "\(request.chart) is version \(version), not \(requested)")
         }
         steps.append(.init(name: "chart", detail: "\(chart.metadata.name) \(version) from \(source.helmArgument)"))
-        return (chart, version, commands, steps)
+        return (chart, version, commands, steps, plainHTTP)
     }
 
     /// The version to install of `name` in `repository`, and its chart.
@@ -214,7 +218,7 @@ package struct UpgradePlanner: Sendable {
 
     /// `helm upgrade` with the rewritten values, the sets and the chart's version.
     func upgradeCommand(_ request: UpgradeRequest, source: ChartSource, release: HelmRelease, version: String, newValuesFile: String,
-                        rewrite: RegistryRewrite, resetThenReuse: Bool) -> HelmCommand {
+                        rewrite: RegistryRewrite, resetThenReuse: Bool, plainHTTP: Bool = false) -> HelmCommand {
         var upgrade = ["upgrade", release.name, source.helmArgument, "-n", release.namespace]
         switch source {
         case .repository, .oci: upgrade += ["--version", version]
@@ -226,8 +230,10 @@ package struct UpgradePlanner: Sendable {
         for (path, value) in rewrite.sets { upgrade += ["--set-string", "\(Self.escapeSetPath(path))=\(value)"] }
         for set in request.sets { upgrade += ["--set", set] }
         if case .oci = source {
-            if request.security.mode == .plainHTTP { upgrade.append("--plain-http") }
+            if request.security.mode == .plainHTTP || plainHTTP { upgrade.append("--plain-http") }
             if request.security.mode == .httpsUnverified { upgrade.append("--insecure-skip-tls-verify") }
+            if let ca = request.security.caFile { upgrade += ["--ca-file", ca] }
+            if let pair = request.security.clientCertificate { upgrade += ["--cert-file", pair.certificate, "--key-file", pair.key] }
         }
         return HelmCommand(upgrade + ["-o", "json"])
     }

@@ -14,7 +14,9 @@ extension Ferry {
                 Reads a charts-syncer configuration (load-image.yaml) unchanged: source.intermediateBundlesPath, \
                 target.containerRegistry / containerRepository / containers.auth, and target.repo of kind LOCAL, \
                 CHARTMUSEUM, HARBOR (≤ 2.7) or OCI. Credentials may come from the environment as for charts-syncer: \
-                TARGET_CONTAINERS_AUTH_USERNAME/PASSWORD, TARGET_REPO_AUTH_USERNAME/PASSWORD (or TARGET_AUTH_*).
+                TARGET_CONTAINERS_AUTH_USERNAME/PASSWORD, TARGET_REPO_AUTH_USERNAME/PASSWORD (or TARGET_AUTH_*). \
+                The access flags (--username, --ca-file, --cert-file, --insecure…) win over the config file, whose \
+                values win over the auth files and credential helpers that ferry login, docker and podman fill.
 
                 Each chart's values.yaml is edited as text (comments and layout kept) so every hinted image points \
                 at the target registry; the chart is packaged again and published only after all its images are in \
@@ -25,6 +27,7 @@ extension Ferry {
                   ferry sync --config load-image.yaml --dry-run
                   ferry sync --config load-image.yaml
                   TARGET_CONTAINERS_AUTH_PASSWORD=… ferry sync -c load-image.yaml --latest-version-only --output json
+                  ferry sync -c load-image.yaml --ca-file harbor-ca.pem --auto-create-repository
                 """)
 
         @Option(name: [.short, .long], help: ArgumentHelp("The charts-syncer config (default: charts-syncer.yaml in $HOME, then in the current directory).", valueName: "file"))
