@@ -85,6 +85,25 @@ import Testing
         // (A missing repository is created by the registry on push; sync's chart repository below.)
     }
 
+    @Test func loginWordsItsAdviceInItsOwnOptions() async throws {
+        let dir = try TemporaryDirectory("advice")
+        let env = ["HOME": dir.path, "DOCKER_CONFIG": dir.file("docker")]
+        func login(_ host: String, _ extra: [String], password: String) async -> CLIRunner.Result {
+            await CLIRunner.run(["login", host, "--username", "ferry-user", "--password-stdin"] + extra, environment: env, stdin: password + "\n")
+        }
+        let tls = try LiveRegistry.start(.tls)
+        let untrusted = await login(tls.host, [], password: tls.password)
+        #expect(untrusted.exitCode == 3 && untrusted.stderr.contains("--ca-file"), "\(untrusted.stderr)")
+        await expectOwnAdvice("login", untrusted, "untrusted TLS")
+        let wrong = await login(tls.host, ["--ca-file", tls.caFile!], password: "wrong-Pa55word")
+        #expect(wrong.exitCode == 3 && wrong.stderr.contains("refused access as user 'ferry-user'"), "\(wrong.stderr)")
+        await expectOwnAdvice("login", wrong, "wrong password")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("docker/config.json")), "nothing is stored for refused credentials")
+        let unknown = await login(Self.unknownHost, [], password: "x")
+        #expect(unknown.exitCode == 3 && unknown.stderr.contains("ferry-no-such-registry.invalid"), "\(unknown.stderr)")
+        await expectOwnAdvice("login", unknown, "unknown host")
+    }
+
     func syncConfig(_ dir: TemporaryDirectory, registry: String, auth: (String, String)?, repo: String) throws -> String {
         let containers = auth.map { "\n  containers: {auth: {username: \($0.0), password: \"\($0.1)\"}}" } ?? ""
         return try dir.write("load-image-\(UUID().uuidString.prefix(8)).yaml", """
