@@ -8,6 +8,10 @@ FERRY_TEST_PACKAGES="docker-registry apache2-utils skopeo openssl curl nginx-lig
 # docker.io starts no daemon at install here (policy-rc.d); the tests start their own.
 FERRY_NODE_PACKAGES="containerd docker.io podman openssh-server openssh-client busybox-static"
 
+# The libraries Ferry builds against beyond the toolchain's: ISA-L (igzip, the layer compressor),
+# zstd and zlib headers.
+FERRY_BUILD_PACKAGES="libisal-dev libzstd-dev zlib1g-dev pkg-config"
+
 # Installs any of the named Debian packages that are missing (needs root, as on CI).
 ensure_packages() {
     local missing=()

@@ -10,6 +10,9 @@ package final class GzipCompressor: ByteSink {
     private var output: [UInt8]
     private var finished = false
 
+    /// The zlib in use, as the layer cache records it for digests zlib made.
+    package static var zlibVersion: String { String(cString: CZlib.zlibVersion()) }
+
     /// Level 1: layers are mostly already-dense data, and speed matters more than a few percent.
     package init(writingTo next: any ByteSink, level: Int32 = 1) throws {
         self.next = next

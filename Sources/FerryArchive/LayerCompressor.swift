@@ -7,8 +7,9 @@ import FerryOCI
 import Foundation
 import Synchronization
 
-/// Gzips uncompressed layers once. The diffID → compressed digest mapping and the compressed bytes
-/// are kept under the cache directory, so a rerun neither compresses again nor changes a digest.
+/// Gzips uncompressed layers once, with ISA-L. The diffID → compressed digest mapping and the
+/// compressed bytes are kept under the cache directory, so a rerun neither compresses again nor
+/// changes a digest; a mapping made by an earlier compressor (zlib) stays authoritative.
 package final class LayerCompressor: Sendable {
     package let cacheDirectory: String?
     /// When false (dry runs) nothing is written: digests are computed by compressing into a hash.
@@ -74,7 +75,16 @@ package final class LayerCompressor: Sendable {
     struct Mapping: Codable {
         var digest: Digest
         var size: Int64
-        var zlib: String
+        /// `IsalGzipCompressor.identity` for mappings made with ISA-L.
+        var compressor: String?
+        /// The zlib version, for mappings made with zlib (before ISA-L).
+        var zlib: String?
+
+        /// Whether this machine can make the same bytes again, should the cached copy be gone.
+        var canRecompress: Bool {
+            if let compressor { return compressor == IsalGzipCompressor.identity }
+            return zlib == String(cString: zlibVersion())
+        }
     }
 
     /// The digest and size of the gzipped layer.
@@ -111,11 +121,12 @@ package final class LayerCompressor: Sendable {
             try checkSource(range, diffID: diffID, cached: expected, in: cacheDirectory)
             return ByteRange(wholeFile: file)
         }
-        let result = try compressIntoCache(range, diffID: diffID)
+        let withZlib = cachedMapping(diffID).map { $0.compressor == nil } ?? false
+        let result = try compressIntoCache(range, diffID: diffID, zlib: withZlib)
         guard result.digest == expected else {
             throw ArchiveError(.digestMismatch,
                                "gzipping \(range.origin) gave \(result.digest), but the cache recorded \(expected)",
-                               hint: "the zlib library changed since the last run; delete \(cacheDirectory) and run again")
+                               hint: "the compression library changed since the last run; delete \(cacheDirectory) and run again")
         }
         return ByteRange(wholeFile: try RandomAccessFile(path: blobPath(cacheDirectory, result.digest)))
     }
@@ -142,14 +153,24 @@ package final class LayerCompressor: Sendable {
 
     // MARK: - Work
 
-    private func compress(_ range: ByteRange, diffID: Digest, into sink: any ByteSink) throws {
-        let gzip = try GzipCompressor(writingTo: sink)
+    /// `zlib`: only to make again the bytes of a mapping an earlier version made with zlib.
+    private func compress(_ range: ByteRange, diffID: Digest, into sink: any ByteSink, zlib: Bool = false) throws {
         let uncompressed = DigestingSink()
-        try range.forEachChunk { chunk in
-            try uncompressed.write(chunk)
-            try gzip.write(chunk)
+        if zlib {
+            let gzip = try GzipCompressor(writingTo: sink)
+            try range.forEachChunk { chunk in
+                try uncompressed.write(chunk)
+                try gzip.write(chunk)
+            }
+            try gzip.finish()
+        } else {
+            let gzip = IsalGzipCompressor(writingTo: sink)
+            try range.forEachChunk { chunk in
+                try uncompressed.write(chunk)
+                try gzip.write(chunk)
+            }
+            try gzip.finish()
         }
-        try gzip.finish()
         guard uncompressed.digest == diffID else {
             throw ArchiveError(.digestMismatch,
                                "\(range.origin) does not match its diff_id: the config says \(diffID), the bytes hash to \(uncompressed.digest)",
@@ -158,7 +179,7 @@ package final class LayerCompressor: Sendable {
         verified.withLock { _ = $0.insert(SourceKey(range, diffID)) }
     }
 
-    private func compressIntoCache(_ range: ByteRange, diffID: Digest) throws -> (digest: Digest, size: Int64) {
+    private func compressIntoCache(_ range: ByteRange, diffID: Digest, zlib: Bool = false) throws -> (digest: Digest, size: Int64) {
         guard let cacheDirectory else { preconditionFailure("compressIntoCache without a cache directory") }
         for directory in [cacheDirectory + "/blobs/sha256", cacheDirectory + "/gzip"] {
             do {
@@ -171,13 +192,14 @@ package final class LayerCompressor: Sendable {
         let scratch = cacheDirectory + "/blobs/sha256/incoming-\(diffID.hex)"
         let file = try AtomicFileSink(path: scratch)
         let hash = DigestingSink(forwardingTo: file)
-        try compress(range, diffID: diffID, into: hash)
+        try compress(range, diffID: diffID, into: hash, zlib: zlib)
         try file.commit()
         let digest = hash.digest
         guard rename(scratch, blobPath(cacheDirectory, digest)) == 0 else {
             throw ArchiveError(.io, "cannot store a compressed layer in \(cacheDirectory): \(String(cString: strerror(errno)))")
         }
-        let mapping = Mapping(digest: digest, size: hash.count, zlib: String(cString: zlibVersion()))
+        let mapping = zlib ? Mapping(digest: digest, size: hash.count, zlib: String(cString: zlibVersion()))
+                           : Mapping(digest: digest, size: hash.count, compressor: IsalGzipCompressor.identity)
         let record = try AtomicFileSink(path: mappingPath(cacheDirectory, diffID))
         try record.write(Array(try JSONEncoder().encode(mapping)))
         try record.commit()
@@ -187,8 +209,9 @@ package final class LayerCompressor: Sendable {
     private func cachedMapping(_ diffID: Digest) -> Mapping? {
         guard let cacheDirectory,
               let data = FileManager.default.contents(atPath: mappingPath(cacheDirectory, diffID)),
-              let mapping = try? JSONDecoder().decode(Mapping.self, from: data),
-              mapping.zlib == String(cString: zlibVersion()) else { return nil }
+              let mapping = try? JSONDecoder().decode(Mapping.self, from: data) else { return nil }
+        // Authoritative while its bytes are cached or can be made again; otherwise forgotten.
+        guard mapping.canRecompress || FileManager.default.fileExists(atPath: blobPath(cacheDirectory, mapping.digest)) else { return nil }
         return mapping
     }
 
