@@ -15,6 +15,8 @@ package struct ImagePusher: Sendable {
     package var events: PushEventSink
     /// Chunk size and where chunked sessions are kept (beside the layer cache, so a rerun resumes).
     package var uploads: UploadOptions
+    /// Where earlier runs saw each blob in this registry (beside the layer cache), to mount from.
+    package var locations: BlobLocations
 
     package init(client: RegistryClient, compressor: LayerCompressor, concurrency: Int,
                  chunkSize: Int64 = UploadOptions.defaultChunkSize, events: @escaping PushEventSink) {
@@ -24,6 +26,7 @@ package struct ImagePusher: Sendable {
         self.events = events
         uploads = UploadOptions(chunkSize: chunkSize,
                                 sessions: compressor.cacheDirectory.map { UploadSessionStore(directory: $0 + "/upload-sessions") })
+        locations = BlobLocations(cacheDirectory: compressor.cacheDirectory, registry: client.host)
     }
 
     /// What to do when a target tag already points at other bytes.
@@ -53,6 +56,8 @@ package struct ImagePusher: Sendable {
         package var images: [Image] = []
         package var blobsUploaded = 0
         package var blobsMounted = 0
+        /// Of `blobsMounted`, those mounted from a repository an earlier run placed them in.
+        package var blobsMountedFromEarlierRuns = 0
         package var blobsPresent = 0
         package var bytesUploaded: Int64 = 0
         package var failures: [String] = []
@@ -67,6 +72,7 @@ package struct ImagePusher: Sendable {
             failures += other.failures
             blobsUploaded += other.blobsUploaded
             blobsMounted += other.blobsMounted
+            blobsMountedFromEarlierRuns += other.blobsMountedFromEarlierRuns
             blobsPresent += other.blobsPresent
             bytesUploaded += other.bytesUploaded
         }
@@ -76,6 +82,7 @@ package struct ImagePusher: Sendable {
         // Images that are refused before anything is sent: no name, or a tag that would move.
         let report = Mutex(refuseUnnamed(plan))
         let refused = refusedTagMoves(plan, probe: probe, policy: tagMoves)
+        locations.record(probe.blobsPresent.flatMap { digest, repositories in repositories.map { (digest, $0) } })
         let blobs = await placeBlobs(Self.blobsNeeded(plan, excluding: Set(refused.keys)), probe: probe)
         report.withLock { $0.add(blobs.report) }
         let broken = blobs.failed
@@ -142,6 +149,7 @@ package struct ImagePusher: Sendable {
                 report.withLock {
                     $0.blobsUploaded += outcome.uploaded
                     $0.blobsMounted += outcome.mounted
+                    $0.blobsMountedFromEarlierRuns += outcome.remembered
                     $0.blobsPresent += outcome.present
                     $0.bytesUploaded += Int64(outcome.uploaded) * planned.blob.size
                 }
@@ -219,11 +227,13 @@ package struct ImagePusher: Sendable {
         }
     }
 
-    /// Puts one blob into every repository that needs it: upload once, mount into the rest.
-    private func place(_ planned: PlannedBlob, present: Set<String>) async throws -> (uploaded: Int, mounted: Int, present: Int) {
+    /// Puts one blob into every repository that needs it: upload once, mount into the rest. A blob
+    /// no repository of the plan holds is first mounted from where an earlier run left it.
+    private func place(_ planned: PlannedBlob, present: Set<String>) async throws
+        -> (uploaded: Int, mounted: Int, remembered: Int, present: Int) {
         let blob = planned.blob
         var holder = planned.repositories.first { present.contains($0) }
-        var counts = (uploaded: 0, mounted: 0, present: 0)
+        var counts = (uploaded: 0, mounted: 0, remembered: 0, present: 0)
         if planned.repositories.allSatisfy(present.contains) { counts.present = 1 }
         for repository in planned.repositories {
             if present.contains(repository) {
@@ -232,6 +242,14 @@ package struct ImagePusher: Sendable {
             }
             if let source = holder, try await client.mountBlob(blob.digest, into: repository, from: source) {
                 counts.mounted += 1
+                locations.record([(blob.digest, repository)])
+                events(.blobFinished(digest: blob.digest, size: blob.size, repository: repository, outcome: .mounted))
+                continue
+            }
+            if holder == nil, try await mountFromEarlierRun(blob, into: repository) {
+                counts.mounted += 1
+                counts.remembered += 1
+                holder = repository
                 events(.blobFinished(digest: blob.digest, size: blob.size, repository: repository, outcome: .mounted))
                 continue
             }
@@ -244,9 +262,22 @@ package struct ImagePusher: Sendable {
             }
             counts.uploaded += 1
             holder = repository
+            locations.record([(blob.digest, repository)])
             events(.blobFinished(digest: blob.digest, size: blob.size, repository: repository, outcome: .uploaded))
         }
         return counts
+    }
+
+    /// Tries the repositories earlier runs placed the blob in, newest first; a refusal (the blob
+    /// was deleted there, or the registry opened an upload instead) moves on to the next.
+    private func mountFromEarlierRun(_ blob: ArchivedBlob, into repository: String) async throws -> Bool {
+        for source in locations.candidates(for: blob.digest, excluding: repository) {
+            if try await client.mountBlob(blob.digest, into: repository, from: source) {
+                locations.record([(blob.digest, repository)])
+                return true
+            }
+        }
+        return false
     }
 
     private func upload(_ blob: ArchivedBlob, to repository: String) async throws {

@@ -155,9 +155,10 @@ extension Ferry {
             var line = "Done: \(count(.published)) published, \(count(.present)) already present, \(count(.failed)) failed"
             if let images = report.images {
                 let pushed = images.count(.pushed) + images.count(.moved)
-                line += String(format: "; images: %d pushed, %d unchanged; %d blob(s) uploaded (%@), %d mounted; %.1f s",
+                let earlier = images.blobsMountedFromEarlierRuns > 0 ? " (\(images.blobsMountedFromEarlierRuns) from earlier runs)" : ""
+                line += String(format: "; images: %d pushed, %d unchanged; %d blob(s) uploaded (%@), %d mounted%@; %.1f s",
                                pushed, images.images.count - pushed - images.count(.failed),
-                               images.blobsUploaded, ByteCount.format(images.bytesUploaded), images.blobsMounted, seconds)
+                               images.blobsUploaded, ByteCount.format(images.bytesUploaded), images.blobsMounted, earlier, seconds)
             }
             console.out(line)
         }

@@ -119,9 +119,10 @@ extension Ferry {
             if output.output == .json {
                 console.out(JSONLines.encode(PushSummaryDocument(report: report, seconds: seconds, ok: report.succeeded)))
             } else {
-                console.out(String(format: "Done: %d pushed, %d unchanged, %d failed; %d blob(s) uploaded (%@), %d mounted, %d already present; %.1f s, %@",
+                let earlier = report.blobsMountedFromEarlierRuns > 0 ? " (\(report.blobsMountedFromEarlierRuns) from earlier runs)" : ""
+                console.out(String(format: "Done: %d pushed, %d unchanged, %d failed; %d blob(s) uploaded (%@), %d mounted%@, %d already present; %.1f s, %@",
                                    pushed, unchanged, failed, report.blobsUploaded, ByteCount.format(report.bytesUploaded),
-                                   report.blobsMounted, report.blobsPresent, seconds,
+                                   report.blobsMounted, earlier, report.blobsPresent, seconds,
                                    ByteCount.rate(report.bytesUploaded, seconds: seconds)))
             }
             if !report.succeeded {
