@@ -9,7 +9,7 @@
 Images are docker.io/vendor/app-N:1.0.N (see --image-prefix); every image also carries one layer shared by all.
 Layers hold random bytes, so they do not compress and sizes are what they say.
 """
-import argparse, gzip, hashlib, io, json, os, shutil, tarfile, tempfile, zlib
+import argparse, gzip, hashlib, io, json, os, random, shutil, tarfile, tempfile, zlib
 
 ap = argparse.ArgumentParser()
 ap.add_argument("out")
@@ -19,7 +19,9 @@ ap.add_argument("--version", default="1.0.0")
 ap.add_argument("--images", type=int, default=3)
 ap.add_argument("--layers", type=int, default=2, help="layers of each image besides the shared one")
 ap.add_argument("--layer-size", type=int, default=1 << 20)
+ap.add_argument("--layer-size-max", type=int, default=0, help="when set, each layer's size is drawn between --layer-size and this")
 ap.add_argument("--shared-size", type=int, default=1 << 20)
+ap.add_argument("--gzip-level", type=int, default=1, help="0 stores the random bytes (fast, for very large samples)")
 ap.add_argument("--values-size", type=int, default=0, help="pad values.yaml to about this many bytes (settings under app0)")
 ap.add_argument("--image-prefix", default="docker.io/vendor/app", help="images are named <prefix>-N:1.0.N")
 a = ap.parse_args()
@@ -41,7 +43,7 @@ class Layer:
                         n = min(self.left, CHUNK if n is None or n < 0 else n); self.left -= n; return os.urandom(n)
                 tf.addfile(info, Random())
         h_u, h_c = hashlib.sha256(), hashlib.sha256()
-        comp = zlib.compressobj(1, zlib.DEFLATED, 31)
+        comp = zlib.compressobj(a.gzip_level, zlib.DEFLATED, 31)
         with open(self.tar_path, "rb") as src, open(self.gz_path, "wb") as dst:
             while True:
                 block = src.read(CHUNK)
@@ -56,7 +58,9 @@ class Layer:
 shared = Layer("shared", a.shared_size)
 images = []
 for i in range(a.images):
-    layers = [shared] + [Layer(f"app{i}-l{j}", a.layer_size) for j in range(a.layers)]
+    sizes = [a.layer_size if not a.layer_size_max else random.Random(f"{i}-{j}").randint(a.layer_size, a.layer_size_max)
+             for j in range(a.layers)]
+    layers = [shared] + [Layer(f"app{i}-l{j}", size) for j, size in enumerate(sizes)]
     name = f"{a.image_prefix}-{i}:1.0.{i}"
     config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["/app"], "Labels": {"image": name}},
                          "rootfs": {"type": "layers", "diff_ids": [l.diff_id for l in layers]}},

@@ -14,6 +14,7 @@ import Synchronization
 package final class BlobLocations: Sendable {
     package let path: String?
     private let known: Mutex<[Digest: [String]]>
+    private let repositories: Mutex<Set<String>>
 
     /// Most candidates tried for one blob before uploading it.
     static let candidatesPerBlob = 3
@@ -25,12 +26,20 @@ package final class BlobLocations: Sendable {
         guard let cacheDirectory else {
             path = nil
             known = Mutex([:])
+            repositories = Mutex([])
             return
         }
         let name = registry.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? String($0) : "_" }.joined()
         let path = cacheDirectory + "/blob-locations/" + name
         self.path = path
-        known = Mutex(Self.load(path))
+        let loaded = Self.load(path)
+        known = Mutex(loaded)
+        repositories = Mutex(Set(loaded.values.joined()))
+    }
+
+    /// Whether any run recorded a blob in `repository`.
+    package func knows(repository: String) -> Bool {
+        repositories.withLock { $0.contains(repository) }
     }
 
     /// Repositories other than `repository` that held `digest` most recently, newest first.
@@ -43,6 +52,7 @@ package final class BlobLocations: Sendable {
     /// Remembers that `repository` holds each blob of `digests`.
     package func record(_ pairs: [(digest: Digest, repository: String)]) {
         guard let path, !pairs.isEmpty else { return }
+        repositories.withLock { $0.formUnion(pairs.map(\.repository)) }
         known.withLock { known in
             for (digest, repository) in pairs {
                 var list = known[digest] ?? []

@@ -121,7 +121,8 @@ package struct ChartSyncer: Sendable {
         plan.warnings += try await HarborPreflight.run(plan.push, client: client, credentials: credentials, options: options.harbor,
                                                        dryRun: options.dryRun)
         plan.probe = try await PushProbe.run(plan.push, client: client, access: options.dryRun ? .pull : .push,
-                                             concurrency: options.concurrency)
+                                             concurrency: options.concurrency,
+                                             locations: BlobLocations(cacheDirectory: options.cacheDirectory, registry: host))
         return client
     }
 

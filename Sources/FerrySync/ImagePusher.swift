@@ -19,14 +19,14 @@ package struct ImagePusher: Sendable {
     package var locations: BlobLocations
 
     package init(client: RegistryClient, compressor: LayerCompressor, concurrency: Int,
-                 chunkSize: Int64 = UploadOptions.defaultChunkSize, events: @escaping PushEventSink) {
+                 chunkSize: Int64 = UploadOptions.defaultChunkSize, locations: BlobLocations? = nil, events: @escaping PushEventSink) {
         self.client = client
         self.compressor = compressor
         self.concurrency = max(1, concurrency)
         self.events = events
         uploads = UploadOptions(chunkSize: chunkSize,
                                 sessions: compressor.cacheDirectory.map { UploadSessionStore(directory: $0 + "/upload-sessions") })
-        locations = BlobLocations(cacheDirectory: compressor.cacheDirectory, registry: client.host)
+        self.locations = locations ?? BlobLocations(cacheDirectory: compressor.cacheDirectory, registry: client.host)
     }
 
     /// What to do when a target tag already points at other bytes.

@@ -4,7 +4,10 @@ import FerryOCI
 import FerryRegistry
 import Synchronization
 
-/// What the target registry already holds, found with HEAD requests only.
+/// What the target registry already holds, found with HEAD requests only, and only those the plan
+/// needs: a target whose tag already names the image needs none for its blobs (the registry holds
+/// every blob of a manifest it serves), and a small blob is asked about only in a repository an
+/// earlier run is known to have pushed into (elsewhere uploading it costs about what asking does).
 package struct PushProbe: Sendable {
     package struct Summary: Sendable, Codable {
         package var images: Int
@@ -26,18 +29,39 @@ package struct PushProbe: Sendable {
     package var manifests: [String: Digest]
     package var summary: Summary
 
-    /// Asks the registry about every blob in every repository and every target tag, `concurrency` at a time.
+    /// Blobs below this are asked about only in repositories `locations` knows.
+    package static let smallBlob: Int64 = 1 << 20
+
+    /// Asks the registry about every target tag, then about the blobs the incomplete targets need,
+    /// `concurrency` at a time. Without `locations` every such blob is asked about.
     package static func run(_ plan: PushPlan, client: RegistryClient, access: RegistryClient.Access,
-                           concurrency: Int) async throws -> PushProbe {
-        let present = try await blobsPresent(plan, client: client, access: access, concurrency: concurrency)
+                           concurrency: Int, locations: BlobLocations? = nil) async throws -> PushProbe {
         let current = try await currentManifests(plan, client: client, access: access, concurrency: concurrency)
+        var complete: [Digest: Set<String>] = [:]
+        var needed: [Digest: Set<String>] = [:]
+        for planned in plan.images {
+            for target in planned.targets {
+                let done = current[target.description] == planned.image.root.digest
+                for blob in planned.image.blobs {
+                    if done { complete[blob.digest, default: []].insert(target.repository) } else { needed[blob.digest, default: []].insert(target.repository) }
+                }
+            }
+        }
+        var present = try await blobsPresent(plan, needed: needed, client: client, access: access, concurrency: concurrency) { blob, repository in
+            guard let locations, blob.size < smallBlob else { return true }
+            return locations.knows(repository: repository)
+        }
+        for (digest, repositories) in complete { present[digest, default: []].formUnion(repositories) }
         return PushProbe(blobsPresent: present, manifests: current, summary: summarize(plan, present: present, current: current))
     }
 
-    /// `blob → repositories that have it`, for every blob of the plan in every repository it goes to.
-    static func blobsPresent(_ plan: PushPlan, client: RegistryClient, access: RegistryClient.Access,
-                             concurrency: Int) async throws -> [Digest: Set<String>] {
-        let checks = plan.blobs.flatMap { blob in blob.repositories.map { (digest: blob.blob.digest, repository: $0) } }
+    /// `blob → repositories that have it`, for the blobs `needed` in the repositories `shouldAsk` allows.
+    static func blobsPresent(_ plan: PushPlan, needed: [Digest: Set<String>], client: RegistryClient, access: RegistryClient.Access,
+                             concurrency: Int, shouldAsk: (ArchivedBlob, String) -> Bool) async throws -> [Digest: Set<String>] {
+        let checks = plan.blobs.flatMap { blob in
+            blob.repositories.filter { needed[blob.blob.digest]?.contains($0) ?? false }.filter { shouldAsk(blob.blob, $0) }
+                .map { (digest: blob.blob.digest, repository: $0) }
+        }
         let found = Mutex<[Digest: Set<String>]>([:])
         try await forEachConcurrently(checks, limit: concurrency) { check in
             let exists: Bool

@@ -88,7 +88,8 @@ extension Ferry {
                                                           options: .init(create: harbor.autoCreateRepository, isPublic: harbor.projectPublic),
                                                           dryRun: dryRun)
                 if output.output == .text && !output.quiet { for note in notes { console.err("note: \(note)") } }
-                let probe = try await PushProbe.run(plan, client: client, access: dryRun ? .pull : .push, concurrency: concurrency)
+                let probe = try await PushProbe.run(plan, client: client, access: dryRun ? .pull : .push, concurrency: concurrency,
+                                                    locations: BlobLocations(cacheDirectory: compressor.cacheDirectory, registry: registry))
                 if dryRun {
                     printPlan(plan, probe: probe)
                 } else {
