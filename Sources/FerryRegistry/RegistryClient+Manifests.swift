@@ -25,6 +25,17 @@ extension RegistryClient {
         }
     }
 
+    /// The manifest `reference` names in `repository`, as served (nil when there is none): one GET that
+    /// tells both what a tag points at and that the registry can serve it.
+    package func currentManifest(_ reference: String, in repository: String, access: Access = .push) async throws -> ManifestDocument? {
+        do {
+            return try await fetchManifest(reference, from: repository, access: access)
+        } catch let error as RegistryError where error.code != .projectMissing
+                    && (error.code == .manifestUnknown || error.code == .nameUnknown || error.status == 404) {
+            return nil
+        }
+    }
+
     /// Fetches a manifest or index as the exact bytes stored.
     package func fetchManifest(_ reference: String, from repository: String, access: Access = .pull) async throws -> ManifestDocument {
         let url = "\(baseURL)/v2/\(repository)/manifests/\(reference)"

@@ -176,7 +176,8 @@ package struct ImagePusher: Sendable {
             return (entry, true)
         }
         // Unchanged only when the registry also serves it (a tag may name a manifest it lost).
-        if probe.manifests[target.description] == image.root.digest, (try? await verifyServed(image, in: target.repository)) != nil {
+        if probe.manifests[target.description] == image.root.digest,
+           (try? await verifyServed(image, in: target.repository, rootServed: probe.served.contains(target.description))) != nil {
             entry.status = .unchanged
             events(.imageFinished(reference: target.description, digest: image.root.digest, outcome: .unchanged))
             return (entry, false)
@@ -203,9 +204,10 @@ package struct ImagePusher: Sendable {
         return (entry, false)
     }
 
-    /// Every manifest of the image read back by digest, as the registry serves it.
-    private func verifyServed(_ image: ArchivedImage, in repository: String) async throws {
-        for document in image.children + [image.root] {
+    /// Every manifest of the image read back by digest, as the registry serves it (the root not
+    /// again when the probe fetched it whole).
+    private func verifyServed(_ image: ArchivedImage, in repository: String, rootServed: Bool = false) async throws {
+        for document in image.children + (rootServed ? [] : [image.root]) {
             try await client.verifyManifest(document, in: repository)
         }
     }

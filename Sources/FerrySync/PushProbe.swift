@@ -27,6 +27,8 @@ package struct PushProbe: Sendable {
     package var blobsPresent: [Digest: Set<String>]
     /// `target reference → digest it points at now`.
     package var manifests: [String: Digest]
+    /// Targets whose tag the registry served with exactly the bytes of the image's root manifest.
+    package var served: Set<String> = []
     package var summary: Summary
 
     /// Blobs below this are asked about only in repositories `locations` knows.
@@ -36,7 +38,7 @@ package struct PushProbe: Sendable {
     /// `concurrency` at a time. Without `locations` every such blob is asked about.
     package static func run(_ plan: PushPlan, client: RegistryClient, access: RegistryClient.Access,
                            concurrency: Int, locations: BlobLocations? = nil) async throws -> PushProbe {
-        let current = try await currentManifests(plan, client: client, access: access, concurrency: concurrency)
+        let (current, served) = try await currentManifests(plan, client: client, access: access, concurrency: concurrency)
         var complete: [Digest: Set<String>] = [:]
         var needed: [Digest: Set<String>] = [:]
         for planned in plan.images {
@@ -52,7 +54,8 @@ package struct PushProbe: Sendable {
             return locations.knows(repository: repository)
         }
         for (digest, repositories) in complete { present[digest, default: []].formUnion(repositories) }
-        return PushProbe(blobsPresent: present, manifests: current, summary: summarize(plan, present: present, current: current))
+        return PushProbe(blobsPresent: present, manifests: current, served: served,
+                         summary: summarize(plan, present: present, current: current))
     }
 
     /// `blob → repositories that have it`, for the blobs `needed` in the repositories `shouldAsk` allows.
@@ -82,15 +85,23 @@ package struct PushProbe: Sendable {
 
     /// `target reference → digest it names now`, for every target that exists.
     static func currentManifests(_ plan: PushPlan, client: RegistryClient, access: RegistryClient.Access,
-                                 concurrency: Int) async throws -> [String: Digest] {
+                                 concurrency: Int) async throws -> (current: [String: Digest], served: Set<String>) {
         let manifests = Mutex<[String: Digest]>([:])
-        try await forEachConcurrently(plan.images.flatMap(\.targets), limit: concurrency) { reference in
-            if let digest = try await client.manifestDigest(reference.tag ?? reference.digest?.string ?? "latest",
-                                                           in: reference.repository, access: access) {
-                manifests.withLock { $0[reference.description] = digest }
+        let served = Mutex<Set<String>>([])
+        try await forEachConcurrently(plan.images.flatMap { image in image.targets.map { (image.image, $0) } }, limit: concurrency) { image, reference in
+            let name = reference.tag ?? reference.digest?.string ?? "latest"
+            // A dry run asks with HEAD only; a push fetches, so an image already there is also
+            // known to be served whole, and needs no second request to check it.
+            if access == .pull {
+                if let digest = try await client.manifestDigest(name, in: reference.repository, access: access) {
+                    manifests.withLock { $0[reference.description] = digest }
+                }
+            } else if let document = try await client.currentManifest(name, in: reference.repository, access: access) {
+                manifests.withLock { $0[reference.description] = document.digest }
+                if document.bytes == image.root.bytes { served.withLock { _ = $0.insert(reference.description) } }
             }
         }
-        return manifests.withLock { $0 }
+        return (manifests.withLock { $0 }, served.withLock { $0 })
     }
 
     /// The counts a plan shows: images already in place, tags that would move, blobs to send or mount.

@@ -222,14 +222,26 @@ package final class LiveRegistry: Sendable {
             guard process.isRunning else {
                 throw TestSupportError("docker-registry exited at start: \(log)")
             }
-            if Self.canConnect(port: port) { return }
+            if Self.canConnect(port: port) && log.contains("listening on") { return }
             usleep(50_000)
         }
         process.stopForTest()
         throw TestSupportError("docker-registry did not listen on \(host) within 10 s: \(log)")
     }
 
+    /// Ports handed out in this process: the kernel may offer a port again before the server it was
+    /// meant for has bound it, and two servers of parallel tests must never be given the same one.
+    private static let handedOut = Mutex<Set<Int>>([])
+
     static func freePort() throws -> Int {
+        for _ in 0..<50 {
+            let port = try kernelFreePort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw TestSupportError("cannot find a free port not handed out already")
+    }
+
+    private static func kernelFreePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSupportError("socket() failed") }
         defer { close(fd) }

@@ -87,7 +87,7 @@ import Testing
 
     /// The first contact, the probe and the manifest are retried like uploads.
     @Test(arguments: [("GET", "/v2/", FaultProxy.Fault.statusRetryAfterDate(503, seconds: 1)),
-                      ("HEAD", "/manifests/", FaultProxy.Fault.status(429, retryAfter: 1)),
+                      ("GET", "/manifests/", FaultProxy.Fault.status(429, retryAfter: 1)),
                       ("HEAD", "/blobs/sha256:", FaultProxy.Fault.status(502, retryAfter: nil)),
                       ("PUT", "/manifests/", FaultProxy.Fault.status(504, retryAfter: nil))])
     func transientAnswersAnywhereAreRetried(_ method: String, _ path: String, _ fault: FaultProxy.Fault) async throws {

@@ -22,7 +22,7 @@ import Testing
                                                                 options: .regularExpression) != nil }, "\(log)")
         #expect(log.contains("ferry push started") && log.contains("ferry push finished exit=0"), "\(log)")
         #expect(log.contains("PUT http://\(registry.host)/v2/p/app/manifests/1 → 201"), "\(log)")
-        #expect(log.contains("HEAD http://\(registry.host)/v2/p/app/manifests/1 → 404"), "\(log)")
+        #expect(log.contains("GET http://\(registry.host)/v2/p/app/manifests/1 → 404"), "\(log)")
         // Upload state and credentials stay out.
         #expect(!log.contains(registry.password) && !log.contains("_state=") && !log.contains("Authorization"), "\(log)")
         // Owner-only: a support log names hosts and users.
