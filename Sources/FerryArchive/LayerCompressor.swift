@@ -5,6 +5,7 @@ import CZlib
 import FerryCore
 import FerryOCI
 import Foundation
+import NIOCore
 import Synchronization
 
 /// Gzips uncompressed layers once, with ISA-L. The diffID → compressed digest mapping and the
@@ -96,7 +97,8 @@ package final class LayerCompressor: Sendable {
         if let mapping = cachedMapping(diffID) {
             result = (mapping.digest, mapping.size)
         } else if writesCache {
-            result = try compressIntoCache(range, diffID: diffID)
+            // Only the digest is recorded: the bytes are made again, identically, as they are uploaded.
+            result = try recordMapping(range, diffID: diffID)
         } else {
             let hash = DigestingSink()
             try compress(range, diffID: diffID, into: hash)
@@ -104,6 +106,22 @@ package final class LayerCompressor: Sendable {
         }
         memo.withLock { $0[diffID] = Compressed(digest: result.digest, size: result.size) }
         return result
+    }
+
+    /// The gzipped layer as an upload body, made on the fly, when the recorded digest is one this
+    /// machine's ISA-L makes (nil otherwise: `compressedBytes` has the bytes). The stream fails before
+    /// its last bytes if the output is not `expected`.
+    package func compressedStream(of range: ByteRange, diffID: Digest, expected: Digest, size: Int64,
+                                  onBytes: @escaping @Sendable (Int) -> Void = { _ in }) -> AsyncThrowingStream<ByteBuffer, any Error>? {
+        guard let cacheDirectory, let mapping = cachedMapping(diffID), mapping.digest == expected,
+              mapping.compressor == IsalGzipCompressor.identity,
+              !FileManager.default.fileExists(atPath: blobPath(cacheDirectory, expected)) else { return nil }
+        let state = CompressedLayerStream(range: range, diffID: diffID, expected: expected, expectedSize: size, chunkSize: 1 << 20)
+        return AsyncThrowingStream(unfolding: {
+            let chunk = try await Blocking.run { try state.next() }
+            if let chunk { onBytes(chunk.readableBytes) }
+            return chunk
+        })
     }
 
     /// The gzipped bytes, compressing again if the cached copy is gone. Fails if they do not hash to
@@ -204,6 +222,23 @@ package final class LayerCompressor: Sendable {
         try record.write(Array(try JSONEncoder().encode(mapping)))
         try record.commit()
         return (digest, hash.count)
+    }
+
+    /// Compresses into a hash and records the mapping only.
+    private func recordMapping(_ range: ByteRange, diffID: Digest) throws -> (digest: Digest, size: Int64) {
+        guard let cacheDirectory else { preconditionFailure("recordMapping without a cache directory") }
+        do {
+            try FileManager.default.createDirectory(atPath: cacheDirectory + "/gzip", withIntermediateDirectories: true)
+        } catch {
+            throw ArchiveError(.io, "cannot create the cache directory \(cacheDirectory)/gzip", hint: "set FERRY_CACHE_DIR to a writable directory")
+        }
+        let hash = DigestingSink()
+        try compress(range, diffID: diffID, into: hash)
+        let mapping = Mapping(digest: hash.digest, size: hash.count, compressor: IsalGzipCompressor.identity)
+        let record = try AtomicFileSink(path: mappingPath(cacheDirectory, diffID))
+        try record.write(Array(try JSONEncoder().encode(mapping)))
+        try record.commit()
+        return (hash.digest, hash.count)
     }
 
     private func cachedMapping(_ diffID: Digest) -> Mapping? {

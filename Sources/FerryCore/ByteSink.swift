@@ -71,6 +71,11 @@ package final class MemorySink: ByteSink {
     package func write(_ bytes: UnsafeRawBufferPointer) throws {
         self.bytes.append(contentsOf: bytes)
     }
+
+    /// Forgets what was collected, keeping the storage for the next bytes.
+    package func reset() {
+        bytes.removeAll(keepingCapacity: true)
+    }
 }
 
 /// Writes to a file descriptor (a pipe), reporting a reader that went away as `BrokenPipe`.

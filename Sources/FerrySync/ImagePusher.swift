@@ -283,6 +283,24 @@ package struct ImagePusher: Sendable {
     }
 
     private func upload(_ blob: ArchivedBlob, to repository: String) async throws {
+        let events = self.events
+        if case .gzipped(let uncompressed, let diffID) = blob.source,
+           let stream = compressor.compressedStream(of: uncompressed, diffID: diffID, expected: blob.digest, size: blob.size,
+                                                    onBytes: { events(.bytesSent($0)) }) {
+            // Gzipped on the fly, once per attempt; chunks (large blobs, a proxy's size limit) read a cached copy.
+            let compressor = self.compressor, digest = blob.digest
+            let first = Mutex<AsyncThrowingStream<ByteBuffer, any Error>?>(stream)
+            let upload = BlobUpload(digest: digest, size: blob.size, whole: {
+                first.withLock { taken in defer { taken = nil }; return taken }
+                    ?? compressor.compressedStream(of: uncompressed, diffID: diffID, expected: digest, size: blob.size,
+                                                   onBytes: { events(.bytesSent($0)) })!
+            }, slice: { offset, count in
+                Self.lazySlice(offset, count) {
+                    try compressor.compressedBytes(of: uncompressed, diffID: diffID, expected: digest)
+                }
+            }, onSent: { events(.bytesSent($0)) })
+            return try await send(upload, to: repository)
+        }
         let range: ByteRange
         switch blob.source {
         case .stored(let stored):
@@ -295,13 +313,34 @@ package struct ImagePusher: Sendable {
         guard range.length == blob.size else {
             throw ArchiveError(.invalidImage, "\(range.origin) is \(range.length) bytes, but its manifest says \(blob.size)")
         }
-        let events = self.events
         let digest = blob.digest
         let upload = BlobUpload(digest: digest, size: blob.size, whole: {
             range.verifiedChunks(expected: digest, onBytes: { events(.bytesSent($0)) })
         }, slice: { offset, count in
             range.slice(from: offset, count: count).chunks()
         }, onSent: { events(.bytesSent($0)) })
+        try await send(upload, to: repository)
+    }
+
+    /// A slice of bytes that a file holds once `make` (run on the thread pool, at the first read) has made it.
+    static func lazySlice(_ offset: Int64, _ count: Int64, _ make: @escaping @Sendable () throws -> ByteRange)
+        -> AsyncThrowingStream<ByteBuffer, any Error> {
+        // `unfolding` asks for one element at a time: the iterator is never used concurrently.
+        final class State: @unchecked Sendable {
+            var iterator: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator?
+        }
+        let state = State()
+        return AsyncThrowingStream(unfolding: {
+            if state.iterator == nil {
+                let range = try await Blocking.run { try make() }
+                state.iterator = range.slice(from: offset, count: count).chunks().makeAsyncIterator()
+            }
+            return try await state.iterator?.next()
+        })
+    }
+
+    private func send(_ upload: BlobUpload, to repository: String) async throws {
+        let digest = upload.digest, events = self.events
         // The registry's answer is shown once; the same answer again is only counted.
         let previous = Mutex<String?>(nil)
         try await client.uploadBlob(upload, to: repository, options: uploads, onRetry: { attempt, error, pause in

@@ -91,4 +91,37 @@ import Testing
         #expect(log.filter { $0.hasPrefix("pass PATCH") && $0.hasSuffix(" 202") }.count >= 4, "\(proxy.log)")
         _ = try Skopeo.copy("\(registry.host)/p/big:1", from: registry, into: dir)
     }
+
+    /// An uncompressed layer is gzipped on the fly into a one-request upload (nothing written to
+    /// disk); one above the chunk size is gzipped into the cache once and sent from there in chunks.
+    @Test func uncompressedLayersStreamOrGoUpInChunksFromTheCache() async throws {
+        let registry = try LiveRegistry.start(.plain)
+        let dir = try TemporaryDirectory("stream")
+        let image = TestImage.make("r.io/team/raw:1", layerSizes: [2_600_000])
+        try ArchiveFixture.write([image], style: .skopeo, to: dir.file("raw.tar"))
+        let env = ["FERRY_CACHE_DIR": dir.file("cache"), "HOME": dir.path]
+        func push(_ repository: String, _ extra: [String] = [], to target: LiveRegistry? = nil) async -> CLIRunner.Result {
+            await CLIRunner.run(["push", dir.file("raw.tar"), "--registry", (target ?? registry).host, "--repository", repository] + extra,
+                                environment: env)
+        }
+        func cachedBlobs() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir.file("cache/blobs/sha256"))) ?? []).filter { !$0.hasPrefix("incoming") }
+        }
+        let streamed = await push("one")
+        #expect(streamed.exitCode == 0, "\(streamed.stderr)")
+        #expect(cachedBlobs().isEmpty, "streamed, not cached: \(cachedBlobs())")
+        _ = try Skopeo.copy("\(registry.host)/one/raw:1", from: registry, into: dir)
+
+        // Another registry (nothing to mount from), in chunks of 1 MiB.
+        let other = try LiveRegistry.start(.plain)
+        let chunked = await push("two", ["--chunk-size", "1"], to: other)
+        #expect(chunked.exitCode == 0, "\(chunked.stderr)")
+        #expect(cachedBlobs().count == 1, "\(cachedBlobs())")
+        #expect(other.log.contains("PATCH /v2/two/raw/blobs/uploads/"), "chunks were sent")
+        _ = try Skopeo.copy("\(other.host)/two/raw:1", from: other, into: dir)
+        // The same digest both ways.
+        let one = try Skopeo.rawManifest("\(registry.host)/one/raw:1", from: registry)
+        let two = try Skopeo.rawManifest("\(other.host)/two/raw:1", from: other)
+        #expect(one == two)
+    }
 }
