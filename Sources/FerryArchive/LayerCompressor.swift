@@ -97,8 +97,7 @@ package final class LayerCompressor: Sendable {
         if let mapping = cachedMapping(diffID) {
             result = (mapping.digest, mapping.size)
         } else if writesCache {
-            // Only the digest is recorded: the bytes are made again, identically, as they are uploaded.
-            result = try recordMapping(range, diffID: diffID)
+            result = try compressIntoCache(range, diffID: diffID)
         } else {
             let hash = DigestingSink()
             try compress(range, diffID: diffID, into: hash)
@@ -208,7 +207,8 @@ package final class LayerCompressor: Sendable {
             }
         }
         let scratch = cacheDirectory + "/blobs/sha256/incoming-\(diffID.hex)"
-        let file = try AtomicFileSink(path: scratch)
+        // Not flushed: every read of a cached copy is checked against its digest.
+        let file = try AtomicFileSink(path: scratch, durable: false)
         let hash = DigestingSink(forwardingTo: file)
         try compress(range, diffID: diffID, into: hash, zlib: zlib)
         try file.commit()
@@ -222,23 +222,6 @@ package final class LayerCompressor: Sendable {
         try record.write(Array(try JSONEncoder().encode(mapping)))
         try record.commit()
         return (digest, hash.count)
-    }
-
-    /// Compresses into a hash and records the mapping only.
-    private func recordMapping(_ range: ByteRange, diffID: Digest) throws -> (digest: Digest, size: Int64) {
-        guard let cacheDirectory else { preconditionFailure("recordMapping without a cache directory") }
-        do {
-            try FileManager.default.createDirectory(atPath: cacheDirectory + "/gzip", withIntermediateDirectories: true)
-        } catch {
-            throw ArchiveError(.io, "cannot create the cache directory \(cacheDirectory)/gzip", hint: "set FERRY_CACHE_DIR to a writable directory")
-        }
-        let hash = DigestingSink()
-        try compress(range, diffID: diffID, into: hash)
-        let mapping = Mapping(digest: hash.digest, size: hash.count, compressor: IsalGzipCompressor.identity)
-        let record = try AtomicFileSink(path: mappingPath(cacheDirectory, diffID))
-        try record.write(Array(try JSONEncoder().encode(mapping)))
-        try record.commit()
-        return (hash.digest, hash.count)
     }
 
     private func cachedMapping(_ diffID: Digest) -> Mapping? {

@@ -22,9 +22,12 @@ package final class AtomicFileSink: ByteSink {
     private let temporaryPath: String
     private var descriptor: Int32
     package private(set) var count: Int64 = 0
+    /// False for caches whose content is checked when read: no fsync, so writing costs a copy.
+    private let durable: Bool
 
-    package init(path: String, mode: mode_t = 0o644) throws {
+    package init(path: String, mode: mode_t = 0o644, durable: Bool = true) throws {
         self.path = path
+        self.durable = durable
         self.temporaryPath = path + ".ferry-partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else {
@@ -49,7 +52,7 @@ package final class AtomicFileSink: ByteSink {
 
     /// Flushes to disk and renames into place.
     package func commit() throws {
-        guard fsync(descriptor) == 0, close(descriptor) == 0 else {
+        guard !durable || fsync(descriptor) == 0, close(descriptor) == 0 else {
             let failure = errno
             descriptor = -1
             unlink(temporaryPath)

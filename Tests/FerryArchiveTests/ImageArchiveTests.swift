@@ -86,9 +86,9 @@ import Testing
         let mappings = try FileManager.default.contentsOfDirectory(atPath: cache + "/gzip")
         #expect(mappings == ["\(image.layers[0].diffID.hex).json"])
 
-        // Only the mapping is kept (the bytes are made again as they are uploaded); the rerun takes the digest from it.
+        // The rerun takes the digest from the mapping: remove the compressed copy and it still knows it.
         let layer = try #require(first.archive.images[0].blobs.first { if case .gzipped = $0.source { true } else { false } })
-        #expect(!FileManager.default.fileExists(atPath: cache + "/blobs/sha256/\(layer.digest.hex)"))
+        try FileManager.default.removeItem(atPath: cache + "/blobs/sha256/\(layer.digest.hex)")
         let second = try open(path, cache: cache)
         #expect(second.archive.images[0].root.digest == first.archive.images[0].root.digest)
         // Compressing again gives the same bytes.
