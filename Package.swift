@@ -96,7 +96,7 @@ let package = Package(
             "FerryUpgrade", "FerryCharts", "FerryOCI", "FerryRegistry", "FerryTestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], swiftSettings: strict),
-        .testTarget(name: "FerryCommandsTests", dependencies: ["FerryCommands", "FerryCore", "FerryTestSupport", "FerryArchive", "FerryOCI", "FerryCharts"],
+        .testTarget(name: "FerryCommandsTests", dependencies: ["FerryCommands", "FerryCore", "FerryTestSupport", "FerryArchive", "FerryOCI", "FerryCharts", "FerryNode"],
                     swiftSettings: strict),
     ]
 )

@@ -54,6 +54,36 @@ package struct CommandRunner: Sendable {
         return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
+    /// For a node over ssh: connects once (`true`) so that an ssh failure — refused, host key,
+    /// authentication, timeout, an unknown name — is reported as what it is, with ssh's own words,
+    /// before any question about the node's runtime is asked. Nothing to do on this machine.
+    package func checkReachable() async throws {
+        guard case .ssh(let destination, _) = location else { return }
+        var command = self.argv(["true"])
+        command.insert(contentsOf: ["-o", "ConnectTimeout=15"], at: 1)
+        let argv = command, environment = self.environment
+        let output = try await Blocking.waiting { try Self.runBlocking(argv, environment: environment, stdin: nil) }
+        // ssh exits 255 for its own failures; anything else came from the remote command.
+        guard output.status == 255 else { return }
+        let said = output.stderr.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("@") && !$0.hasPrefix("Warning: Permanently added") }
+        let last = said.last ?? "ssh exited 255"
+        throw NodeError(.sshFailed, "cannot reach \(destination) over ssh: \(last)", hint: Self.sshHint(output.stderr))
+    }
+
+    /// What to do about an ssh failure, from ssh's message.
+    static func sshHint(_ stderr: String) -> String {
+        let text = stderr.lowercased()
+        if text.contains("connection refused") { return "no ssh server answers there: check the host and the port (user@host:port)" }
+        if text.contains("host key verification failed") || text.contains("remote host identification has changed") {
+            return "the node's host key is unknown or has changed: check it, then add it to known_hosts (ssh-keyscan) or name a config with --ssh-config"
+        }
+        if text.contains("permission denied") { return "the node refused the login: check the user and that the key is loaded (ssh-agent) or named in --ssh-config" }
+        if text.contains("timed out") { return "the node does not answer: check the address and the network path" }
+        if text.contains("could not resolve hostname") { return "the host name does not resolve: check it, or define it in --ssh-config" }
+        return "check that `ssh` reaches the node by itself (with the same --ssh-config)"
+    }
+
     /// Runs the command; `stdin`, when given, writes the command's input (and may throw, which
     /// closes the input early).
     package func run(_ arguments: [String], stdin: (@Sendable (any ByteSink) throws -> Void)? = nil) async throws -> Output {

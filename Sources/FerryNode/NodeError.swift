@@ -7,6 +7,8 @@ package struct NodeError: FerryError {
     package enum Code: String, Sendable {
         case noRuntime
         case unreachable
+        /// ssh itself failed (refused, host key, authentication, timeout), before the runtime was asked.
+        case sshFailed
         case rejected
         case verificationFailed
         case invalidInput

@@ -85,6 +85,7 @@ extension NodeLoader {
                 group.addTask {
                     let runner = CommandRunner(location: location, environment: environment)
                     do {
+                        try await runner.checkReachable()
                         let found = try await ContainerRuntime.detect(preferred, runner: runner, address: address, namespace: namespace)
                         return (index, await load(into: found))
                     } catch {

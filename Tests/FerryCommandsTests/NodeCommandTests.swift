@@ -1,5 +1,6 @@
 import FerryArchive
 import FerryCommands
+import FerryNode
 import FerryOCI
 import FerryTestSupport
 import Foundation
@@ -128,6 +129,40 @@ import Testing
         #expect(byNode["nobody@127.0.0.1:1"]?.error?.isEmpty == false)
         let listed = try containerd.images(namespace: "nodes")
         for name in relocated { #expect(listed[name] != nil) }
+    }
+
+    /// An ssh failure is reported as one, in ssh's words, before any runtime is looked for.
+    @Test func sshFailuresAreSaidAsSuch() async throws {
+        let dir = try TemporaryDirectory()
+        let sshd = try LiveSSHD(aliases: ["node"])
+        let source = try bundle(dir)
+        func load(_ node: String, config: String, _ extra: [String] = []) async throws -> NodeLoader.Report {
+            let result = await CLIRunner.run(["load", source] + relocation + ["--node", node, "--ssh-config", config, "--output", "json"] + extra,
+                                             environment: env(dir))
+            #expect(result.exitCode == 1, "\(result.stdout)\(result.stderr)")
+            return try #require(try Documents.lines(LoadNodeDocument.self, result.stdout, event: "node").first?.report)
+        }
+        let base = try String(contentsOfFile: sshd.configFile, encoding: .utf8)
+        // Nothing listens there.
+        for extra in [[], ["--runtime", "containerd"]] {
+            let refused = try await load("nobody@127.0.0.1:1", config: sshd.configFile, extra)
+            let error = refused.error ?? ""
+            #expect(error.contains("cannot reach nobody@127.0.0.1:1 over ssh") && error.contains("Connection refused"), "\(error)")
+            #expect(!error.contains("container runtime") && !error.contains("containerd runs"), "\(error)")
+        }
+        // A key the node does not accept.
+        let keygen = try Subprocess.require("ssh-keygen")
+        try Subprocess.check(keygen, ["-q", "-t", "ed25519", "-N", "", "-f", dir.file("stranger")])
+        let wrongKey = try dir.write("wrong-key", base.replacingOccurrences(of: sshd.directory.file("client_key"), with: dir.file("stranger")))
+        let denied = try await load("node", config: wrongKey)
+        #expect(denied.error?.contains("Permission denied") == true && denied.error?.contains("refused the login") == true, "\(denied)")
+        // A host key that is not known, checked strictly.
+        _ = try dir.write("known_hosts", "")
+        let strict = try dir.write("strict", base.replacingOccurrences(of: "StrictHostKeyChecking no", with: "StrictHostKeyChecking yes")
+            .replacingOccurrences(of: "UserKnownHostsFile /dev/null", with: "UserKnownHostsFile \(dir.file("known_hosts"))"))
+        let unknownHost = try await load("node", config: strict)
+        #expect(unknownHost.error?.contains("Host key verification failed") == true && unknownHost.error?.contains("known_hosts") == true,
+                "\(unknownHost)")
     }
 
     @Test func badInputGetsClearErrors() async throws {
