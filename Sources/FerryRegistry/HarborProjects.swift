@@ -43,6 +43,9 @@ package struct HarborProjects: Sendable {
             case false? where create:
                 if !dryRun { try await self.create(project, isPublic: isPublic) }
                 outcome.created.append(project)
+            case false? where web.credentials == nil:
+                // Anonymous lookups see public projects only: a private one may be there.
+                outcome.unchecked.append(project)
             case false?:
                 missing.append(project)
             case true?:

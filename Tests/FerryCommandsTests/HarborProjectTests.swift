@@ -51,6 +51,10 @@ import Testing
         let harbor = try FakeHarbor(before: registry, projects: [])
         let (dir, source) = try fixture()
         let env = ["HOME": dir.path, "FERRY_CACHE_DIR": dir.file("cache")]
+        // Anonymous, the lookup sees public projects only: not taken as missing; the push finds out.
+        let unseen = await CLIRunner.run(["push", source, "--registry", harbor.host, "--repository", "team/mod"], environment: env)
+        #expect(unseen.exitCode != 0 && unseen.stderr.contains("could not be looked up"), "\(unseen.stderr)")
+        #expect(unseen.stderr.contains("project team not found") && unseen.stderr.contains("--auto-create-repository"), "\(unseen.stderr)")
         // Anonymous: Harbor refuses to create the project; the refusal is named, and so is the fix.
         let anonymous = await CLIRunner.run(["push", source, "--registry", harbor.host, "--repository", "team/mod", "--auto-create-repository"],
                                             environment: env)
