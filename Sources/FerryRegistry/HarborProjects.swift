@@ -18,7 +18,7 @@ package struct HarborProjects: Sendable {
 
     package init(client: RegistryClient, credentials: Credentials?) {
         self.client = client
-        web = WebClient(transport: client.transport, credentials: credentials?.identityToken == nil ? credentials : nil, retry: client.retry)
+        web = WebClient(transport: client.transport, credentials: credentials, retry: client.retry)
     }
 
     /// The projects `repositories` live in (repositories of one element have none).
@@ -34,16 +34,18 @@ package struct HarborProjects: Sendable {
     package func ensure(repositories: [String], create: Bool, isPublic: Bool, dryRun: Bool = false) async throws -> Outcome {
         var outcome = Outcome(isHarbor: true)
         var missing: [String] = []
-        for project in Self.projects(of: repositories) {
+        let anonymous = web.credentials == nil || web.credentials?.identityToken != nil
+        for (index, project) in Self.projects(of: repositories).enumerated() {
             switch try await exists(project) {
-            case nil where outcome.isHarbor && outcome.created.isEmpty && outcome.unchecked.isEmpty && missing.isEmpty:
+            case nil where index == 0:
+                // The first lookup tells whether there is a Harbor API at all.
                 return Outcome(isHarbor: false)
             case nil:
                 outcome.unchecked.append(project)
             case false? where create:
                 if !dryRun { try await self.create(project, isPublic: isPublic) }
                 outcome.created.append(project)
-            case false? where web.credentials == nil:
+            case false? where anonymous:
                 // Anonymous lookups see public projects only: a private one may be there.
                 outcome.unchecked.append(project)
             case false?:

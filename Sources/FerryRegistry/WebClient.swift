@@ -39,7 +39,10 @@ package final class WebClient: Sendable {
             var request = HTTPClientRequest(url: url)
             request.method = HTTPMethod(rawValue: method)
             request.headers.add(name: "User-Agent", value: "ferry")
-            if let credentials = self.credentials { request.headers.add(name: "Authorization", value: credentials.basicHeader) }
+            // An identity token is for a token service, never a Basic password.
+            if let credentials = self.credentials, credentials.identityToken == nil {
+                request.headers.add(name: "Authorization", value: credentials.basicHeader)
+            }
             for (name, value) in headers { request.headers.add(name: name, value: value) }
             if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
             let response: HTTPClientResponse

@@ -72,14 +72,13 @@ package final class BlobLocations: Sendable {
         guard descriptor >= 0 else { return }
         defer { close(descriptor) }
         // Whole lines at once, so records of concurrent runs never interleave within a line.
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
             if written <= 0 { return }
             offset += written
         }
-        bytes.removeAll()
     }
 
     /// Reads the file: later lines are newer. A malformed line (a torn write) is skipped.

@@ -128,7 +128,8 @@ package struct ChartSyncer: Sendable {
 
     func pushImages(_ push: PushPlan, probe: PushProbe, client: RegistryClient) async -> ImagePusher.Report {
         let pusher = ImagePusher(client: client, compressor: LayerCompressor(cacheDirectory: options.cacheDirectory),
-                                 concurrency: options.concurrency, chunkSize: options.chunkSize, events: events)
+                                 concurrency: options.concurrency, chunkSize: options.chunkSize, locations: probe.locations,
+                                 events: events)
         return await pusher.push(push, probe: probe, tagMoves: options.force ? .allow : .refuse(hint: options.refusedTagMoveAdvice))
     }
 
@@ -324,8 +325,9 @@ package struct ChartSyncer: Sendable {
             auth.username.isEmpty || auth.password.isEmpty ? nil
                 : Credentials(username: auth.username, password: auth.password, origin: "target.repo.auth in \(config.origin)")
         }
-        let host = URLComponents(string: repo.url).flatMap { url in url.host.map { $0 + (url.port.map { ":\($0)" } ?? "") } }
-        let credentials = repo.kind == .local ? nil : try await self.credentials(for: host ?? repo.url, configured: configured)
+        let components = URLComponents(string: repo.url)
+        let authority = components.flatMap { url in url.host.map { $0 + (url.port.map { ":\($0)" } ?? "") } }
+        let credentials = repo.kind == .local ? nil : try await self.credentials(for: authority ?? repo.url, configured: configured)
         switch repo.kind! {
         case .local:
             let path = repo.path.hasPrefix("/") ? repo.path : (options.workingDirectory as NSString).appendingPathComponent(repo.path)
@@ -335,10 +337,9 @@ package struct ChartSyncer: Sendable {
         case .harbor:
             return try ChartMuseumRepository(url: repo.url, flavor: .harbor, web: WebClient(transport: transport, credentials: credentials, retry: options.retry))
         case .oci:
-            guard let components = URLComponents(string: repo.url), let host = components.host else {
+            guard let components, let authority else {
                 throw SyncError(.invalidConfig, "\(config.origin): target.repo.url '\(repo.url)' has no host")
             }
-            let authority = host + (components.port.map { ":\($0)" } ?? "")
             let client = try await RegistryClient.connect(host: authority, transport: transport, credentials: credentials,
                                                           scheme: components.scheme == "http" ? "http" : nil, retry: options.retry)
             return OCIChartRepository(client: client, path: components.path)

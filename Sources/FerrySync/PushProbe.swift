@@ -4,7 +4,7 @@ import FerryOCI
 import FerryRegistry
 import Synchronization
 
-/// What the target registry already holds, found with HEAD requests only, and only those the plan
+/// What the target registry already holds, found by reading only (GET and HEAD; a dry run HEAD only), and only what the plan
 /// needs: a target whose tag already names the image needs none for its blobs (the registry holds
 /// every blob of a manifest it serves), and a small blob is asked about only in a repository an
 /// earlier run is known to have pushed into (elsewhere uploading it costs about what asking does).
@@ -29,6 +29,8 @@ package struct PushProbe: Sendable {
     package var manifests: [String: Digest]
     /// Targets whose tag the registry served with exactly the bytes of the image's root manifest.
     package var served: Set<String> = []
+    /// The blob locations the probe consulted, for the push to use and add to.
+    package var locations: BlobLocations?
     package var summary: Summary
 
     /// Blobs below this are asked about only in repositories `locations` knows.
@@ -54,7 +56,7 @@ package struct PushProbe: Sendable {
             return locations.knows(repository: repository)
         }
         for (digest, repositories) in complete { present[digest, default: []].formUnion(repositories) }
-        return PushProbe(blobsPresent: present, manifests: current, served: served,
+        return PushProbe(blobsPresent: present, manifests: current, served: served, locations: locations,
                          summary: summarize(plan, present: present, current: current))
     }
 

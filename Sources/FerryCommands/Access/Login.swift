@@ -46,7 +46,7 @@ extension Ferry {
         func execute() async throws {
             let console = Console.current
             let access = try registryOptions.access(console: console)
-            guard let credentials = try explicitCredentials(access) else {
+            guard let credentials = try access.credentials.given() else {
                 throw ValidationError("pass --username with --password-stdin (or set \(CredentialResolver.usernameVariable) and \(CredentialResolver.passwordVariable))")
             }
             let check = try await access.withTransport { link in
@@ -63,15 +63,6 @@ extension Ferry {
                 console.err("warning: \(registry) asks for no authentication; the credentials were not checked")
             }
             console.out("Login succeeded: user '\(credentials.username)' for \(registry), stored in \(destination)")
-        }
-
-        /// The flags' credentials, else the environment's; login never reads them back from a file.
-        func explicitCredentials(_ access: RegistryAccess) throws -> Credentials? {
-            if let explicit = access.credentials.explicit { return explicit }
-            let environment = access.credentials.environment
-            guard let user = environment[CredentialResolver.usernameVariable], !user.isEmpty,
-                  let password = environment[CredentialResolver.passwordVariable], !password.isEmpty else { return nil }
-            return Credentials(username: user, password: password, origin: CredentialResolver.usernameVariable)
         }
     }
 

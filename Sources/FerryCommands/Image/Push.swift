@@ -109,7 +109,7 @@ extension Ferry {
                 console.err("Registry has \(s.blobsPresent) of \(s.blobs) blob(s); sending \(s.blobsToSend) (\(ByteCount.format(s.bytesToSend))), mounting \(s.blobsToMount)")
             }
             let pusher = ImagePusher(client: client, compressor: compressor, concurrency: concurrency, chunkSize: chunks.chunkSize,
-                                     events: renderer.sink)
+                                     locations: probe.locations, events: renderer.sink)
             let report = await pusher.push(plan, probe: probe, tagMoves: force ? .allow : .refuse(hint: "push --force moves it"))
             renderer.end()
             let elapsed = ContinuousClock.now - started

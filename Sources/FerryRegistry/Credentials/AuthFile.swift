@@ -67,6 +67,7 @@ package struct AuthFile: Sendable {
         return Credentials(username: String(decoded[..<colon]), password: password, origin: path)
     }
 
+    /// `host[:port]` of a key or URL written with a scheme or a path (`https://h:5000/v1/`).
     static func host(ofKey key: String) -> String {
         var text = Substring(key)
         if let range = text.range(of: "://") { text = text[range.upperBound...] }

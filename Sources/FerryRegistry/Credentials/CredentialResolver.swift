@@ -24,13 +24,7 @@ package struct CredentialResolver: Sendable {
     }
 
     package func credentials(for host: String) async throws -> Credentials? {
-        if let explicit { return explicit }
-        if let user = environment[Self.usernameVariable], !user.isEmpty {
-            guard let password = environment[Self.passwordVariable], !password.isEmpty else {
-                throw RegistryError(.invalidCredentials, "\(Self.usernameVariable) is set but \(Self.passwordVariable) is empty")
-            }
-            return Credentials(username: user, password: password, origin: Self.usernameVariable)
-        }
+        if let given = try given() { return given }
         for path in authFiles {
             guard let file = try AuthFile.read(path) else {
                 if path == authFile { throw RegistryError(.invalidCredentials, "the auth file \(path) (--authfile) cannot be read") }
@@ -40,6 +34,16 @@ package struct CredentialResolver: Sendable {
             if let found = try file.credentials(for: host) { return found }
         }
         return nil
+    }
+
+    /// The credentials given for this run, as opposed to stored: explicit ones, else the environment's.
+    package func given() throws -> Credentials? {
+        if let explicit { return explicit }
+        guard let user = environment[Self.usernameVariable], !user.isEmpty else { return nil }
+        guard let password = environment[Self.passwordVariable], !password.isEmpty else {
+            throw RegistryError(.invalidCredentials, "\(Self.usernameVariable) is set but \(Self.passwordVariable) is empty")
+        }
+        return Credentials(username: user, password: password, origin: Self.usernameVariable)
     }
 
     /// The helper `file` names for `host`, ready to run.
@@ -67,12 +71,6 @@ package struct CredentialResolver: Sendable {
     package var dockerConfigPath: String {
         if let dir = environment["DOCKER_CONFIG"], !dir.isEmpty { return dir + "/config.json" }
         return home + "/.docker/config.json"
-    }
-
-    /// Where the lookup went, for a message when a registry refuses anonymous access.
-    package var searched: String {
-        "--username, \(Self.usernameVariable), " + authFiles.map { FileManager.default.fileExists(atPath: $0) ? $0 : $0 + " (absent)" }
-            .joined(separator: ", ")
     }
 
     // MARK: - Storing (ferry login)

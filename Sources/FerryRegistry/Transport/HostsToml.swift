@@ -27,25 +27,18 @@ struct HostsToml: Equatable {
     func entry(for authority: String) -> Entry {
         var merged = Entry()
         var used = false
-        for (url, entry) in hosts where Self.authority(of: url) == authority {
+        for (url, entry) in hosts where AuthFile.host(ofKey: url) == authority {
             merged.ca += entry.ca
             merged.client += entry.client
             merged.skipVerify = merged.skipVerify || entry.skipVerify
             used = true
         }
-        if server == nil || server.map(Self.authority(of:)) == authority || !used {
+        if server == nil || server.map(AuthFile.host(ofKey:)) == authority || !used {
             merged.ca += top.ca
             merged.client += top.client
             merged.skipVerify = merged.skipVerify || top.skipVerify
         }
         return merged
-    }
-
-    static func authority(of url: String) -> String {
-        var text = Substring(url)
-        if let range = text.range(of: "://") { text = text[range.upperBound...] }
-        if let slash = text.firstIndex(of: "/") { text = text[..<slash] }
-        return String(text)
     }
 
     /// Parses the file; `path` names it in errors, with the line.
