@@ -24,6 +24,8 @@ package enum BlobVerifier {
                 }
             }
         }
+        // Largest first, so the run does not end on one big blob hashed by one core.
+        checks.sort { $0.blob.size > $1.blob.size }
         let problems = Mutex<[String]>([])
         let bytes = Mutex<Int64>(0)
         await forEachConcurrently(checks, limit: max(1, concurrency)) { item in
@@ -95,7 +97,7 @@ package enum BlobVerifier {
         if diffID != nil {
             switch Compression.detect(try range.prefix(4)) {
             case .gzip:
-                let gunzip = try GzipDecompressor(writingTo: uncompressed, origin: range.origin)
+                let gunzip = IsalGzipDecompressor(writingTo: uncompressed, origin: range.origin)
                 decompressor = gunzip
                 finish = gunzip.finish
             case .zstd:

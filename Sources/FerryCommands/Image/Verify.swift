@@ -18,8 +18,8 @@ extension Ferry {
         @Argument(help: ArgumentHelp("Bundles, directories of bundles, docker-archives or OCI layouts.", valueName: "source"))
         package var sources: [String]
 
-        @Option(name: .long, help: "Blobs checked at once.")
-        package var concurrency: Int = 2
+        @Option(name: .long, help: "Blobs checked at once (default: one per core).")
+        package var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
 
         @OptionGroup(title: "Output") package var output: OutputOptions
 
