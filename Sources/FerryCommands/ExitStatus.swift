@@ -76,7 +76,7 @@ func reportingErrors(_ output: OutputOptions, advice: CommandAdvice, _ body: () 
             let hint = advice.hint(for: error)
             log.error("\(error)", metadata: ["code": "\((error as? any FerryError)?.codeName ?? "-")", "exit": "\(code)"])
             if output.output == .json {
-                console.out(JSONLines.encode(CommandFailure(message: String(describing: error), code: (error as? any FerryError)?.codeName,
+                console.out(JSONLines.event("error", CommandFailure(message: String(describing: error), code: (error as? any FerryError)?.codeName,
                                                             hint: hint, exitCode: code)))
             }
             console.err("error: \(error)" + (hint.map { "\n  hint: \($0)" } ?? ""))

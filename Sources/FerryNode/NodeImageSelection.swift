@@ -18,14 +18,14 @@ package struct NodeImageSelection: Sendable {
 
     /// The images of the sources with the names they get on nodes, and why each unnamed image
     /// (saved by id, copied without a tag) was refused: a node could only list it by digest.
-    package func images(_ sources: [ImageSource]) throws -> (images: [NodeImage], refused: [String]) {
+    package func images(_ sources: [ImageSource]) throws -> (images: [NodeImage], refused: [Refusal]) {
         var owners = ImageNameOwners()
         var result: [NodeImage] = []
-        var refused: [String] = []
+        var refused: [Refusal] = []
         for source in sources {
             for image in source.archive.images {
                 guard image.isNamed else {
-                    refused.append(image.unnamedProblem)
+                    refused.append(Refusal(image: image.displayName, message: image.unnamedProblem))
                     continue
                 }
                 var names: [Reference] = []
@@ -45,5 +45,14 @@ package struct NodeImageSelection: Sendable {
             }
         }
         return (result, refused)
+    }
+}
+
+extension NodeImageSelection {
+    /// An image that cannot be loaded under a name, and why.
+    package struct Refusal: Sendable, CustomStringConvertible {
+        package var image: String
+        package var message: String
+        package var description: String { message }
     }
 }

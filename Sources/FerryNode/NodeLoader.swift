@@ -1,6 +1,8 @@
 import FerryArchive
+import FerryCore
 import FerryOCI
 import Foundation
+import Synchronization
 
 /// Loads images into a node's runtime: skips those it already has with the same digest, streams
 /// one archive of the rest into `docker load` or `ctr images import`, then checks that the
@@ -12,6 +14,10 @@ package struct NodeLoader: Sendable {
         package var loaded: [String] = []
         package var skipped: [String] = []
         package var error: String?
+        /// The error's code (`sshFailed`, `rejected`, …) when it is one of Ferry's.
+        package var code: String?
+        /// Wall time spent on this node, from the first ssh contact to the last check.
+        package var seconds: Double = 0
 
         package var succeeded: Bool { error == nil }
 
@@ -67,6 +73,7 @@ package struct NodeLoader: Sendable {
             report.loaded = missing.flatMap { $0.names.map(\.description) }
         } catch {
             report.error = "\(error)"
+            report.code = (error as? NodeError)?.codeName
         }
         return report
     }
@@ -77,25 +84,26 @@ extension NodeLoader {
     /// (`preferred`, else detected), and one that fails is reported while the others go on.
     /// `describe` turns a failure into the report's text (a command adds its advice there).
     package func load(onto locations: [CommandRunner.Location], preferred: ContainerRuntime.Kind?, address: String?,
-                      namespace: String, environment: [String: String],
+                      namespace: String, environment: [String: String], maxParallel: Int = 16,
                       describe: @escaping @Sendable (any Error) -> String) async -> [Report] {
         let wanted = preferred?.rawValue ?? "auto"
-        return await withTaskGroup(of: (Int, Report).self) { group in
-            for (index, location) in locations.enumerated() {
-                group.addTask {
-                    let runner = CommandRunner(location: location, environment: environment)
-                    do {
-                        try await runner.checkReachable()
-                        let found = try await ContainerRuntime.detect(preferred, runner: runner, address: address, namespace: namespace)
-                        return (index, await load(into: found))
-                    } catch {
-                        return (index, Report(node: runner.name, runtime: wanted, error: describe(error)))
-                    }
-                }
+        let collected = Mutex<[(Int, Report)]>([])
+        await forEachConcurrently(Array(locations.enumerated()), limit: maxParallel) { index, location in
+            let started = ContinuousClock.now
+            let runner = CommandRunner(location: location, environment: environment)
+            var report: Report
+            do {
+                try await runner.checkReachable()
+                let found = try await ContainerRuntime.detect(preferred, runner: runner, address: address, namespace: namespace)
+                report = await load(into: found)
+            } catch {
+                report = Report(node: runner.name, runtime: wanted, error: describe(error))
+                report.code = (error as? NodeError)?.codeName
             }
-            var collected: [(Int, Report)] = []
-            for await item in group { collected.append(item) }
-            return collected.sorted { $0.0 < $1.0 }.map(\.1)
+            let elapsed = ContinuousClock.now - started
+            report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            collected.withLock { $0.append((index, report)) }
         }
+        return collected.withLock { $0 }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 }

@@ -66,9 +66,9 @@ package struct ChartSyncer: Sendable {
 
     package let config: SyncConfig
     package let options: Options
-    package let events: PushEventSink
+    package let events: SyncEventSink
 
-    package init(config: SyncConfig, options: Options, events: @escaping PushEventSink = { _ in }) {
+    package init(config: SyncConfig, options: Options, events: @escaping SyncEventSink = { _ in }) {
         self.config = config
         self.options = options
         self.events = events
@@ -87,9 +87,19 @@ package struct ChartSyncer: Sendable {
         let repository = try await makeRepository(transport: transport)
         try await repository.checkUsable()
         var plan = try await makePlan(repository: repository)
+        for failure in plan.failures {
+            events(.chartFailed(bundle: failure.bundle, name: failure.name, version: failure.version,
+                                message: failure.error ?? "", code: failure.errorCode))
+        }
+        for chart in plan.charts {
+            events(.chartRelocated(bundle: chart.bundle, name: chart.name, version: chart.version,
+                                   destination: chart.destination, edits: chart.edits))
+        }
         var report = SyncReport(charts: plan.failures, warnings: plan.warnings)
         let client = try await probeImages(&plan, transport: transport)
         report.warnings = plan.warnings
+        events(.syncPlanned(plan))
+        if let probe = plan.probe { events(.probed(probe.summary)) }
         if options.dryRun {
             report.charts += plan.charts.map { chart(from: $0, status: .planned) }
             return (plan, report)
@@ -103,7 +113,16 @@ package struct ChartSyncer: Sendable {
             report.images = images
         }
         for chart in plan.charts {
-            report.charts.append(await publish(chart, repository: repository, failedImages: failedImages))
+            let entry = await publish(chart, repository: repository, failedImages: failedImages)
+            switch entry.status {
+            case .published, .present:
+                events(.chartPublished(bundle: chart.bundle, name: chart.name, version: chart.version, destination: chart.destination,
+                                       digest: Digest.of(chart.package), outcome: entry.status == .present ? .present : .published))
+            case .failed, .planned:
+                events(.chartFailed(bundle: chart.bundle, name: chart.name, version: chart.version,
+                                    message: entry.error ?? "", code: entry.errorCode))
+            }
+            report.charts.append(entry)
         }
         report.charts.sort { ($0.name ?? $0.bundle, $0.version ?? "") < ($1.name ?? $1.bundle, $1.version ?? "") }
         return (plan, report)
@@ -139,6 +158,7 @@ package struct ChartSyncer: Sendable {
         if !chart.skipImages, let first = broken.first {
             var entry = self.chart(from: chart, status: .failed)
             entry.error = "not published: \(broken.count) image(s) failed to push; first: \(first)"
+            entry.errorCode = "imageFailed"
             return entry
         }
         if chart.alreadyPresent && !options.force {
@@ -159,8 +179,8 @@ package struct ChartSyncer: Sendable {
         SyncReport.Chart(bundle: plan.bundle, name: plan.name, version: plan.version,
                          status: plan.alreadyPresent && status == .planned ? .present : status,
                          destination: plan.destination,
-                         images: plan.skipImages ? [] : plan.images.map { "\($0.original) → \($0.target)" },
-                         edits: plan.edits.map(\.description))
+                         images: plan.skipImages ? [] : plan.images.map { .init(source: $0.original.description, target: $0.target.description) },
+                         edits: plan.edits)
     }
 
     // MARK: - Planning

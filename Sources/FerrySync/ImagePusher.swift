@@ -12,14 +12,14 @@ package struct ImagePusher: Sendable {
     package var client: RegistryClient
     package var compressor: LayerCompressor
     package var concurrency: Int
-    package var events: PushEventSink
+    package var events: SyncEventSink
     /// Chunk size and where chunked sessions are kept (beside the layer cache, so a rerun resumes).
     package var uploads: UploadOptions
     /// Where earlier runs saw each blob in this registry (beside the layer cache), to mount from.
     package var locations: BlobLocations
 
     package init(client: RegistryClient, compressor: LayerCompressor, concurrency: Int,
-                 chunkSize: Int64 = UploadOptions.defaultChunkSize, locations: BlobLocations? = nil, events: @escaping PushEventSink) {
+                 chunkSize: Int64 = UploadOptions.defaultChunkSize, locations: BlobLocations? = nil, events: @escaping SyncEventSink) {
         self.client = client
         self.compressor = compressor
         self.concurrency = max(1, concurrency)
@@ -51,6 +51,8 @@ package struct ImagePusher: Sendable {
             /// For `moved`, and for a refused move: the digest the tag pointed at before.
             package var previousDigest: String?
             package var error: String?
+            /// What kind of failure: `tagMoveRefused`, `unnamedImage`, `blobFailed`, or the error's code.
+            package var code: String?
         }
 
         package var images: [Image] = []
@@ -91,7 +93,7 @@ package struct ImagePusher: Sendable {
                 let entry: Report.Image
                 var failedForABlob = false
                 if let refusal = refused[target.description] {
-                    self.events(.imageFailed(reference: target.description, message: refusal.error ?? ""))
+                    self.events(.imageFailed(reference: target.description, message: refusal.error ?? "", code: refusal.code))
                     entry = refusal
                 } else {
                     (entry, failedForABlob) = await self.publish(planned, as: target, probe: probe, broken: broken)
@@ -114,9 +116,10 @@ package struct ImagePusher: Sendable {
         var report = Report()
         for planned in plan.unnamed {
             let message = planned.image.unnamedProblem
-            events(.imageFailed(reference: planned.image.displayName, message: message))
+            events(.imageFailed(reference: planned.image.displayName, message: message, code: "unnamedImage"))
             report.images.append(.init(reference: planned.image.displayName, source: planned.source,
-                                       digest: planned.image.root.digest.string, status: .failed, error: message))
+                                       digest: planned.image.root.digest.string, status: .failed, error: message,
+                                       code: "unnamedImage"))
             report.failures.append(message)
         }
         return report
@@ -133,7 +136,7 @@ package struct ImagePusher: Sendable {
                     + "pushing would move the tag to other bytes (anything deployed from it would change), so it was left as it is; \(hint)"
                 refused[target.description] = .init(reference: target.description, source: planned.source,
                                                     digest: planned.image.root.digest.string, status: .failed,
-                                                    previousDigest: current.string, error: message)
+                                                    previousDigest: current.string, error: message, code: "tagMoveRefused")
             }
         }
         return refused
@@ -172,7 +175,8 @@ package struct ImagePusher: Sendable {
         if let missing = image.blobs.first(where: { broken[$0.digest] != nil }) {
             entry.status = .failed
             entry.error = "not pushed: blob \(missing.digest.short) (\(missing.origin)) failed"
-            events(.imageFailed(reference: target.description, message: entry.error!))
+            entry.code = "blobFailed"
+            events(.imageFailed(reference: target.description, message: entry.error!, code: entry.code))
             return (entry, true)
         }
         // Unchanged only when the registry also serves it (a tag may name a manifest it lost).
@@ -191,7 +195,8 @@ package struct ImagePusher: Sendable {
         } catch {
             entry.status = .failed
             entry.error = String(describing: error)
-            events(.imageFailed(reference: target.description, message: entry.error!))
+            entry.code = (error as? any FerryError)?.codeName
+            events(.imageFailed(reference: target.description, message: entry.error!, code: entry.code))
             return (entry, false)
         }
         if let previous = probe.tagMove(target, to: image) {
@@ -259,7 +264,8 @@ package struct ImagePusher: Sendable {
                 events(.blobStarted(digest: blob.digest, size: blob.size, repository: repository))
                 try await upload(blob, to: repository)
             } catch {
-                events(.blobFailed(digest: blob.digest, repository: repository, message: String(describing: error)))
+                events(.blobFailed(digest: blob.digest, repository: repository, message: String(describing: error),
+                                   code: (error as? any FerryError)?.codeName))
                 throw error
             }
             counts.uploaded += 1
@@ -345,11 +351,10 @@ package struct ImagePusher: Sendable {
         let previous = Mutex<String?>(nil)
         try await client.uploadBlob(upload, to: repository, options: uploads, onRetry: { attempt, error, pause in
             let seconds = Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18
-            let wait = error.retryAfter != nil ? "; waiting \(Int(seconds.rounded())) s as the registry asked"
-                                               : String(format: "; retrying in %.1f s", seconds)
+            let asked = error.retryAfter != nil ? " (the wait the registry asked for)" : ""
             let repeated = previous.withLock { last in defer { last = error.message }; return last == error.message }
             let message = repeated ? "the same answer again" + (error.status.map { " (\($0))" } ?? "") : error.message
-            events(.retrying(what: "blob \(digest.short) → \(repository)", attempt: attempt, message: message + wait))
+            events(.blobRetrying(digest: digest, repository: repository, attempt: attempt + 1, wait: seconds, message: message + asked))
         })
     }
 }

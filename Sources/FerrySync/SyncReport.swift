@@ -21,15 +21,20 @@ package struct SyncReport: Sendable, Codable {
         package var error: String?
         /// The error's code name (`chartExists`, …), so a command can add its advice.
         package var errorCode: String?
-        /// `source → target` for each image.
-        package var images: [String] = []
-        package var edits: [String] = []
+        /// Each image as the chart names it and where it was placed.
+        package var images: [ImageMove] = []
+        package var edits: [ValueEdit] = []
 
         /// A chart that failed with `error`: its message, and its code for the command's advice.
         static func failed(bundle: String, name: String?, version: String?, _ error: any Error) -> Chart {
             Chart(bundle: bundle, name: name, version: version, status: .failed, error: "\(error)",
                   errorCode: (error as? any FerryError)?.codeName)
         }
+    }
+
+    package struct ImageMove: Sendable, Codable, Equatable {
+        package var source: String
+        package var target: String
     }
 
     package var charts: [Chart] = []

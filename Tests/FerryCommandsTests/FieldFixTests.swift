@@ -370,7 +370,7 @@ import Testing
         #expect(dryRun.exitCode == 0, "\(dryRun.stdout)\(dryRun.stderr)")
         #expect(dryRun.stdout.contains("tag moves: \(digestA) → \(digestB)"), "\(dryRun.stdout)")
         let jsonDryRun = await sync(["--dry-run", "--output", "json"])
-        let charts = try Documents.decode(SyncPlanDocument.self, jsonDryRun.stdout).charts
+        let charts = try #require(try Documents.lines(SyncPlanDocument.self, jsonDryRun.stdout, event: "plan").first).charts
         let appImages = charts.first { $0.name == "app" }?.images
         #expect(appImages?.first?.tagMovesFrom == digestA.string, "\(jsonDryRun.stdout)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("local-repo/app-1.0.0.tgz")))

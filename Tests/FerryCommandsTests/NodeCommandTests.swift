@@ -121,7 +121,7 @@ import Testing
             "--node", "node-a", "--node", "node-b", "--node", "nobody@127.0.0.1:1", "--ssh-config", sshd.configFile, "--output", "json",
         ], environment: env(dir))
         #expect(result.exitCode == 1)
-        let reports = try Documents.lines(LoadNodeDocument.self, result.stdout, event: "node").map(\.report)
+        let reports = try Documents.lines(NodeLoader.Report.self, result.stdout, event: "node.finished")
         #expect(reports.count == 3)
         let byNode = Dictionary(uniqueKeysWithValues: reports.map { ($0.node, $0) })
         #expect(byNode["node-a"]?.loaded.count == 2 || byNode["node-b"]?.loaded.count == 2)
@@ -140,7 +140,7 @@ import Testing
             let result = await CLIRunner.run(["load", source] + relocation + ["--node", node, "--ssh-config", config, "--output", "json"] + extra,
                                              environment: env(dir))
             #expect(result.exitCode == 1, "\(result.stdout)\(result.stderr)")
-            return try #require(try Documents.lines(LoadNodeDocument.self, result.stdout, event: "node").first?.report)
+            return try #require(try Documents.lines(NodeLoader.Report.self, result.stdout, event: "node.finished").first)
         }
         let base = try String(contentsOfFile: sshd.configFile, encoding: .utf8)
         // Nothing listens there.

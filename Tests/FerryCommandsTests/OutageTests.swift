@@ -38,8 +38,8 @@ import Testing
         try registry.start()
         let result = await pushed
         #expect(result.exitCode == 0, "\(result.stdout)\(result.stderr)")
-        let retries = try Documents.lines(PushEventDocument.self, result.stdout, event: "retry")
-        #expect(retries.count >= 2, "the stall and the outage were retried: \(retries.compactMap(\.message))")
+        let retries = try Documents.lines(RetryEventDocument.self, result.stdout, event: "blob.retried")
+        #expect(retries.count >= 2, "the stall and the outage were retried: \(retries.map(\.message))")
         _ = try Skopeo.copy("\(registry.host)/p/big:1", from: registry, into: dir)
     }
 

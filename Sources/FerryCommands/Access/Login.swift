@@ -55,7 +55,7 @@ extension Ferry {
             }
             let destination = try await access.credentials.store(credentials, for: registry)
             if output.output == .json {
-                console.out(JSONLines.encode(LoginDocument(registry: registry, username: credentials.username,
+                console.out(JSONLines.event("login", LoginDocument(registry: registry, username: credentials.username,
                                                            storedIn: destination.description, required: check == .accepted)))
                 return
             }
@@ -103,7 +103,7 @@ extension Ferry {
             let resolver = CredentialResolver(environment: console.environment, authFile: file)
             let removed = try await resolver.erase(for: registry)
             if output.output == .json {
-                console.out(JSONLines.encode(LogoutDocument(registry: registry, removedFrom: removed)))
+                console.out(JSONLines.event("logout", LogoutDocument(registry: registry, removedFrom: removed)))
             } else if removed.isEmpty {
                 console.out("Not logged in to \(registry): no stored credentials in \(file ?? resolver.dockerConfigPath)")
             } else {

@@ -104,10 +104,7 @@ extension Ferry {
 
         func printPlan(_ plan: ChartSyncer.Plan, report: SyncReport) {
             let console = Console.current
-            if output.output == .json {
-                console.out(JSONLines.encode(SyncPlanDocument(plan)))
-                return
-            }
+            guard output.output == .text else { return }  // the plan event was printed before
             console.out("Dry run: nothing was changed. The sync would do this:")
             for chart in plan.charts {
                 console.out("chart \(chart.name) \(chart.version)  (\((chart.bundle as NSString).lastPathComponent))")
@@ -137,10 +134,10 @@ extension Ferry {
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             if output.output == .json {
-                console.out(JSONLines.encode(SyncSummaryDocument(report: report, seconds: seconds, ok: report.succeeded)))
+                console.out(JSONLines.event("summary", SyncSummaryDocument(report: report, seconds: seconds, ok: report.succeeded)))
                 return
             }
-            for chart in report.charts {
+            for chart in report.charts where !output.quiet || chart.status == .failed {
                 let label = chart.name.map { "\($0) \(chart.version ?? "")" } ?? chart.bundle
                 switch chart.status {
                 case .published: console.out("published \(label) → \(chart.destination ?? "")")

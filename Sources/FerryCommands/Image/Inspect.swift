@@ -29,7 +29,7 @@ extension Ferry {
                 let opened = try await openSources(sources, compressor: makeCompressor(writesCache: false), output: output)
                 let summary = try InspectDocument(opened)
                 if output.output == .json {
-                    console.out(JSONLines.pretty(summary))
+                    console.out(JSONLines.event("inspect", summary))
                 } else {
                     printText(summary)
                 }

@@ -101,8 +101,10 @@ extension Ferry {
         func apply(_ plan: PushPlan, probe: PushProbe, client: RegistryClient, compressor: LayerCompressor,
                    started: ContinuousClock.Instant) async throws {
             let console = Console.current
+            if output.output == .json {
+                console.out(JSONLines.event("plan", PushPlanDocument(registry: registry, plan: plan, probe: probe, force: force)))
+            }
             let renderer = PushRenderer(console: console, options: output)
-            renderer.begin(totalBytes: probe.summary.bytesToSend, images: probe.summary.images)
             renderer.handle(.probed(probe.summary))
             if output.output == .text && !output.quiet {
                 let s = probe.summary
@@ -118,7 +120,7 @@ extension Ferry {
             let unchanged = report.count(.unchanged)
             let failed = report.count(.failed)
             if output.output == .json {
-                console.out(JSONLines.encode(PushSummaryDocument(report: report, seconds: seconds, ok: report.succeeded)))
+                console.out(JSONLines.event("summary", PushSummaryDocument(report: report, seconds: seconds, ok: report.succeeded)))
             } else {
                 let earlier = report.blobsMountedFromEarlierRuns > 0 ? " (\(report.blobsMountedFromEarlierRuns) from earlier runs)" : ""
                 console.out(String(format: "Done: %d pushed, %d unchanged, %d failed; %d blob(s) uploaded (%@), %d mounted%@, %d already present; %.1f s, %@",
@@ -138,7 +140,7 @@ extension Ferry {
         func printPlan(_ plan: PushPlan, probe: PushProbe) {
             let console = Console.current
             if output.output == .json {
-                console.out(JSONLines.encode(PushPlanDocument(registry: registry, plan: plan, probe: probe, force: force)))
+                console.out(JSONLines.event("plan", PushPlanDocument(registry: registry, plan: plan, probe: probe, force: force)))
                 return
             }
             console.out("Dry run: nothing was sent. The push would do this:")

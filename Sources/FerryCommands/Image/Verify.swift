@@ -36,7 +36,7 @@ extension Ferry {
                 }
                 let found = result.problems
                 if output.output == .json {
-                    console.out(JSONLines.pretty(result))
+                    console.out(JSONLines.event("summary", result))
                 } else if found.isEmpty {
                     console.out("OK: \(result.blobs) blob(s), \(ByteCount.format(result.bytes)) verified")
                 } else {

@@ -57,6 +57,45 @@ extension Ferry {
 
         package init() {}
 
+        /// Each node's outcome and time, each refused image, then the totals.
+        func show(_ reports: [NodeLoader.Report], refused: [NodeImageSelection.Refusal], started: ContinuousClock.Instant) {
+            let console = Console.current
+            let json = output.output == .json
+            for report in reports {
+                if json {
+                    console.out(JSONLines.event("node.finished", report))
+                } else if let error = report.error {
+                    console.out("failed  \(report.node) after \(String(format: "%.1f", report.seconds)) s: \(error)")
+                } else {
+                    console.out("loaded  \(report.node) (\(report.runtime)): \(report.loaded.count) name(s) loaded, \(report.skipped.count) already present; \(String(format: "%.1f", report.seconds)) s")
+                    if output.verbose {
+                        for name in report.loaded { console.out("    loaded \(name)") }
+                        for name in report.skipped { console.out("    present \(name)") }
+                    }
+                }
+            }
+            for problem in refused {
+                if json {
+                    console.out(JSONLines.event("image.failed", ImageEventDocument(reference: problem.image, message: problem.message, code: "unnamedImage")))
+                } else {
+                    console.out("failed  \(problem)")
+                }
+            }
+            let elapsed = ContinuousClock.now - started
+            let summary = LoadSummaryDocument(
+                nodes: reports.count, nodesFailed: reports.filter { !$0.succeeded }.count,
+                loaded: reports.reduce(0) { $0 + $1.loaded.count }, present: reports.reduce(0) { $0 + $1.skipped.count },
+                imagesRefused: refused.count,
+                seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                ok: refused.isEmpty && reports.allSatisfy(\.succeeded))
+            if json {
+                console.out(JSONLines.event("summary", summary))
+            } else if !output.quiet || !summary.ok {
+                console.out(String(format: "Done: %d node(s), %d failed; %d name(s) loaded, %d already present, %d image(s) refused; %.1f s",
+                                   summary.nodes, summary.nodesFailed, summary.loaded, summary.present, summary.imagesRefused, summary.seconds))
+            }
+        }
+
         package func validate() throws {
             if keepOriginalNames && registry == nil { throw ValidationError("--keep-original-names needs --registry") }
         }
@@ -64,6 +103,7 @@ extension Ferry {
         package func run() async throws {
             try await reportingErrors(output, advice: .load) {
                 let console = Console.current
+                let started = ContinuousClock.now
                 let compressor = makeCompressor(writesCache: true)
                 let opened = try await openSources(sources, compressor: compressor, output: output)
                 let (images, refused) = try NodeImageSelection(registry: registry, repository: repository, keepOriginalNames: keepOriginalNames,
@@ -75,26 +115,7 @@ extension Ferry {
                                                 environment: console.environment) { error in
                     "\(error)" + (CommandAdvice.load.hint(for: error).map { "\n  hint: \($0)" } ?? "")
                 }
-                for report in reports {
-                    if output.output == .json {
-                        console.out(JSONLines.encode(LoadNodeDocument(report: report)))
-                    } else if let error = report.error {
-                        console.out("failed  \(report.node): \(error)")
-                    } else {
-                        console.out("loaded  \(report.node) (\(report.runtime)): \(report.loaded.count) name(s) loaded, \(report.skipped.count) already present")
-                        if output.verbose {
-                            for name in report.loaded { console.out("    loaded \(name)") }
-                            for name in report.skipped { console.out("    present \(name)") }
-                        }
-                    }
-                }
-                for problem in refused {
-                    if output.output == .json {
-                        console.out(JSONLines.encode(LoadRefusedDocument(message: problem)))
-                    } else {
-                        console.out("failed  \(problem)")
-                    }
-                }
+                show(reports, refused: refused, started: started)
                 if !refused.isEmpty || reports.contains(where: { !$0.succeeded }) { throw ExitCode(ExitStatus.partialFailure) }
             }
         }

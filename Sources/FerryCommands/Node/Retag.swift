@@ -65,8 +65,8 @@ extension Ferry {
                 for problem in refused where outputOptions.output == .text || output == "-" { console.err("failed: \(problem)") }
                 if output != "-" {
                     if outputOptions.output == .json {
-                        console.out(JSONLines.encode(RetagDocument(archive: output, images: images.map { $0.names.map(\.description) },
-                                                             refused: refused)))
+                        console.out(JSONLines.event("archive.written", RetagDocument(archive: output, images: images.map { $0.names.map(\.description) },
+                                                             refused: refused.map(\.message))))
                     } else if !outputOptions.quiet {
                         for image in images { console.out("\(image.names.map(\.description).joined(separator: ", "))  \(image.root.digest.short)") }
                         console.out("Wrote \(output): \(images.count) image(s)" + (refused.isEmpty ? "" : ", \(refused.count) refused"))

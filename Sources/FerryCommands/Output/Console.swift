@@ -15,7 +15,8 @@ package final class Console: Sendable {
         readLine: { Swift.readLine(strippingNewline: true) },
         environment: ProcessInfo.processInfo.environment,
         errIsTerminal: isatty(2) == 1,
-        workingDirectory: FileManager.default.currentDirectoryPath)
+        workingDirectory: FileManager.default.currentDirectoryPath,
+        terminalColumns: Console.standardErrorColumns)
 
     let writeOut: @Sendable (String) -> Void
     let writeErr: @Sendable (String) -> Void
@@ -26,16 +27,26 @@ package final class Console: Sendable {
     /// Where relative paths resolve: the process's real working directory (getcwd), never a
     /// possibly stale `$PWD`; an in-process run gives its own.
     package let workingDirectory: String
+    /// The width of the terminal behind stderr now (it follows resizes).
+    let terminalColumns: @Sendable () -> Int
 
     package init(writeOut: @escaping @Sendable (String) -> Void, writeErr: @escaping @Sendable (String) -> Void,
                 readLine: @escaping @Sendable () -> String?, environment: [String: String], errIsTerminal: Bool,
-                workingDirectory: String) {
+                workingDirectory: String, terminalColumns: @escaping @Sendable () -> Int = { 80 }) {
         self.writeOut = writeOut
         self.writeErr = writeErr
         self.readLineFunction = readLine
         self.environment = environment
         self.errIsTerminal = errIsTerminal
         self.workingDirectory = workingDirectory
+        self.terminalColumns = terminalColumns
+    }
+
+    /// stderr's terminal width (TIOCGWINSZ), else `$COLUMNS`, else 80.
+    @Sendable static func standardErrorColumns() -> Int {
+        var size = winsize()
+        if ioctl(2, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? 80
     }
 
     /// Results: stdout.

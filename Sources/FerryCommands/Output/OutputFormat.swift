@@ -9,6 +9,11 @@ package enum OutputFormat: String, ExpressibleByArgument, Sendable, CaseIterable
 
 /// Encodes one JSON object per line, keys sorted so output is stable.
 enum JSONLines {
+    /// One event line of the documented stream (`Event`).
+    static func event<T: Codable & Sendable>(_ name: String, _ body: T) -> String {
+        encode(Event(name, body))
+    }
+
     static func encode<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

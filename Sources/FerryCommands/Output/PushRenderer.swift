@@ -3,7 +3,8 @@ import FerrySync
 import Foundation
 import Synchronization
 
-/// Shows push events: a progress bar on a terminal, plain lines otherwise, JSON lines with --output json.
+/// Shows push and sync events: on a terminal, a bar that fits its width; otherwise a plain
+/// progress line every `plainInterval`; JSON lines with `--output json`.
 final class PushRenderer: Sendable {
     struct State {
         var totalBytes: Int64 = 0
@@ -12,6 +13,7 @@ final class PushRenderer: Sendable {
         var imagesDone = 0
         var lastDraw = ContinuousClock.now - .seconds(1)
         var barShown = false
+        var ticker: Task<Void, Never>?
     }
 
     private let console: Console
@@ -19,28 +21,45 @@ final class PushRenderer: Sendable {
     private let state = Mutex(State())
     private let started = ContinuousClock.now
     private let drawsBar: Bool
+    private let printsPlainProgress: Bool
+    /// How often the plain progress line is printed when not on a terminal (`FERRY_PROGRESS_INTERVAL`, seconds).
+    let plainInterval: Duration
 
     init(console: Console, options: OutputOptions) {
         self.console = console
         self.options = options
-        self.drawsBar = console.errIsTerminal && options.output == .text && !options.quiet
+        let shows = options.output == .text && !options.quiet && !options.noProgress
+        drawsBar = shows && console.errIsTerminal
+        printsPlainProgress = shows && !console.errIsTerminal
+        let seconds = console.environment["FERRY_PROGRESS_INTERVAL"].flatMap(Double.init) ?? 10
+        plainInterval = .milliseconds(Int(max(0.1, seconds) * 1000))
     }
 
+    /// Sets the totals (also learnt from a `probed` event) and starts the plain progress lines.
     func begin(totalBytes: Int64, images: Int) {
         state.withLock {
             $0.totalBytes = totalBytes
             $0.totalImages = images
         }
+        guard printsPlainProgress, state.withLock({ $0.ticker == nil }) else { return }
+        let interval = plainInterval
+        let ticker = Task { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { break }
+                console.err(progressLine())
+            }
+        }
+        state.withLock { $0.ticker = ticker }
     }
 
-    var sink: PushEventSink {
+    var sink: SyncEventSink {
         { [self] event in handle(event) }
     }
 
-    func handle(_ event: PushEvent) {
+    func handle(_ event: SyncEvent) {
         if options.output == .json {
-            if case .bytesSent = event { return }
-            console.out(JSONLines.encode(PushEventDocument(event)))
+            if let line = event.jsonLine { console.out(line) }
             return
         }
         switch event {
@@ -53,28 +72,27 @@ final class PushRenderer: Sendable {
                 return true
             }
             if redraw { drawBar() }
+        case .probed(let summary):
+            begin(totalBytes: summary.bytesToSend, images: summary.images)
         case .blobFinished(let digest, let size, let repository, let outcome):
             if options.verbose { line("  blob \(digest.short) \(outcome.rawValue) in \(repository) (\(ByteCount.format(size)))") }
-        case .blobStarted:
-            break
-        case .blobFailed(let digest, let repository, let message):
+        case .blobStarted, .chartRelocated, .chartPublished, .chartFailed, .syncPlanned:
+            break  // the sync command reports charts itself, after its images
+        case .blobFailed(let digest, let repository, let message, _):
             line("failed: blob \(digest.short) → \(repository): \(message)", always: true)
-        case .retrying(let what, let attempt, let message):
-            if !options.quiet { line("retrying \(what) (attempt \(attempt + 1)): \(message)") }
+        case .blobRetrying(let digest, let repository, let attempt, let wait, let message):
+            line(String(format: "retrying blob %@ → %@ (attempt %d, in %.1f s): %@", digest.short, repository, attempt, wait, message))
         case .imageFinished(let reference, let digest, let outcome):
             state.withLock { $0.imagesDone += 1 }
-            if !options.quiet {
-                if case .moved(let previous) = outcome {
-                    line("moved \(reference): \(previous) → \(digest)")
-                } else {
-                    line("\(outcome.name) \(reference)@\(digest)")
-                }
+            if case .moved(let previous) = outcome {
+                line("moved \(reference): \(previous) → \(digest)")
+            } else {
+                line("\(outcome.name) \(reference)@\(digest)")
             }
-        case .imageFailed(let reference, let message):
+            if printsPlainProgress && options.verbose { console.err(progressLine()) }
+        case .imageFailed(let reference, let message, _):
             state.withLock { $0.imagesDone += 1 }
             line("failed: \(reference): \(message)", always: true)
-        case .probed:
-            break
         }
     }
 
@@ -91,19 +109,30 @@ final class PushRenderer: Sendable {
 
     func drawBar() {
         guard drawsBar else { return }
-        let (sent, total, done, images) = state.withLock { ($0.sentBytes, $0.totalBytes, $0.imagesDone, $0.totalImages) }
-        let fraction = total > 0 ? min(1, Double(sent) / Double(total)) : 1
-        let width = 30
-        let filled = Int(fraction * Double(width))
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        console.errRaw("\r\u{1B}[2K[\(bar)] \(ByteCount.format(sent)) / \(ByteCount.format(total))  images \(done)/\(images)  \(ByteCount.rate(sent, seconds: seconds))")
+        console.errRaw("\r\u{1B}[2K" + ProgressBar(snapshot(), width: console.terminalColumns()).text)
         state.withLock { $0.barShown = true }
     }
 
-    /// Ends the bar line so the summary starts on a fresh line.
+    /// The plain line for logs: `progress: 512.0 MiB of 1.0 GiB, 3 of 8 images, 95.2 MB/s, about 5 s left`.
+    func progressLine() -> String {
+        let now = snapshot()
+        var parts = ["\(ByteCount.format(now.sent)) of \(ByteCount.format(now.total))", "\(now.imagesDone) of \(now.images) images",
+                     ByteCount.rate(now.sent, seconds: now.seconds)]
+        if let left = now.secondsLeft { parts.append("about \(ProgressBar.clock(left)) left") }
+        return "progress: " + parts.joined(separator: ", ")
+    }
+
+    func snapshot() -> ProgressBar.Snapshot {
+        let elapsed = ContinuousClock.now - started
+        return state.withLock {
+            ProgressBar.Snapshot(sent: $0.sentBytes, total: $0.totalBytes, imagesDone: $0.imagesDone, images: $0.totalImages,
+                                 seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
+    }
+
+    /// Stops the plain lines and ends the bar line, so the summary starts on a fresh line.
     func end() {
+        state.withLock { $0.ticker?.cancel() }
         if drawsBar && state.withLock({ $0.barShown }) {
             drawBar()
             console.errRaw("\n")

@@ -119,7 +119,7 @@ extension Ferry {
             if plan { return }
             let result = try await UpgradeRunner(driver: driver).apply(upgradePlan)
             if output.output == .json {
-                console.out(JSONLines.encode(UpgradeDoneDocument(result: result)))
+                console.out(JSONLines.event("release.upgraded", UpgradeDoneDocument(result: result)))
             } else {
                 console.out("Upgraded \(result.release) in \(result.namespace): revision \(result.revision), \(result.status)")
                 console.out("Values before the upgrade: \(upgradePlan.backupFile)")
@@ -130,7 +130,7 @@ extension Ferry {
         func printPlan(_ plan: UpgradePlan, applying: Bool) {
             let console = Console.current
             if output.output == .json {
-                console.out(JSONLines.encode(UpgradePlanDocument(plan)))
+                console.out(JSONLines.event("plan", UpgradePlanDocument(plan)))
                 return
             }
             let say: (String) -> Void = applying ? { console.err($0) } : { console.out($0) }

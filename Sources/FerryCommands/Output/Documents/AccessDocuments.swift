@@ -1,6 +1,5 @@
 /// `ferry login --output json`: where the checked credentials were stored.
 package struct LoginDocument: Codable, Sendable {
-    package var event = "login"
     package var registry: String
     package var username: String
     /// `credential helper docker-credential-pass (…)` or `auths in /root/.docker/config.json`.
@@ -11,7 +10,6 @@ package struct LoginDocument: Codable, Sendable {
 
 /// `ferry logout --output json`: where credentials were removed from (none: there were none).
 package struct LogoutDocument: Codable, Sendable {
-    package var event = "logout"
     package var registry: String
     package var removedFrom: [String]
 }

@@ -1,6 +1,5 @@
 /// The JSON line of a command that failed as a whole.
 package struct CommandFailure: Codable, Sendable {
-    package var event = "error"
     package var message: String
     /// The error's code (`tls`, `unauthorized`, `notFound`…), when it is one of Ferry's.
     package var code: String?

@@ -25,7 +25,6 @@ package struct PushPlanDocument: Codable, Sendable {
         package var bytesToSend: Int64
     }
 
-    package var event = "plan"
     package var registry: String
     package var images: [Image]
     package var unnamed: [String]
@@ -54,48 +53,7 @@ package struct PushPlanDocument: Codable, Sendable {
 
 /// The last line of `ferry push --output json`.
 package struct PushSummaryDocument: Codable, Sendable {
-    package var event = "summary"
     package var report: ImagePusher.Report
     package var seconds: Double
     package var ok: Bool
-}
-
-/// One push progress event as a JSON line (`ferry push --output json`).
-package struct PushEventDocument: Codable, Sendable {
-    package var event: String
-    package var digest: String?
-    package var size: Int64?
-    package var repository: String?
-    package var reference: String?
-    package var outcome: String?
-    package var previousDigest: String?
-    package var attempt: Int?
-    package var message: String?
-    package var summary: PushProbe.Summary?
-}
-
-extension PushEventDocument {
-    init(_ event: PushEvent) {
-        self.event = ""
-        switch event {
-        case .probed(let summary):
-            self.event = "probed"; self.summary = summary
-        case .blobStarted(let digest, let size, let repository):
-            self.event = "blob-started"; self.digest = digest.string; self.size = size; self.repository = repository
-        case .bytesSent(let count):
-            self.event = "bytes"; self.size = Int64(count)
-        case .blobFinished(let digest, let size, let repository, let outcome):
-            self.event = "blob"; self.digest = digest.string; self.size = size; self.repository = repository
-            self.outcome = outcome.rawValue
-        case .blobFailed(let digest, let repository, let message):
-            self.event = "blob-failed"; self.digest = digest.string; self.repository = repository; self.message = message
-        case .retrying(let what, let attempt, let message):
-            self.event = "retry"; self.message = "\(what): \(message)"; self.attempt = attempt
-        case .imageFinished(let reference, let digest, let outcome):
-            self.event = "image"; self.reference = reference; self.digest = digest.string; self.outcome = outcome.name
-            if case .moved(let previous) = outcome { self.previousDigest = previous.string }
-        case .imageFailed(let reference, let message):
-            self.event = "image-failed"; self.reference = reference; self.message = message
-        }
-    }
 }

@@ -23,7 +23,6 @@ package struct SyncPlanDocument: Codable, Sendable {
         package var packageDigest: String
     }
 
-    package var event = "plan"
     package var charts: [Chart]
     package var failed: [SyncReport.Chart]
     package var images: PushProbe.Summary?
@@ -50,7 +49,6 @@ package struct SyncPlanDocument: Codable, Sendable {
 
 /// The last line of `ferry sync --output json`.
 package struct SyncSummaryDocument: Codable, Sendable {
-    package var event = "summary"
     package var report: SyncReport
     package var seconds: Double
     package var ok: Bool

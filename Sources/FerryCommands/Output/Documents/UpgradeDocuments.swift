@@ -1,8 +1,8 @@
+import FerryCharts
 import FerryUpgrade
 
 /// `ferry upgrade --plan --output json`: the steps, the exact helm commands and the values changes.
 package struct UpgradePlanDocument: Codable, Sendable {
-    package var event = "plan"
     package var release: String
     package var namespace: String
     package var currentRevision: Int
@@ -10,8 +10,8 @@ package struct UpgradePlanDocument: Codable, Sendable {
     package var version: String
     package var steps: [UpgradePlan.Step]
     package var commands: [String]
-    /// `path: old → new` for each rewritten value.
-    package var valuesChanges: [String]
+    /// Each rewritten value (`file` is the release's values).
+    package var valuesChanges: [ValueEdit]
     package var sets: [String]
     package var backups: [String]
     package var images: [String]
@@ -25,7 +25,7 @@ package struct UpgradePlanDocument: Codable, Sendable {
         version = plan.version
         steps = plan.steps
         commands = plan.commands.map(\.description)
-        valuesChanges = plan.edits.map { "\($0.path.joined(separator: ".")): \($0.old) → \($0.new)" }
+        valuesChanges = plan.edits
         sets = plan.sets
         backups = [plan.backupFile, plan.allValuesBackupFile]
         images = plan.images
@@ -35,6 +35,5 @@ package struct UpgradePlanDocument: Codable, Sendable {
 
 /// The line `ferry upgrade --output json` prints once the release is upgraded.
 package struct UpgradeDoneDocument: Codable, Sendable {
-    package var event = "upgraded"
     package var result: UpgradeResult
 }
