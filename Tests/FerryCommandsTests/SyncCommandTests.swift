@@ -119,6 +119,10 @@ import Testing
         let again = await site.sync()
         #expect(again.exitCode == 0)
         #expect(again.stdout.contains("Done: 0 published, 2 already present, 0 failed; images: 0 pushed, 4 unchanged; 0 blob(s) uploaded"))
+        // --quiet: the final line only, no chart lines.
+        let quiet = await site.sync(["-q"])
+        #expect(quiet.exitCode == 0 && quiet.stdout.split(separator: "\n").map { $0.hasPrefix("Done: 0 published, 2 already present") } == [true],
+                "\(quiet.stdout)")
     }
 
     @Test func dryRunChangesNothing() async throws {

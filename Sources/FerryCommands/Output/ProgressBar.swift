@@ -3,24 +3,28 @@ import Foundation
 /// The progress bar's one line, fitted to the terminal: it never reaches the last column (so the
 /// terminal never wraps it), and drops the bar, then the rate, the images and the ETA, as the
 /// width shrinks.
-struct ProgressBar {
-    struct Snapshot: Sendable {
-        var sent: Int64
-        var total: Int64
-        var imagesDone: Int
-        var images: Int
-        var seconds: Double
+package struct ProgressBar {
+    package struct Snapshot: Sendable {
+        package var sent: Int64
+        package var total: Int64
+        package var imagesDone: Int
+        package var images: Int
+        package var seconds: Double
+
+        package init(sent: Int64, total: Int64, imagesDone: Int, images: Int, seconds: Double) {
+            (self.sent, self.total, self.imagesDone, self.images, self.seconds) = (sent, total, imagesDone, images, seconds)
+        }
 
         /// Remaining bytes at the average rate so far; nil before anything was sent.
-        var secondsLeft: Double? {
+        package var secondsLeft: Double? {
             guard sent > 0, seconds > 0, total > sent else { return total > 0 && sent >= total ? 0 : nil }
             return Double(total - sent) / (Double(sent) / seconds)
         }
     }
 
-    let text: String
+    package let text: String
 
-    init(_ now: Snapshot, width columns: Int) {
+    package init(_ now: Snapshot, width columns: Int) {
         let width = max(1, columns - 1)
         let bytes = "\(ByteCount.format(now.sent))/\(ByteCount.format(now.total))"
         let images = "\(now.imagesDone)/\(now.images) img"
@@ -43,7 +47,7 @@ struct ProgressBar {
     }
 
     /// `42 s`, `3:07`, `1:02:03`.
-    static func clock(_ seconds: Double) -> String {
+    package static func clock(_ seconds: Double) -> String {
         let total = Int(seconds.rounded())
         if total < 60 { return "\(total) s" }
         let (h, m, s) = (total / 3600, total / 60 % 60, total % 60)

@@ -125,7 +125,8 @@ final class PushRenderer: Sendable {
     func snapshot() -> ProgressBar.Snapshot {
         let elapsed = ContinuousClock.now - started
         return state.withLock {
-            ProgressBar.Snapshot(sent: $0.sentBytes, total: $0.totalBytes, imagesDone: $0.imagesDone, images: $0.totalImages,
+            // A retried upload sends some bytes twice; the count shown never passes the total.
+            ProgressBar.Snapshot(sent: $0.totalBytes > 0 ? min($0.sentBytes, $0.totalBytes) : $0.sentBytes, total: $0.totalBytes, imagesDone: $0.imagesDone, images: $0.totalImages,
                                  seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         }
     }

@@ -1,0 +1,34 @@
+import FerryCore
+import Foundation
+
+/// Runs a program on a pseudo-terminal of a chosen width (through `Resources/pty_run.py`), as an
+/// operator's terminal would: what a progress bar draws there is returned raw.
+package enum PseudoTerminal {
+    static let script = TestResources.text("pty_run.py")
+
+    package struct Result: Sendable {
+        package var status: Int32
+        /// Everything written to the terminal, stdout and stderr together, escape sequences kept.
+        package var output: String
+
+        /// Each state the terminal's current line was drawn in: the text after every carriage
+        /// return, up to the next carriage return or newline, escape sequences removed.
+        package var drawnLines: [String] {
+            // By bytes: Swift's String holds "\r\n" (the terminal's newline) as one character.
+            let plain = output.replacingOccurrences(of: "\u{1B}[2K", with: "")
+            return plain.utf8.split(whereSeparator: { $0 == 0x0D || $0 == 0x0A }).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    /// `program arguments…` on a terminal `columns` wide, off the cooperative pool.
+    package static func run(columns: Int, _ program: String, _ arguments: [String],
+                            environment: [String: String]) async throws -> Result {
+        let dir = try TemporaryDirectory("pty")
+        let runner = try dir.write("pty_run.py", script)
+        let python = try Subprocess.require("python3")
+        let output = try await Blocking.waiting {
+            try ChildProcess.run(python, [runner, String(columns), program] + arguments, environment: environment)
+        }
+        return Result(status: output.status, output: output.stdout)
+    }
+}
