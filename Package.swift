@@ -71,14 +71,19 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        .executableTarget(name: "ferry", dependencies: ["FerryCommands"], swiftSettings: strict),
+        // The executable starts the root command and hands it the commit BuildInfo recorded.
+        .executableTarget(name: "ferry", dependencies: ["FerryCommands"], swiftSettings: strict, plugins: ["BuildInfo"]),
+        .plugin(name: "BuildInfo", capability: .buildTool(), path: "Plugins/BuildInfo"),
         // Fixtures, live servers and oracles; the programs it runs (fakes, proxies) are Resources/*.py.
         .target(name: "FerryTestSupport", dependencies: [
             "FerryCore", "FerryOCI", "FerryArchive", "FerryCharts", "FerrySync", "FerryCommands",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], resources: [.copy("Resources")], swiftSettings: strict),
         // scripts/fuzz: a deterministic mutation loop over the readers (not shipped).
-        .executableTarget(name: "ferry-fuzz", dependencies: ["FerryTestSupport"], path: "Sources/FerryFuzz", swiftSettings: strict),
+        .executableTarget(name: "ferry-fuzz", dependencies: [
+            "FerryTestSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/FerryFuzz", swiftSettings: strict),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerryOCITests", dependencies: ["FerryOCI"], swiftSettings: strict),
         .testTarget(name: "FerryArchiveTests", dependencies: ["FerryArchive", "FerryCore", "FerryOCI", "FerryTestSupport"], swiftSettings: strict),

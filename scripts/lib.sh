@@ -2,8 +2,9 @@
 
 # The Debian packages the tests and the demo need: the real registry, htpasswd (bcrypt users for
 # it), skopeo (the independent check), openssl (test certificates), curl, and nginx (a proxy with a
-# body size limit in front of the registry, as an ingress often is).
-FERRY_TEST_PACKAGES="docker-registry apache2-utils skopeo openssl curl nginx-light golang-docker-credential-helpers pass gnupg"
+# body size limit in front of the registry, as an ingress often is), the credential helpers with
+# pass and gpg, man (the generated man pages are rendered), git (the commit `ferry version` names).
+FERRY_TEST_PACKAGES="docker-registry apache2-utils skopeo openssl curl nginx-light golang-docker-credential-helpers pass gnupg man-db git"
 # The node runtimes `ferry load` is tested against, and sshd for loading over ssh. Debian's
 # docker.io starts no daemon at install here (policy-rc.d); the tests start their own.
 FERRY_NODE_PACKAGES="containerd docker.io podman openssh-server openssh-client busybox-static"

@@ -16,8 +16,17 @@ package struct Ferry: AsyncParsableCommand {
 
             \(ExitStatus.help)
             """,
-        version: "0.1.0",
-        subcommands: [Sync.self, Push.self, Load.self, Retag.self, Upgrade.self, Inspect.self, Verify.self, Login.self, Logout.self])
+        subcommands: [Sync.self, Push.self, Load.self, Retag.self, Upgrade.self, Inspect.self, Verify.self, Login.self, Logout.self,
+                      Version.self, Completion.self])
+
+    /// `ferry --version` is `ferry version`; subcommands have no such flag (upgrade's `--version` is the chart's).
+    @Flag(name: .long, help: "Show the version (as ferry version).")
+    package var version = false
 
     package init() {}
+
+    package func run() async throws {
+        guard version else { throw CleanExit.helpRequest(self) }
+        try await Version.parse([]).run()
+    }
 }

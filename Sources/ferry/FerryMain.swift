@@ -4,6 +4,7 @@ import FerryCommands
 @main
 struct FerryMain {
     static func main() async {
+        BuildInfo.commit = buildCommit
         FerryLogging.bootstrap()
         await Ferry.main()
     }

@@ -16,8 +16,10 @@ extension Ferry {
                 created with mode 0600 when missing. The password is never printed.
 
                 Examples:
-                  echo "$PASSWORD" | ferry login harbor.example.com --username admin --password-stdin
-                  ferry login 10.0.0.5:5000 --username ci --password-stdin --authfile ./auth.json < secret.txt
+                  echo "$PASSWORD" | ferry login harbor.example.com \\
+                      --username admin --password-stdin
+                  ferry login 10.0.0.5:5000 --username ci --password-stdin \\
+                      --authfile ./auth.json < secret.txt
                 """)
 
         @Argument(help: ArgumentHelp("The registry: host or host:port.", valueName: "registry"))

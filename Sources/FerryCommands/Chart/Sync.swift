@@ -26,7 +26,8 @@ extension Ferry {
                 Examples:
                   ferry sync --config load-image.yaml --dry-run
                   ferry sync --config load-image.yaml
-                  TARGET_CONTAINERS_AUTH_PASSWORD=… ferry sync -c load-image.yaml --latest-version-only --output json
+                  TARGET_CONTAINERS_AUTH_PASSWORD=… ferry sync -c load-image.yaml \\
+                      --latest-version-only --output json
                   ferry sync -c load-image.yaml --ca-file harbor-ca.pem --auto-create-repository
                 """)
 

@@ -17,10 +17,13 @@ extension Ferry {
                 has are skipped, and a blob needed in several repositories is sent once and mounted into the others.
 
                 Examples:
-                  ferry push spidernet_0.8.0.bundle.tar --registry 10.16.23.145 --repository release.daocloud.io/spidernet
-                  ferry push ./offline-bundles --registry harbor.local --repository library --ca-file ca.pem
-                  ferry push images.tar --registry 127.0.0.1:5000 --repository team --plain-http --dry-run
-                  echo "$PASSWORD" | ferry push app.bundle.tar --registry harbor.local --repository proj --username admin --password-stdin
+                  ferry push spidernet_0.8.0.bundle.tar --registry 10.16.23.145 \\
+                      --repository release.daocloud.io/spidernet
+                  ferry push ./offline-bundles --registry harbor.local --repository library \\
+                      --ca-file ca.pem
+                  ferry push images.tar --registry 127.0.0.1:5000 --repository team --dry-run
+                  echo "$PASSWORD" | ferry push app.bundle.tar --registry harbor.local \\
+                      --repository proj --username admin --password-stdin
                 """)
 
         @Argument(help: ArgumentHelp("Bundles, directories of bundles, docker-archives or OCI layouts.", valueName: "source"))

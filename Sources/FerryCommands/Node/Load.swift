@@ -18,9 +18,11 @@ extension Ferry {
                 exists, else docker. Kubernetes nodes use the containerd namespace k8s.io (the default).
 
                 Examples:
-                  ferry load spidernet_0.8.0.bundle.tar --registry 10.16.23.145 --repository release.daocloud.io/spidernet
+                  ferry load spidernet_0.8.0.bundle.tar --registry 10.16.23.145 \\
+                      --repository release.daocloud.io/spidernet
                   ferry load images.tar --runtime docker
-                  ferry load offline/ --registry 10.16.23.145 --repository proj --node root@node1 --node root@node2
+                  ferry load offline/ --registry 10.16.23.145 --repository proj \\
+                      --node root@node1 --node root@node2
                 """)
 
         @Argument(help: ArgumentHelp("Bundles, directories of bundles, docker-archives or OCI layouts.", valueName: "source"))

@@ -17,8 +17,10 @@ extension Ferry {
                 read by older docker and podman), so every loader gives the same names. Nothing is extracted.
 
                 Examples:
-                  ferry retag spidernet_0.8.0.bundle.tar --registry 10.16.23.145 --repository release.daocloud.io/spidernet -o nodes.tar
-                  ferry retag images.tar --registry harbor.local --repository proj --keep-original-names -o - | ctr -n k8s.io images import -
+                  ferry retag spidernet_0.8.0.bundle.tar --registry 10.16.23.145 \\
+                      --repository release.daocloud.io/spidernet -o nodes.tar
+                  ferry retag images.tar --registry harbor.local --repository proj \\
+                      --keep-original-names -o - | ctr -n k8s.io images import -
                 """)
 
         @Argument(help: ArgumentHelp("Bundles, directories of bundles, docker-archives or OCI layouts.", valueName: "source"))

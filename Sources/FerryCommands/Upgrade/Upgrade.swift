@@ -18,12 +18,17 @@ extension Ferry {
                 (preflight); then `helm upgrade` runs (--reset-then-reuse-values from Helm 3.14).
 
                 Examples:
-                  ferry upgrade spidernet -n spidernet-system --chart spidernet-release/spidernet \\
-                      --repo-url http://10.16.23.145/chartrepo/release.daocloud.io --image-registry 10.16.23.145 --plan
-                  echo "$PASSWORD" | ferry upgrade spidernet -n spidernet-system --chart spidernet-release/spidernet \\
-                      --repo-url http://10.16.23.145/chartrepo/release.daocloud.io --username admin --password-stdin \\
+                  ferry upgrade spidernet -n spidernet-system \\
+                      --chart spidernet-release/spidernet \\
+                      --repo-url http://10.16.23.145/chartrepo/release.daocloud.io \\
+                      --image-registry 10.16.23.145 --plan
+                  echo "$PASSWORD" | ferry upgrade spidernet -n spidernet-system \\
+                      --chart spidernet-release/spidernet \\
+                      --repo-url http://10.16.23.145/chartrepo/release.daocloud.io \\
+                      --username admin --password-stdin \\
                       --image-registry 10.16.23.145 --version 0.8.0
-                  ferry upgrade spidernet -n spidernet-system --chart ./spidernet --image-registry 10.16.23.145
+                  ferry upgrade spidernet -n spidernet-system --chart ./spidernet \\
+                      --image-registry 10.16.23.145
                 """)
 
         @Argument(help: "The release to upgrade.")
