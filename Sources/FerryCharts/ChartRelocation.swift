@@ -46,14 +46,17 @@ package enum ChartRelocation {
     }
 
     /// `imageDigest` finds the image a rendered reference names (in the bundle's images.tar) and
-    /// returns its manifest digest; it throws when the image is missing.
+    /// returns its manifest digest; it throws when the image is missing. `pushedDigest`, when the
+    /// image is pushed under another digest (one platform of an index), gives that digest: a hint
+    /// that pins the digest then has its digest value rewritten to it, and only then.
     package static func relocate(_ chart: ChartTree, hints: [ImageTemplate], rule: RelocationRule,
-                                imageDigest: (Reference, ImageTemplate) throws -> Digest) throws -> Result {
+                                imageDigest: (Reference, ImageTemplate) throws -> Digest,
+                                pushedDigest: ((Reference, Digest) throws -> Digest)? = nil) throws -> Result {
         var values = try ChartValues(chart)
         var images: [ImageRelocation] = []
         var pending: [ValueEdit] = []
         for hint in hints {
-            let image = try relocate(hint, values: values, rule: rule, imageDigest: imageDigest)
+            let image = try relocate(hint, values: values, rule: rule, imageDigest: imageDigest, pushedDigest: pushedDigest)
             pending += image.edits
             images.append(image)
         }
@@ -67,10 +70,20 @@ package enum ChartRelocation {
     }
 
     static func relocate(_ hint: ImageTemplate, values: ChartValues, rule: RelocationRule,
-                         imageDigest: (Reference, ImageTemplate) throws -> Digest) throws -> ImageRelocation {
+                         imageDigest: (Reference, ImageTemplate) throws -> Digest,
+                         pushedDigest: ((Reference, Digest) throws -> Digest)?) throws -> ImageRelocation {
         let original = try reference(hint, rendered: try hint.render { values.lookup($0) })
-        let digest = try imageDigest(original, hint)
-        let actions = rewrites(hint, original: original, digest: digest, rule: rule)
+        let source = try imageDigest(original, hint)
+        let digest = try pushedDigest?(original, source) ?? source
+        var actions = rewrites(hint, original: original, digest: digest, rule: rule)
+        if digest != source, original.digest != nil {
+            // The chart pins the source's digest; it must name what is pushed instead.
+            guard let path = hint.digestPath else {
+                throw ChartsError(.hintNotRendered, "hint '\(hint.raw)' pins \(source) in the hint itself, but the image is pushed as \(digest) (--platform); the digest cannot be rewritten",
+                                  hint: "push every platform (no --platform), or pin the digest through a values key")
+            }
+            actions.append((path, digest.string))
+        }
 
         // Where the chart will name the image once the values are edited.
         let overlay = Dictionary(actions.map { ($0.path, $0.value) }, uniquingKeysWith: { _, last in last })

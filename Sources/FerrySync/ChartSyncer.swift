@@ -29,6 +29,8 @@ package struct ChartSyncer: Sendable {
         package var harbor = HarborPreflight.Options()
         /// How to allow a refused tag move, in the caller's words (the sync command names its flag).
         package var refusedTagMoveAdvice = "the tag may be moved only when asked for explicitly"
+        /// `--platform`: only these platforms of each image are pushed (empty: all).
+        package var platforms: [Platform] = []
 
         package init() {}
     }
@@ -187,13 +189,17 @@ package struct ChartSyncer: Sendable {
 
     typealias Candidate = (path: String, source: ImageSource, chart: ChartTree)
 
+    /// `source.intermediateBundlesPath`, relative to the working directory; that directory without it.
+    var bundleDirectory: String {
+        config.source.intermediateBundlesPath.map {
+            (($0.hasPrefix("/") ? $0 : (options.workingDirectory as NSString).appendingPathComponent($0)) as NSString).standardizingPath
+        } ?? options.workingDirectory
+    }
+
     /// The plan as steps: bundles found and read, selected, each chart planned, name clashes
     /// failed (the later chart, alone), and one push plan for every image of every chart.
     func makePlan(repository: any ChartRepository) async throws -> Plan {
-        let directory = config.source.intermediateBundlesPath.map {
-            (($0.hasPrefix("/") ? $0 : (options.workingDirectory as NSString).appendingPathComponent($0)) as NSString).standardizingPath
-        } ?? options.workingDirectory
-        let discovered = try BundleDiscovery.discover(in: directory)
+        let discovered = try BundleDiscovery.discover(in: bundleDirectory)
         var warnings = discovered.warnings
         var failures: [SyncReport.Chart] = []
         let candidates = select(await readBundles(discovered.bundles, warnings: &warnings, failures: &failures))
@@ -212,7 +218,8 @@ package struct ChartSyncer: Sendable {
         guard registries.count <= 1 else {
             throw SyncError(.unsupported, "images would go to several registries (\(registries.sorted().joined(separator: ", "))); Ferry pushes to one")
         }
-        let push = try PushPlan(registry: registries.first ?? config.target.containerRegistry, entries: entries)
+        let push = try PushPlan(registry: registries.first ?? config.target.containerRegistry, entries: entries,
+                                platforms: options.platforms)
         return Plan(charts: charts, failures: failures, push: push, probe: nil, warnings: warnings)
     }
 
@@ -291,8 +298,21 @@ package struct ChartSyncer: Sendable {
     }
 
     func planChart(_ path: String, source: ImageSource, chart: ChartTree, repository: any ChartRepository) async throws -> ChartPlan {
-        let bundle = source.bundle!
         let name = chart.metadata.name, version = chart.metadata.version
+        let (relocation, entries) = try relocate(path, source: source, chart: chart)
+        let relocated = try relocation.chart.strippingDependencies()
+        let package = try ChartArchive.package(relocated)
+        let skipImages = options.skipImages || (config.charts.first { $0.name == name }?.skipImages ?? false)
+        let present = try await repository.contains(name: name, version: version)
+        return ChartPlan(bundle: path, name: name, version: version, images: relocation.images,
+                         edits: relocation.images.flatMap(\.edits), package: package,
+                         metadata: relocated.metadata, destination: repository.location(name: name, version: version),
+                         alreadyPresent: present, skipImages: skipImages, entries: entries)
+    }
+
+    /// The chart's values rewritten for the target, and each hinted image found in the bundle.
+    func relocate(_ path: String, source: ImageSource, chart: ChartTree) throws -> (ChartRelocation.Result, [PushPlan.Entry]) {
+        let bundle = source.bundle!
         let hintsBytes = try bundle.hints() ?? chart.files[".relok8s-images.yaml"]
         guard let hintsBytes else {
             throw SyncError(.invalidConfig, "\(path) has no image hints (hints.yaml or original-chart/.relok8s-images.yaml)")
@@ -314,20 +334,16 @@ package struct ChartSyncer: Sendable {
                 throw SyncError(.invalidConfig, "hint '\(hint.raw)' pins \(reference), but images.tar holds \(image.root.digest) under that name")
             }
             return image.root.digest
+        } pushedDigest: { reference, digest in
+            guard !options.platforms.isEmpty, let image = find(reference) else { return digest }
+            return try image.selecting(options.platforms).image.root.digest
         }
-        let relocated = try relocation.chart.strippingDependencies()
-        let package = try ChartArchive.package(relocated)
         var entries: [PushPlan.Entry] = []
         for image in relocation.images {
             guard let archived = find(image.original) else { continue }
             entries.append(PushPlan.Entry(image: archived, source: path, targets: [image.target]))
         }
-        let skipImages = options.skipImages || (config.charts.first { $0.name == name }?.skipImages ?? false)
-        let present = try await repository.contains(name: name, version: version)
-        return ChartPlan(bundle: path, name: name, version: version, images: relocation.images,
-                         edits: relocation.images.flatMap(\.edits), package: package,
-                         metadata: relocated.metadata, destination: repository.location(name: name, version: version),
-                         alreadyPresent: present, skipImages: skipImages, entries: entries)
+        return (relocation, entries)
     }
 
     // MARK: - The chart repository

@@ -111,15 +111,16 @@ package struct ImagePusher: Sendable {
         }
     }
 
-    /// Unnamed images fail, each on its own, before anything is sent.
+    /// Unnamed images, and images without the platforms asked for, fail, each on its own, before
+    /// anything is sent.
     private func refuseUnnamed(_ plan: PushPlan) -> Report {
         var report = Report()
-        for planned in plan.unnamed {
-            let message = planned.image.unnamedProblem
-            events(.imageFailed(reference: planned.image.displayName, message: message, code: "unnamedImage"))
-            report.images.append(.init(reference: planned.image.displayName, source: planned.source,
-                                       digest: planned.image.root.digest.string, status: .failed, error: message,
-                                       code: "unnamedImage"))
+        let refusals = plan.unnamed.map { ($0, $0.image.displayName, $0.image.unnamedProblem, "unnamedImage") }
+            + plan.withoutPlatform.map { ($0.image, $0.image.targets.first?.description ?? $0.image.image.displayName, $0.problem, "platformMissing") }
+        for (planned, reference, message, code) in refusals {
+            events(.imageFailed(reference: reference, message: message, code: code))
+            report.images.append(.init(reference: reference, source: planned.source,
+                                       digest: planned.image.root.digest.string, status: .failed, error: message, code: code))
             report.failures.append(message)
         }
         return report

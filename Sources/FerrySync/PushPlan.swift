@@ -18,6 +18,8 @@ package struct PlannedImage: Sendable {
     /// The file the image came from.
     package var source: String
     package var targets: [Reference]
+    /// What `--platform` made of the image (its digest may differ from the source's).
+    package var platformChoice: ArchivedImage.PlatformChoice = .unchanged
 }
 
 /// One blob of the plan, with every target repository that needs it.
@@ -34,6 +36,8 @@ package struct PushPlan: Sendable {
     package var blobs: [PlannedBlob]
     /// Images that cannot be pushed because they have no name; each fails on its own.
     package var unnamed: [PlannedImage] = []
+    /// Images that have none of the platforms asked for, and why; each fails on its own.
+    package var withoutPlatform: [(image: PlannedImage, problem: String)] = []
 
     package var totalBytes: Int64 { blobs.reduce(0) { $0 + $1.blob.size } }
 
@@ -51,7 +55,7 @@ package struct PushPlan: Sendable {
     }
 
     /// Every image of every source, named by the relocation rule.
-    package init(sources: [ImageSource], target: PushTarget) throws {
+    package init(sources: [ImageSource], target: PushTarget, platforms: [Platform] = []) throws {
         var entries: [Entry] = []
         var unnamed: [PlannedImage] = []
         for source in sources {
@@ -70,12 +74,13 @@ package struct PushPlan: Sendable {
                 entries.append(Entry(image: image, source: source.path, targets: targets))
             }
         }
-        try self.init(registry: target.registry, entries: entries)
+        try self.init(registry: target.registry, entries: entries, platforms: platforms)
         self.unnamed = unnamed
     }
 
     /// Explicit images and names; a name given to two different images is an error.
-    package init(registry: String, entries: [Entry]) throws {
+    /// With `platforms`, each image is first narrowed to those (`ArchivedImage.selecting`).
+    package init(registry: String, entries: [Entry], platforms: [Platform] = []) throws {
         self.registry = registry
         images = []
         blobs = []
@@ -83,7 +88,13 @@ package struct PushPlan: Sendable {
         var owners = ImageNameOwners()
         var planned: [Digest: Int] = [:]
         for entry in entries {
-            let image = entry.image
+            let image: ArchivedImage, choice: ArchivedImage.PlatformChoice
+            do {
+                (image, choice) = try entry.image.selecting(platforms)
+            } catch {
+                withoutPlatform.append((PlannedImage(image: entry.image, source: entry.source, targets: entry.targets), "\(error)"))
+                continue
+            }
             var targets: [Reference] = []
             for relocated in entry.targets {
                 switch owners.claim(relocated, digest: image.root.digest, origin: image.origin) {
@@ -100,7 +111,7 @@ package struct PushPlan: Sendable {
                 images[index].targets += targets
             } else {
                 planned[image.root.digest] = images.count
-                images.append(PlannedImage(image: image, source: entry.source, targets: targets))
+                images.append(PlannedImage(image: image, source: entry.source, targets: targets, platformChoice: choice))
             }
             let repositories = Self.unique(targets.map(\.repository))
             for blob in image.blobs {

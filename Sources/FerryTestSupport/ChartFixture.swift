@@ -95,15 +95,16 @@ package struct ChartFixture: Sendable {
 }
 
 extension BundleFixture {
-    /// Writes a bundle of `chart`; `images` defaults to every image the chart uses.
-    package static func write(to path: String, chart: ChartFixture, images: [TestImage]? = nil) throws {
+    /// Writes a bundle of `chart`; `images` defaults to every image the chart uses, and
+    /// `imagesTar` (an OCI layout tar, say) replaces their archive when given.
+    package static func write(to path: String, chart: ChartFixture, images: [TestImage]? = nil, imagesTar: [UInt8]? = nil) throws {
         let sink = try AtomicFileSink(path: path)
         let tar = TarWriter(writingTo: sink)
         try tar.addFile("hints.yaml", bytes: Array(chart.hintsText.utf8))
         for (name, bytes) in chart.files.sorted(by: { $0.0 < $1.0 }) {
             try tar.addFile("original-chart/\(name)", bytes: bytes)
         }
-        try tar.addFile("images.tar", bytes: try ArchiveFixture.bytes(images ?? chart.allImages, style: .ggcr))
+        try tar.addFile("images.tar", bytes: try imagesTar ?? ArchiveFixture.bytes(images ?? chart.allImages, style: .ggcr))
         try tar.finish()
         try sink.commit()
     }

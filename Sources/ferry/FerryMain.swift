@@ -6,6 +6,6 @@ struct FerryMain {
     static func main() async {
         BuildInfo.commit = buildCommit
         FerryLogging.bootstrap()
-        await Ferry.main()
+        await Ferry.main(KlogFlags.rewrite(Array(CommandLine.arguments.dropFirst())))
     }
 }

@@ -29,6 +29,13 @@ extension Ferry {
                   TARGET_CONTAINERS_AUTH_PASSWORD=… ferry sync -c load-image.yaml \\
                       --latest-version-only --output json
                   ferry sync -c load-image.yaml --ca-file harbor-ca.pem --auto-create-repository
+                  ferry sync -c load-image.yaml --print-images
+                  ferry sync -c load-image.yaml --verify
+
+                charts-syncer's flags are accepted as its scripts pass them: --skip-dependencies and \
+                --from-date change nothing for bundles (--verbose says why), --workdir is Ferry's cache \
+                directory, and klog's -v N, --logtostderr and --alsologtostderr are taken (-v 4 or more \
+                is --verbose).
                 """)
 
         @Option(name: [.short, .long], help: ArgumentHelp("The charts-syncer config (default: charts-syncer.yaml in $HOME, then in the current directory).", valueName: "file"))
@@ -49,6 +56,30 @@ extension Ferry {
         @Option(name: [.long, .customLong("workers")], help: "Blobs transferred at once, across all images of all bundles.")
         package var concurrency: Int = 4
 
+        @Option(name: .long, help: ArgumentHelp("Push only this platform of each image (repeatable); one platform: the tag names that platform's manifest; several: a new index of just those. Default: every platform.",
+                                                valueName: "os/arch[/variant]"))
+        package var platform: [Platform] = []
+
+        @Flag(name: .long, help: "Print the source images each bundle's hints render to, one per line, and exit; nothing is contacted.")
+        package var printImages = false
+
+        @Flag(name: .long, help: "Check that each bundle is complete (every hinted image in images.tar, every blob and layer sound) and exit; nothing is contacted or changed.")
+        package var verify = false
+
+        @Option(name: .long, help: ArgumentHelp("charts-syncer's date filter; bundles carry no publication date, so every bundle is still synced.", valueName: "YYYY-MM-DD"))
+        package var fromDate: String?
+
+        @Option(name: .long, help: ArgumentHelp("Ferry's cache directory: gzipped layers and where blobs were placed (default: $FERRY_CACHE_DIR, else ~/.cache/ferry).", valueName: "dir"))
+        package var workdir: String?
+
+        @Flag(name: .long, help: "Accepted for charts-syncer's scripts: a bundle's chart carries its dependencies, which are relocated with it.")
+        package var skipDependencies = false
+
+        /// klog's `-v N` (KlogFlags rewrites it to this).
+        @Option(name: .customLong("klog-v"), help: .hidden) package var klogVerbosity: Int?
+        @Flag(name: .customLong("logtostderr"), help: .hidden) package var logToStderr = false
+        @Flag(name: .customLong("alsologtostderr"), help: .hidden) package var alsoLogToStderr = false
+
         @OptionGroup(title: "Registry and chart repository (flags win over the config file, which wins over the auth files)")
         package var registryOptions: RegistryOptions
         @OptionGroup(title: "Harbor") package var harbor: HarborOptions
@@ -58,8 +89,29 @@ extension Ferry {
 
         package init() {}
 
-        package func validate() throws {
+        package mutating func validate() throws {
             guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64") }
+            if let fromDate {
+                // Go's 2006-01-02, as charts-syncer parses it.
+                let parts = fromDate.split(separator: "-", omittingEmptySubsequences: false)
+                guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+                      let month = Int(parts[1]), let day = Int(parts[2]), Int(parts[0]) != nil, (1...12).contains(month), (1...31).contains(day) else {
+                    throw ValidationError("--from-date '\(fromDate)' is not a date: use YYYY-MM-DD, e.g. 2026-01-31")
+                }
+            }
+            if printImages && verify { throw ValidationError("--print-images and --verify cannot be used together") }
+            if let level = klogVerbosity, level >= 4, !output.quiet { output.verbose = true }
+        }
+
+        /// What the charts-syncer flags that change nothing here would have done, for --verbose.
+        var compatibilityNotes: [String] {
+            var notes: [String] = []
+            if fromDate != nil { notes.append("--from-date changes nothing: bundles carry no publication date, so every selected bundle is synced (charts-syncer v0.x skips them all)") }
+            if skipDependencies { notes.append("--skip-dependencies changes nothing: a bundle's chart carries its dependencies in charts/, relocated with it") }
+            if logToStderr || alsoLogToStderr { notes.append("--logtostderr/--alsologtostderr change nothing: Ferry always writes progress and errors to standard error (--log-file keeps a debug log)") }
+            if let level = klogVerbosity { notes.append("-v \(level): klog's verbosity; \(level >= 4 ? "4 or more is --verbose" : "below 4 changes nothing (4 or more is --verbose)")") }
+            if !platform.isEmpty { notes.append("--platform \(platform.map(\.description).joined(separator: ",")): only those platforms of each image are pushed") }
+            return notes
         }
 
         package func run() async throws {
@@ -73,6 +125,7 @@ extension Ferry {
                 throw ValidationError("no config: pass --config load-image.yaml (or put charts-syncer.yaml in $HOME or here)")
             }
             let loaded = try SyncConfig.load(path: path, environment: console.environment)
+            if output.verbose && output.output == .text { for note in compatibilityNotes { console.err("note: \(note)") } }
             var options = ChartSyncer.Options()
             options.dryRun = dryRun
             options.force = force
@@ -85,8 +138,14 @@ extension Ferry {
             options.chunkSize = chunks.chunkSize
             options.environment = console.environment
             options.workingDirectory = cwd
-            options.cacheDirectory = LayerCompressor.defaultCacheDirectory(environment: console.environment)
+            options.cacheDirectory = workdir.map { $0.hasPrefix("/") ? $0 : (cwd as NSString).appendingPathComponent($0) }
+                ?? LayerCompressor.defaultCacheDirectory(environment: console.environment)
             options.refusedTagMoveAdvice = "sync --force moves it"
+            options.platforms = platform
+            if printImages || verify {
+                try await checkBundles(ChartSyncer(config: loaded, options: options))
+                return
+            }
 
             let renderer = PushRenderer(console: console, options: output)
             let started = ContinuousClock.now
@@ -103,6 +162,32 @@ extension Ferry {
             if !report.succeeded { throw ExitCode(ExitStatus.partialFailure) }
         }
 
+        /// --print-images and --verify: the bundles read, nothing contacted.
+        func checkBundles(_ syncer: ChartSyncer) async throws {
+            let console = Console.current
+            let bundles = try await syncer.checkBundles(verify: verify)
+            let problems = bundles.flatMap { bundle in bundle.problems.map { "\(bundle.chart.map { "\($0) \(bundle.version ?? "")" } ?? bundle.bundle): \($0)" } }
+            if output.output == .json {
+                for bundle in bundles { console.out(JSONLines.event(verify ? "bundle.verified" : "bundle.images", bundle)) }
+            } else if printImages {
+                var seen = Set<String>()
+                for image in bundles.flatMap(\.images) where seen.insert(image).inserted { console.out(image) }
+                for problem in problems { console.err("error: \(problem)") }
+            } else {
+                for bundle in bundles {
+                    let label = bundle.chart.map { "\($0) \(bundle.version ?? "")" } ?? bundle.bundle
+                    if bundle.problems.isEmpty {
+                        console.out("ok      \(label): \(bundle.images.count) image(s), \(bundle.blobs) blob(s) verified")
+                    } else {
+                        console.out("failed  \(label):")
+                        for problem in bundle.problems { console.out("  - \(problem)") }
+                    }
+                }
+                console.out("Done: \(bundles.count - bundles.filter { !$0.problems.isEmpty }.count) of \(bundles.count) bundle(s) complete")
+            }
+            if !problems.isEmpty { throw ExitCode(ExitStatus.partialFailure) }
+        }
+
         func printPlan(_ plan: ChartSyncer.Plan, report: SyncReport) {
             let console = Console.current
             guard output.output == .text else { return }  // the plan event was printed before
@@ -115,6 +200,9 @@ extension Ferry {
                 } else {
                     for image in chart.images {
                         console.out("  image \(image.original) → \(image.target)  (\(ByteCount.format(plan.probe?.bytesToSend(to: image.target, in: plan.push) ?? 0)) to send)")
+                        if let note = plan.push.images.first(where: { $0.targets.contains(image.target) })?.platformNote {
+                            console.out("      \(note)")
+                        }
                         if let move = plan.tagMove(image.target) {
                             console.out("      tag moves: \(move.from) → \(move.to)" + (force ? "  [--force: moved]" : "  [refused without --force]"))
                         }

@@ -44,6 +44,10 @@ extension Ferry {
         @Option(name: .long, help: "Blobs transferred at once, across all images.")
         package var concurrency: Int = 4
 
+        @Option(name: .long, help: ArgumentHelp("Push only this platform of each image (repeatable); one platform: the tag names that platform's manifest, its original bytes; several: a new index of just those, with a new digest. Default: every platform.",
+                                                valueName: "os/arch[/variant]"))
+        package var platform: [Platform] = []
+
         @OptionGroup(title: "Registry") package var registryOptions: RegistryOptions
         @OptionGroup(title: "Harbor") package var harbor: HarborOptions
         @OptionGroup(title: "Link") package var transport: TransportOptions
@@ -76,10 +80,11 @@ extension Ferry {
             let started = ContinuousClock.now
             let compressor = makeCompressor(writesCache: !dryRun)
             let opened = try await openSources(sources, compressor: compressor, output: output)
-            let plan = try PushPlan(sources: opened, target: PushTarget(registry: registry, repositoryPrefix: repository))
+            let plan = try PushPlan(sources: opened, target: PushTarget(registry: registry, repositoryPrefix: repository), platforms: platform)
             let imageCount = plan.images.reduce(0) { $0 + $1.targets.count }
             if output.output == .text && !output.quiet {
                 console.err("Plan: \(imageCount) image(s) from \(opened.count) source(s) → \(registry)/\(repository.isEmpty ? "" : repository + "/")…, \(plan.blobs.count) unique blob(s), \(ByteCount.format(plan.totalBytes))")
+                if !dryRun { for note in plan.images.compactMap(\.platformNote) { console.err("note: \(note)") } }
             }
 
             let access = try registryOptions.access(console: console)
@@ -157,9 +162,13 @@ extension Ferry {
                     console.out("  \(target)  ← \(planned.image.sourceNames.first ?? planned.image.origin)")
                     console.out("      \(state); digest \(planned.image.root.digest); \(missing.count) of \(planned.image.blobs.count) blob(s) to send (\(ByteCount.format(missing.reduce(0) { $0 + $1.size })))")
                 }
+                if let note = planned.platformNote { console.out("      \(note)") }
             }
             for unnamed in plan.unnamed {
                 console.out("  cannot push \(unnamed.image.displayName): \(unnamed.image.unnamedProblem)")
+            }
+            for (planned, problem) in plan.withoutPlatform {
+                console.out("  cannot push \(planned.image.displayName): \(problem)")
             }
             let s = probe.summary
             console.out("Total: \(s.images) image(s), \(s.imagesPresent) already present; \(s.blobs) unique blob(s): \(s.blobsToSend) to send (\(ByteCount.format(s.bytesToSend))), \(s.blobsToMount) to mount, \(s.blobsPresent) present (\(ByteCount.format(s.bytesPresent)))")

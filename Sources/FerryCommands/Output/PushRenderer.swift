@@ -76,7 +76,11 @@ final class PushRenderer: Sendable {
             begin(totalBytes: summary.bytesToSend, images: summary.images)
         case .blobFinished(let digest, let size, let repository, let outcome):
             if options.verbose { line("  blob \(digest.short) \(outcome.rawValue) in \(repository) (\(ByteCount.format(size)))") }
-        case .blobStarted, .chartRelocated, .chartPublished, .chartFailed, .syncPlanned:
+        case .syncPlanned(let plan):
+            if !options.quiet && !plan.charts.isEmpty {
+                for note in plan.push.images.compactMap(\.platformNote) { line("note: \(note)") }
+            }
+        case .blobStarted, .chartRelocated, .chartPublished, .chartFailed:
             break  // the sync command reports charts itself, after its images
         case .blobFailed(let digest, let repository, let message, _):
             line("failed: blob \(digest.short) → \(repository): \(message)", always: true)

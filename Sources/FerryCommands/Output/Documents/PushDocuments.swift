@@ -23,6 +23,10 @@ package struct PushPlanDocument: Codable, Sendable {
         package var blobs: Int
         package var blobsToSend: Int
         package var bytesToSend: Int64
+        /// With --platform: the platforms pushed, and the source's digest when the pushed one differs.
+        package var platforms: [String]?
+        package var sourceDigest: String?
+        package var platformNote: String?
     }
 
     package var registry: String
@@ -33,7 +37,7 @@ package struct PushPlanDocument: Codable, Sendable {
     init(registry: String, plan: PushPlan, probe: PushProbe, force: Bool) {
         self.registry = registry
         images = plan.images.map { Self.image($0, probe: probe, force: force) }
-        unnamed = plan.unnamed.map(\.image.unnamedProblem)
+        unnamed = plan.unnamed.map(\.image.unnamedProblem) + plan.withoutPlatform.map(\.problem)
         summary = probe.summary
     }
 
@@ -47,7 +51,9 @@ package struct PushPlanDocument: Codable, Sendable {
                      mediaType: planned.image.root.mediaType,
                      status: upToDate ? .present : (!moves.isEmpty && !force ? .refused : .push),
                      tagMovesFrom: moves, blobs: planned.image.blobs.count, blobsToSend: missing.count,
-                     bytesToSend: missing.reduce(0) { $0 + $1.size })
+                     bytesToSend: missing.reduce(0) { $0 + $1.size },
+                     platforms: planned.platformChoice == .unchanged ? nil : planned.image.platforms.map(\.description),
+                     sourceDigest: planned.sourceDigest?.string, platformNote: planned.platformNote)
     }
 }
 
@@ -56,4 +62,26 @@ package struct PushSummaryDocument: Codable, Sendable {
     package var report: ImagePusher.Report
     package var seconds: Double
     package var ok: Bool
+}
+
+extension PlannedImage {
+    /// The source's digest when `--platform` makes the pushed one differ.
+    var sourceDigest: Digest? {
+        switch platformChoice {
+        case .unchanged: nil
+        case .child(_, let from), .newIndex(let from): from
+        }
+    }
+
+    /// What `--platform` does to this image, for the plan: said before anything is sent.
+    var platformNote: String? {
+        switch platformChoice {
+        case .unchanged:
+            return nil
+        case .child(let platform, let from):
+            return "\(image.displayName): \(platform) only: the tag names that platform's manifest \(image.root.digest) (its original bytes), not the source's index \(from)"
+        case .newIndex(let from):
+            return "\(image.displayName): \(image.platforms.map(\.description).joined(separator: ", ")) only: a new index \(image.root.digest) of those, whose digest differs from the source's \(from)"
+        }
+    }
 }
