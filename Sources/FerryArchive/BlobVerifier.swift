@@ -110,13 +110,18 @@ package enum BlobVerifier {
                 break
             }
         }
+        // A damaged blob usually breaks its compression too; the digest is what names the damage,
+        // so hashing goes on to the end and the decompressor's error comes second.
+        var inflateError: (any Error)?
         try range.forEachChunk { chunk in
             try hash.write(chunk)
-            try decompressor?.write(chunk)
+            guard inflateError == nil else { return }
+            do { try decompressor?.write(chunk) } catch { inflateError = error }
         }
         guard hash.digest == digest else {
             return "\(range.origin): digest \(hash.digest), expected \(digest)"
         }
+        if let inflateError { throw inflateError }
         if decompressor != nil, let diffID {
             try finish?()
             guard uncompressed.digest == diffID else {
