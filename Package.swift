@@ -60,7 +60,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
-        .target(name: "FerryNode", dependencies: ["FerryCore", "FerryOCI", "FerryArchive"], swiftSettings: strict),
+        .target(name: "FerryNode", dependencies: ["FerryCore", "FerryOCI", "FerryArchive", "FerryCharts"], swiftSettings: strict),
         .target(name: "FerryUpgrade", dependencies: [
             "FerryCore", "FerryOCI", "FerryCharts", "FerryRegistry",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -35,8 +35,8 @@ package struct NodeError: FerryError {
 extension NodeError {
     package var kind: ErrorKind {
         // Node work failed; even a platform missing from the archive is reported as exit 1. Names
-        // that clash are the input's fault, as for push and sync.
-        code == .nameClash ? .invalidInput : .failed
+        // that clash, and a nodes file that cannot be read, are the input's fault (exit 2).
+        code == .nameClash || code == .invalidInput ? .invalidInput : .failed
     }
 
     package var codeName: String { code.rawValue }

@@ -37,7 +37,7 @@ package struct NodeImage: Sendable {
             root = selectPlatform ? child : image.root
         } else {
             if let platform, let own = image.platforms.first, own.os != platform.os || own.architecture != platform.architecture {
-                throw NodeError(.invalidInput, "\(image.origin) is a \(own) image, not \(platform)")
+                throw NodeError(.platformMissing, "\(image.origin) is a \(own) image, not \(platform)")
             }
             manifest = image.root
             root = image.root

@@ -131,6 +131,44 @@ import Testing
         for name in relocated { #expect(listed[name] != nil) }
     }
 
+    /// A kubespray-style inventory: the group picks the nodes, each is loaded over ssh with its
+    /// ansible_host, and the report gives each node's outcome and time.
+    @Test func nodesFromAKubesprayInventoryGroup() async throws {
+        let dir = try TemporaryDirectory()
+        let containerd = try LiveContainerd()
+        let sshd = try LiveSSHD(aliases: ["node-a", "node-b"])
+        _ = try dir.write("hosts.yaml", """
+            all:
+              hosts:
+                node1: {ansible_host: node-a}
+                node2: {ansible_host: node-b}
+                node3: {ansible_host: 127.0.0.1, ansible_port: 1}
+              children:
+                kube_control_plane: {hosts: {node1: }}
+                kube_node: {hosts: {node1: , node2: }}
+                etcd: {hosts: {node3: }}
+            """)
+        let args = ["load", try bundle(dir)] + relocation + [
+            "--runtime", "containerd", "--address", containerd.socket, "--namespace", "inventory",
+            "--nodes-file", dir.file("hosts.yaml"), "--ssh-config", sshd.configFile, "--max-parallel", "1"]
+        let result = await CLIRunner.run(args + ["--node-group", "kube_node", "--output", "json"], environment: env(dir))
+        #expect(result.exitCode == 0, "\(result.stdout)\(result.stderr)")
+        let reports = try Documents.lines(NodeLoader.Report.self, result.stdout, event: "node.finished")
+        // node3 is only in etcd: not reached at all.
+        #expect(reports.map(\.node) == ["node-a", "node-b"] && reports.allSatisfy { $0.succeeded && $0.seconds > 0 }, "\(reports)")
+        let summary = try #require(try Documents.lines(LoadSummaryDocument.self, result.stdout, event: "summary").first)
+        #expect(summary.nodes == 2 && summary.nodesFailed == 0 && summary.ok)
+        for name in relocated { #expect(try containerd.images(namespace: "inventory")[name] != nil) }
+
+        // Every host: node3 fails (nothing listens on its port) and says so with its time; the others are present.
+        let all = await CLIRunner.run(args, environment: env(dir))
+        #expect(all.exitCode == 1, "\(all.stdout)\(all.stderr)")
+        #expect(all.stdout.contains("failed  127.0.0.1:1 after "), "\(all.stdout)")
+        #expect(all.stdout.contains("Done: 3 node(s), 1 failed"), "\(all.stdout)")
+        let missingGroup = await CLIRunner.run(args + ["--node-group", "kube-node"], environment: env(dir))
+        #expect(missingGroup.exitCode == 2 && missingGroup.stderr.contains("its groups: all, etcd, kube_control_plane, kube_node"), "\(missingGroup.stderr)")
+    }
+
     /// An ssh failure is reported as one, in ssh's words, before any runtime is looked for.
     @Test func sshFailuresAreSaidAsSuch() async throws {
         let dir = try TemporaryDirectory()

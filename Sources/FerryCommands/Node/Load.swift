@@ -23,6 +23,8 @@ extension Ferry {
                   ferry load images.tar --runtime docker
                   ferry load offline/ --registry 10.16.23.145 --repository proj \\
                       --node root@node1 --node root@node2
+                  ferry load offline/ --registry 10.16.23.145 --repository proj \\
+                      --nodes-file inventory/mycluster/hosts.yaml --node-group kube_node
                 """)
 
         @Argument(help: ArgumentHelp("Bundles, directories of bundles, docker-archives or OCI layouts.", valueName: "source"))
@@ -48,6 +50,16 @@ extension Ferry {
 
         @Option(name: .long, help: ArgumentHelp("Load on this node over ssh instead (user@host[:port]); repeat for several, loaded in parallel.", valueName: "user@host"))
         package var node: [String] = []
+
+        @Option(name: .long, help: ArgumentHelp("Load on the nodes this file lists: user@host[:port] lines, or an Ansible inventory (INI or YAML, as kubespray and kubean keep them; ansible_host, ansible_user, ansible_port are read).",
+                                                valueName: "file"))
+        package var nodesFile: String?
+
+        @Option(name: .long, help: ArgumentHelp("With --nodes-file, only the hosts of this group (with its children), e.g. kube_node; repeat for several.", valueName: "group"))
+        package var nodeGroup: [String] = []
+
+        @Option(name: .long, help: "Nodes loaded at once.")
+        package var maxParallel: Int = 10
 
         @Option(name: .long, help: ArgumentHelp("ssh configuration file for --node (ssh -F).", valueName: "file"))
         package var sshConfig: String?
@@ -100,6 +112,30 @@ extension Ferry {
 
         package func validate() throws {
             if keepOriginalNames && registry == nil { throw ValidationError("--keep-original-names needs --registry") }
+            if !nodeGroup.isEmpty && nodesFile == nil { throw ValidationError("--node-group needs --nodes-file") }
+            guard (1...256).contains(maxParallel) else { throw ValidationError("--max-parallel must be between 1 and 256") }
+        }
+
+        /// --node, then the hosts of --nodes-file (those of --node-group), each destination once.
+        func destinations() throws -> [String] {
+            var result = node
+            if let nodesFile {
+                let console = Console.current
+                let path = nodesFile.hasPrefix("/") ? nodesFile : (console.workingDirectory as NSString).appendingPathComponent(nodesFile)
+                let text: String
+                do {
+                    text = try String(contentsOfFile: path, encoding: .utf8)
+                } catch {
+                    throw NodeError(.invalidInput, "cannot read --nodes-file \(nodesFile): \(error.localizedDescription)")
+                }
+                let hosts = try NodeInventory.parse(text, origin: nodesFile).hosts(in: nodeGroup)
+                guard !hosts.isEmpty else {
+                    throw NodeError(.invalidInput, "\(nodesFile) lists no host" + (nodeGroup.isEmpty ? "" : " in \(nodeGroup.joined(separator: ", "))"))
+                }
+                result += hosts.map(\.destination)
+            }
+            var seen = Set<String>()
+            return result.filter { seen.insert($0).inserted }
         }
 
         package func run() async throws {
@@ -112,9 +148,10 @@ extension Ferry {
                                                     platform: platform).images(opened)
                 let loader = NodeLoader(images: images, writer: NodeArchiveWriter(compressor: compressor))
                 let preferred = ContainerRuntime.Kind(rawValue: runtime.rawValue)
-                let locations: [CommandRunner.Location] = node.isEmpty ? [.local] : node.map { .ssh(destination: $0, configFile: sshConfig) }
+                let nodes = try destinations()
+                let locations: [CommandRunner.Location] = nodes.isEmpty ? [.local] : nodes.map { .ssh(destination: $0, configFile: sshConfig) }
                 let reports = await loader.load(onto: locations, preferred: preferred, address: address, namespace: namespace,
-                                                environment: console.environment) { error in
+                                                environment: console.environment, maxParallel: maxParallel) { error in
                     "\(error)" + (CommandAdvice.load.hint(for: error).map { "\n  hint: \($0)" } ?? "")
                 }
                 show(reports, refused: refused, started: started)
