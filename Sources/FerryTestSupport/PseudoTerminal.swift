@@ -11,6 +11,11 @@ package enum PseudoTerminal {
         /// Everything written to the terminal, stdout and stderr together, escape sequences kept.
         package var output: String
 
+        package init(status: Int32, output: String) {
+            self.status = status
+            self.output = output
+        }
+
         /// Each state the terminal's current line was drawn in: the text after every carriage
         /// return, up to the next carriage return or newline, escape sequences removed.
         package var drawnLines: [String] {
@@ -20,14 +25,17 @@ package enum PseudoTerminal {
         }
     }
 
-    /// `program arguments…` on a terminal `columns` wide, off the cooperative pool.
-    package static func run(columns: Int, _ program: String, _ arguments: [String],
+    /// `program arguments…` on a terminal `columns` wide (resized once to `resize.columns` after
+    /// `resize.seconds`, when given), off the cooperative pool. The output marks the resize with a
+    /// `<<resized>>` line.
+    package static func run(columns: Int, resize: (seconds: Double, columns: Int)? = nil, _ program: String, _ arguments: [String],
                             environment: [String: String]) async throws -> Result {
         let dir = try TemporaryDirectory("pty")
         let runner = try dir.write("pty_run.py", script)
         let python = try Subprocess.require("python3")
         let output = try await Blocking.waiting {
-            try ChildProcess.run(python, [runner, String(columns), program] + arguments, environment: environment)
+            let resizing = resize.map { ["--resize-after", String($0.seconds), String($0.columns)] } ?? []
+            return try ChildProcess.run(python, [runner, String(columns)] + resizing + [program] + arguments, environment: environment)
         }
         return Result(status: output.status, output: output.stdout)
     }

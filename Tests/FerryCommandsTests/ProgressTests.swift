@@ -52,6 +52,22 @@ import Testing
         #expect(registry.host != proxy.host)  // both stay up until here
     }
 
+    @Test func aResizedTerminalIsFollowed() async throws {
+        let dir = try TemporaryDirectory("pty-resize")
+        let (registry, proxy, path) = try slowPush(dir)
+        let environment = ProcessInfo.processInfo.environment.merging(["FERRY_CACHE_DIR": dir.file("cache")]) { $1 }
+        // The retry waits a second: the window shrinks during it, and the bar is redrawn at the new width.
+        let result = try await PseudoTerminal.run(columns: 200, resize: (0.4, 50), try FerryBinary.path(),
+                                                  ["push", path, "--registry", proxy.host, "--repository", "p", "--plain-http"],
+                                                  environment: environment)
+        #expect(result.status == 0, "\(result.output)")
+        let parts = result.output.components(separatedBy: "<<resized>>")
+        #expect(parts.count == 2, "\(result.output.debugDescription)")
+        let after = PseudoTerminal.Result(status: 0, output: parts.last ?? "").drawnLines.filter { $0.contains("ETA ") }
+        #expect(!after.isEmpty && after.allSatisfy { $0.count <= 49 }, "\(after)")
+        #expect(registry.host != proxy.host)
+    }
+
     @Test func inALogAPlainLineEveryIntervalAndNothingWithQuietOrNoProgress() async throws {
         let dir = try TemporaryDirectory("log")
         let (registry, proxy, path) = try slowPush(dir)

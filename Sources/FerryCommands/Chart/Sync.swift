@@ -28,7 +28,8 @@ extension Ferry {
                   ferry sync --config load-image.yaml
                   TARGET_CONTAINERS_AUTH_PASSWORD=… ferry sync -c load-image.yaml \\
                       --latest-version-only --output json
-                  ferry sync -c load-image.yaml --ca-file harbor-ca.pem --auto-create-repository
+                  ferry sync -c load-image.yaml --ca-file harbor-ca.pem \\
+                      --auto-create-repository
                   ferry sync -c load-image.yaml --print-images
                   ferry sync -c load-image.yaml --verify
 

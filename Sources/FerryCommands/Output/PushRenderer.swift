@@ -41,13 +41,15 @@ final class PushRenderer: Sendable {
             $0.totalBytes = totalBytes
             $0.totalImages = images
         }
-        guard printsPlainProgress, state.withLock({ $0.ticker == nil }) else { return }
-        let interval = plainInterval
+        guard printsPlainProgress || drawsBar, state.withLock({ $0.ticker == nil }) else { return }
+        // On a terminal the bar is redrawn twice a second even when no byte moves (a retry's
+        // wait), so the ETA stays honest and a resized window is followed.
+        let interval = drawsBar ? Duration.milliseconds(500) : plainInterval
         let ticker = Task { [self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 if Task.isCancelled { break }
-                console.err(progressLine())
+                if drawsBar { drawBar() } else { console.err(progressLine()) }
             }
         }
         state.withLock { $0.ticker = ticker }
