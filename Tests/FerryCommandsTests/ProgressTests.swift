@@ -23,6 +23,8 @@ import Testing
         #expect(halfway.secondsLeft.map { abs($0 - 5.2) < 0.01 } == true)
         #expect(ProgressBar.clock(42) == "42 s" && ProgressBar.clock(187) == "3:07" && ProgressBar.clock(3723) == "1:02:03")
         #expect(ProgressBar.Snapshot(sent: 0, total: 10, imagesDone: 0, images: 1, seconds: 1).secondsLeft == nil)
+        // The first packets say nothing about the rest.
+        #expect(ProgressBar.Snapshot(sent: 375, total: 25 << 20, imagesDone: 0, images: 3, seconds: 0.05).secondsLeft == nil)
     }
 
     /// A push slow enough to draw: one upload answered 503 with Retry-After 1 first.

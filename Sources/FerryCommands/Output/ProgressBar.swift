@@ -15,9 +15,11 @@ package struct ProgressBar {
             (self.sent, self.total, self.imagesDone, self.images, self.seconds) = (sent, total, imagesDone, images, seconds)
         }
 
-        /// Remaining bytes at the average rate so far; nil before anything was sent.
+        /// Remaining bytes at the average rate so far; nil until a second has passed or a
+        /// hundredth is sent (an estimate from the first packets is noise).
         package var secondsLeft: Double? {
             guard sent > 0, seconds > 0, total > sent else { return total > 0 && sent >= total ? 0 : nil }
+            guard seconds >= 1 || sent >= total / 100 else { return nil }
             return Double(total - sent) / (Double(sent) / seconds)
         }
     }
