@@ -18,7 +18,7 @@ package enum CLIRunner {
         let capture = CapturingConsole(environment: env, stdin: stdin)
         let code: Int32 = await Console.$current.withValue(capture.console) {
             do {
-                var command = try Ferry.parseAsRoot(KlogFlags.rewrite(arguments))
+                var command = try Ferry.parseAsRoot(ArgumentRewrites.apply(arguments))
                 if var asyncCommand = command as? any AsyncParsableCommand {
                     try await asyncCommand.run()
                 } else {

@@ -70,6 +70,12 @@ package final class FakeHelm: Sendable {
     }
 
     /// Sets the status of the latest revision (e.g. "pending-upgrade") to simulate a stuck release.
+    /// From now on, an upgrade with --wait (or --atomic) fails as a rollout that never became
+    /// ready does: the new revision is left `failed` (and, with --atomic, rolled back).
+    package func failWaits() throws {
+        _ = try directory.write("state/wait-fails", "1\n")
+    }
+
     package func setStatus(release: String, namespace: String, status: String) throws {
         var records = try history(release: release, namespace: namespace)
         var latest = records[records.count - 1]

@@ -11,10 +11,13 @@ import Synchronization
 package struct HelmCLIDriver: HelmDriver {
     package let executable: String
     package let environment: [String: String]
+    /// The limit of the quick commands (status, get values, repo update); an upgrade has its own.
     package let timeout: Duration
+    /// `--kube-context`/`--kubeconfig`, added to each command that reads the cluster.
+    package let kubeArguments: [String]
 
     /// Finds `helm` on PATH.
-    package init(environment: [String: String], timeout: Duration = .seconds(600)) throws {
+    package init(environment: [String: String], timeout: Duration = .seconds(600), kubeArguments: [String] = []) throws {
         guard let path = ChildProcess.find("helm", environment: environment) else {
             throw UpgradeError(.helmMissing, "helm is not installed (not found on PATH)",
                                hint: "install Helm 3.8 or newer on this machine; Ferry runs it for the upgrade")
@@ -22,10 +25,11 @@ package struct HelmCLIDriver: HelmDriver {
         executable = path
         self.environment = environment
         self.timeout = timeout
+        self.kubeArguments = kubeArguments
     }
 
     func call(_ command: HelmCommand) async throws -> ChildProcess.Output {
-        let (executable, environment, timeout) = (self.executable, self.environment, self.timeout)
+        let (executable, environment, timeout) = (self.executable, self.environment, command.limit ?? self.timeout)
         let input = command.stdin.map { Array(($0 + "\n").utf8) }
         let child = ChildPID()
         return try await withThrowingTaskGroup(of: ChildProcess.Output?.self) { group in
@@ -46,7 +50,7 @@ package struct HelmCLIDriver: HelmDriver {
             guard let output = first else {
                 // Stop helm rather than leave it running unobserved.
                 if let pid = child.pid.withLock({ $0 }) { kill(pid, SIGTERM) }
-                throw UpgradeError(.helmFailed, "\(command) did not finish within \(timeout); it was stopped",
+                throw UpgradeError(.helmFailed, "\(command) did not finish within \(Self.format(timeout)); Ferry stopped it",
                                    hint: "check the release with `helm status` and `helm history` before trying again")
             }
             return output
@@ -81,7 +85,7 @@ package struct HelmCLIDriver: HelmDriver {
     }
 
     package func release(_ name: String, namespace: String) async throws -> HelmRelease? {
-        let output = try await call(HelmCommand(["status", name, "-n", namespace, "-o", "json"]))
+        let output = try await call(HelmCommand(["status", name, "-n", namespace, "-o", "json"] + kubeArguments))
         if output.status != 0 {
             if output.stderr.contains("not found") { return nil }
             throw UpgradeError(.helmFailed, "helm status \(name) failed: \(output.stderr)")
@@ -105,11 +109,23 @@ package struct HelmCLIDriver: HelmDriver {
     }
 
     package func values(_ name: String, namespace: String, all: Bool) async throws -> String {
-        try await checked(HelmCommand(["get", "values", name, "-n", namespace, "-o", "yaml"] + (all ? ["--all"] : [])))
+        try await checked(HelmCommand(["get", "values", name, "-n", namespace, "-o", "yaml"] + (all ? ["--all"] : []) + kubeArguments))
+    }
+
+    package func history(_ name: String, namespace: String) async throws -> [HelmRevision] {
+        let text = try await checked(HelmCommand(["history", name, "-n", namespace, "-o", "json"] + kubeArguments))
+        struct Line: Decodable { var revision: Int; var status: String; var chart: String? }
+        let lines = try JSONDecoder().decode([Line].self, from: Data(text.utf8))
+        return lines.map { HelmRevision(revision: $0.revision, status: $0.status, chart: $0.chart ?? "") }.sorted { $0.revision < $1.revision }
     }
 
     package func run(_ command: HelmCommand) async throws -> String {
         try await checked(command)
+    }
+
+    static func format(_ duration: Duration) -> String {
+        let seconds = duration.components.seconds
+        return seconds >= 120 ? "\(seconds / 60) min \(seconds % 60) s" : "\(seconds) s"
     }
 }
 

@@ -54,11 +54,14 @@ package struct HelmCommand: Sendable, Equatable, CustomStringConvertible {
     package var secret: Set<Int> = []
     /// What goes to helm's standard input (a password), never shown.
     package var stdin: String?
+    /// How long helm may run before Ferry stops it; nil: the driver's limit for quick commands.
+    package var limit: Duration?
 
-    package init(_ arguments: [String], secret: Set<Int> = [], stdin: String? = nil) {
+    package init(_ arguments: [String], secret: Set<Int> = [], stdin: String? = nil, limit: Duration? = nil) {
         self.arguments = arguments
         self.secret = secret
         self.stdin = stdin
+        self.limit = limit
     }
 
     package var description: String {
@@ -84,4 +87,19 @@ package protocol HelmDriver: Sendable {
     func values(_ name: String, namespace: String, all: Bool) async throws -> String
     /// Runs a command that changes something (repo add/update, upgrade); returns its standard output.
     func run(_ command: HelmCommand) async throws -> String
+    /// `helm history RELEASE -n NS -o json`: every revision kept, oldest first.
+    func history(_ name: String, namespace: String) async throws -> [HelmRevision]
+}
+
+/// One line of `helm history`.
+package struct HelmRevision: Sendable, Equatable, Codable {
+    package var revision: Int
+    package var status: String
+    package var chart: String
+
+    package init(revision: Int, status: String, chart: String) {
+        self.revision = revision
+        self.status = status
+        self.chart = chart
+    }
 }

@@ -20,6 +20,12 @@ package struct UpgradeError: FerryError {
         /// The chart has prereleases only (or no version at all).
         case noStableVersion
         case preflightFailed
+        /// A helm flag this helm does not have, or flags that do not go together.
+        case helmFlagUnsupported
+        /// helm stopped before it created a revision: nothing changed in the cluster.
+        case upgradeNotStarted
+        /// helm created a revision and failed (or was stopped): the release needs attention.
+        case upgradeFailed
     }
 
     package var code: Code
@@ -36,7 +42,7 @@ package struct UpgradeError: FerryError {
 
 extension UpgradeError {
     package var kind: ErrorKind {
-        .failed
+        code == .helmFlagUnsupported ? .invalidInput : .failed
     }
 
     package var codeName: String { code.rawValue }

@@ -29,6 +29,20 @@ package struct UpgradePlan: Sendable {
     package var images: [String]
     package var missingImages: [String]
     package var preflightSkipped: Bool
+    /// The chart repository's URL for a `repo/chart` chart (a dry run names it with --repo).
+    package var repositoryURL: String?
+
+    /// The upgrade as helm's server-side dry run: the new values from `valuesFile` (the plan
+    /// writes no backup), and a repository chart named by `--repo URL` (no repository is added).
+    package func serverDryRunCommand(valuesFile: String) -> HelmCommand? {
+        guard var command = commands.last, command.arguments.first == "upgrade" else { return nil }
+        if let index = command.arguments.firstIndex(of: newValuesFile) { command.arguments[index] = valuesFile }
+        if let repositoryURL, command.arguments.count > 2, let slash = command.arguments[2].firstIndex(of: "/") {
+            command.arguments[2] = String(command.arguments[2][command.arguments[2].index(after: slash)...])
+            command.arguments.insert(contentsOf: ["--repo", repositoryURL], at: 3)
+        }
+        return command
+    }
 
     /// The command that goes back to the revision running now.
     package var rollbackCommand: String {

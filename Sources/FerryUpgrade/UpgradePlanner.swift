@@ -28,6 +28,9 @@ package struct UpgradeRequest: Sendable {
     package var retry = RetryPolicy()
     package var environment: [String: String]
     package var now = Date()
+    /// helm's flags, passed through.
+    package var helm = HelmOptions()
+    package var workingDirectory = FileManager.default.currentDirectoryPath
 
     package init(release: String, namespace: String, chart: String, imageRegistry: String, backupDirectory: String,
                 security: TransportSecurity, environment: [String: String]) {
@@ -64,9 +67,10 @@ package struct UpgradePlanner: Sendable {
         let release = try await settledRelease(request)
         steps.append(release.step)
 
-        // Values: the backup, rewritten.
-        let current = try await driver.values(release.release.name, namespace: release.release.namespace, all: false)
-        let all = try await driver.values(release.release.name, namespace: release.release.namespace, all: true)
+        // Values: the backup, rewritten (a release --install creates has none yet).
+        let installing = release.release.revision == 0
+        let current = installing ? "" : try await driver.values(release.release.name, namespace: release.release.namespace, all: false)
+        let all = installing ? "" : try await driver.values(release.release.name, namespace: release.release.namespace, all: true)
         let chart = resolved.chart
         let hints = try chart.files[".relok8s-images.yaml"].map { try ImageHints.parse($0, origin: "\(chart.origin)/.relok8s-images.yaml") } ?? []
         let rewrite = try RegistryRewrite(userValues: current, origin: "values of \(release.release.name)", chart: chart, hints: hints,
@@ -78,15 +82,19 @@ package struct UpgradePlanner: Sendable {
         let preflight = try await preflight(request, hints: hints, rewrite: rewrite, chart: chart)
         steps.append(preflight.step)
 
-        let upgrade = upgradeCommand(request, source: source, release: release.release, version: resolved.version,
-                                     newValuesFile: backups.new, rewrite: rewrite, resetThenReuse: helm.resetThenReuse,
+        var upgrade = upgradeCommand(request, source: source, release: release.release, version: resolved.version,
+                                     newValuesFile: backups.new, rewrite: rewrite, resetThenReuse: helm.resetThenReuse && !installing,
                                      plainHTTP: resolved.plainHTTP)
+        // helm's own flags, as this helm spells them; -o json stays last.
+        let passed = try HelmGrammar(version: helm.version).upgradeFlags(request.helm, workingDirectory: request.workingDirectory)
+        upgrade.arguments.insert(contentsOf: passed, at: upgrade.arguments.count - 2)
+        upgrade.limit = request.helm.upgradeLimit
         return UpgradePlan(release: release.release, chart: source.helmArgument, chartName: chart.metadata.name, version: resolved.version,
                            helmVersion: helm.version.normalized, steps: steps, commands: resolved.commands + [upgrade], edits: rewrite.edits,
                            sets: rewrite.sets.map { "\(Self.escapeSetPath($0.path))=\($0.value)" }, currentValues: current,
                            allValues: all, newValues: rewrite.values.text, backupFile: backups.values, allValuesBackupFile: backups.all,
                            newValuesFile: backups.new, images: preflight.images, missingImages: preflight.missing,
-                           preflightSkipped: request.skipPreflight)
+                           preflightSkipped: request.skipPreflight, repositoryURL: resolved.repositoryURL)
     }
 
     /// helm's version: 3.8 at least; `--reset-then-reuse-values` from 3.14.
@@ -105,8 +113,9 @@ package struct UpgradePlanner: Sendable {
     /// The chart and its version, read without changing anything; the helm commands that make
     /// its repository current.
     func resolveChart(_ source: ChartSource, request: UpgradeRequest) async throws
-        -> (chart: ChartTree, version: String, commands: [HelmCommand], steps: [UpgradePlan.Step], plainHTTP: Bool) {
+        -> (chart: ChartTree, version: String, commands: [HelmCommand], steps: [UpgradePlan.Step], plainHTTP: Bool, repositoryURL: String?) {
         var plainHTTP = false
+        var repositoryURL: String?
         var commands: [HelmCommand] = []
         var steps: [UpgradePlan.Step] = []
         let chart: ChartTree
@@ -115,6 +124,7 @@ package struct UpgradePlanner: Sendable {
         case .repository(let name, let chartName):
             let url: String
             (url, commands, steps) = try await repositoryCommands(name, request: request)
+            repositoryURL = url
             let repository = HTTPChartRepository(url: url, web: WebClient(transport: transport, credentials: request.credentials, retry: request.retry))
             (chart, version) = try await choose(chartName, in: repository, request: request, what: "chart \(chartName) in \(repository.url)")
         case .oci(let host, let path):
@@ -137,7 +147,7 @@ package struct UpgradePlanner: Sendable {
             throw UpgradeError(.versionMissing, "\(request.chart) is version \(version), not \(requested)")
         }
         steps.append(.init(name: "chart", detail: "\(chart.metadata.name) \(version) from \(source.helmArgument)"))
-        return (chart, version, commands, steps, plainHTTP)
+        return (chart, version, commands, steps, plainHTTP, repositoryURL)
     }
 
     /// The version to install of `name` in `repository`, and its chart.
@@ -177,13 +187,25 @@ package struct UpgradePlanner: Sendable {
     /// The release, which must exist and be settled (not `pending-*`).
     func settledRelease(_ request: UpgradeRequest) async throws -> (release: HelmRelease, step: UpgradePlan.Step) {
         guard let release = try await driver.release(request.release, namespace: request.namespace) else {
+            if request.helm.install {
+                let new = HelmRelease(name: request.release, namespace: request.namespace, revision: 0, status: .other("not installed"),
+                                      chart: "", chartVersion: "")
+                return (new, .init(name: "release", detail: "\(request.release) in \(request.namespace): not installed; --install installs it"))
+            }
             throw UpgradeError(.releaseMissing, "release \(request.release) not found in namespace \(request.namespace)",
-                               hint: "check the name and namespace with: helm list -n \(request.namespace)")
+                               hint: "check the name and namespace with: helm list -n \(request.namespace) (or pass --install to install it)")
         }
         if release.status.isPending {
+            // The history says where to go back to: the last revision that was deployed.
+            let history = (try? await driver.history(release.name, namespace: release.namespace)) ?? []
+            let last = history.last { $0.status == "deployed" || $0.status == "superseded" }
+            let states = history.suffix(3).map { "\($0.revision) \($0.status)" }.joined(separator: ", ")
+            let back = last.map { "helm rollback \(release.name) \($0.revision) -n \(release.namespace)" }
+                ?? "helm rollback \(release.name) <the last deployed revision> -n \(release.namespace)"
             throw UpgradeError(.releasePending,
-                               "release \(release.name) is stuck in \(release.status) (revision \(release.revision)): an earlier install, upgrade or rollback did not finish",
-                               hint: "find the last deployed revision with `helm history \(release.name) -n \(release.namespace)`, then `helm rollback \(release.name) <that revision> -n \(release.namespace)`, and run ferry upgrade again")
+                               "release \(release.name) is stuck in \(release.status) (revision \(release.revision)): an earlier install, upgrade or rollback did not finish (it was stopped, or helm timed out)"
+                                + (states.isEmpty ? "" : "; helm history: \(states)"),
+                               hint: "return to the last deployed revision with `\(back)`, check it with `helm status \(release.name) -n \(release.namespace)`, then run ferry upgrade again")
         }
         let running = release.chart.isEmpty ? "" : ", chart \(release.chart) \(release.chartVersion)"
         return (release, .init(name: "release", detail: "\(release.name) in \(release.namespace): revision \(release.revision), \(release.status)\(running)"))

@@ -27,8 +27,7 @@ package struct UpgradeRunner: Sendable {
             do {
                 output = try await driver.run(command)
             } catch let error as UpgradeError where command.arguments.first == "upgrade" {
-                throw UpgradeError(.helmFailed, error.message,
-                                   hint: "the values before the upgrade are in \(plan.backupFile); to return to revision \(plan.release.revision): \(plan.rollbackCommand)")
+                throw await diagnose(error, plan: plan)
             }
         }
         struct Released: Decodable {
@@ -40,6 +39,29 @@ package struct UpgradeRunner: Sendable {
         return UpgradeResult(release: plan.release.name, namespace: plan.release.namespace,
                              revision: released?.version ?? plan.release.revision + 1, status: released?.info.status ?? "unknown",
                              backups: [plan.backupFile, plan.allValuesBackupFile, plan.newValuesFile])
+    }
+
+    /// What a failed upgrade left: nothing (helm stopped before a revision), or a revision that
+    /// failed, is stuck, or was rolled back by helm, with what to do about each.
+    func diagnose(_ error: UpgradeError, plan: UpgradePlan) async -> UpgradeError {
+        let before = plan.release
+        guard let after = try? await driver.release(before.name, namespace: before.namespace), after.revision > before.revision else {
+            let state = before.revision == 0 ? "the release was not installed" : "the release is still revision \(before.revision), \(before.status)"
+            return UpgradeError(.upgradeNotStarted, "\(error.message); helm stopped before it created a revision: nothing was changed in the cluster (\(state))",
+                                hint: "fix what helm reports and run ferry upgrade again; the values before are in \(plan.backupFile)")
+        }
+        let history = (try? await driver.history(before.name, namespace: before.namespace)) ?? []
+        let states = history.filter { $0.revision > before.revision }.map { "\($0.revision) \($0.status)" }.joined(separator: ", ")
+        let made = "helm created revision \(after.revision), now \(after.status)" + (states.isEmpty ? "" : " (helm history: \(states))")
+        if after.status == .deployed {
+            // --atomic / --rollback-on-failure: helm went back by itself.
+            return UpgradeError(.upgradeFailed, "\(error.message); \(made): helm rolled the release back to what ran before",
+                                hint: "the release runs what it ran before the upgrade; the values before are in \(plan.backupFile)")
+        }
+        let back = before.revision == 0 ? "helm uninstall \(before.name) -n \(before.namespace)" : plan.rollbackCommand
+        let stuck = after.status.isPending ? "; helm was stopped mid-upgrade, so the release is stuck until it is rolled back" : ""
+        return UpgradeError(.upgradeFailed, "\(error.message); \(made)\(stuck)",
+                            hint: "to return to \(before.revision == 0 ? "no release" : "revision \(before.revision)"): \(back); the values before are in \(plan.backupFile)")
     }
 
     /// Creates `path` with `text`; fails rather than replace a file that is there.

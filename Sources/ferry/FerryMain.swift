@@ -6,6 +6,6 @@ struct FerryMain {
     static func main() async {
         BuildInfo.commit = buildCommit
         FerryLogging.bootstrap()
-        await Ferry.main(KlogFlags.rewrite(Array(CommandLine.arguments.dropFirst())))
+        await Ferry.main(ArgumentRewrites.apply(Array(CommandLine.arguments.dropFirst())))
     }
 }

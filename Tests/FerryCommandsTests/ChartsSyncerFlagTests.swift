@@ -7,15 +7,18 @@ import Testing
 /// The flags charts-syncer v0.x and its DaoCloud fork take, as operators' scripts pass them to
 /// `sync`: each accepted, doing what it does there or saying with --verbose why it changes nothing.
 @Suite struct ChartsSyncerFlagTests {
-    @Test func klogFlagsAreRewrittenOnlyForSync() {
-        #expect(KlogFlags.rewrite(["sync", "-c", "x.yaml", "-v", "2"]) == ["sync", "-c", "x.yaml", "--klog-v", "2"])
-        #expect(KlogFlags.rewrite(["sync", "-v=4", "--v", "3", "-v5"]) == ["sync", "--klog-v", "4", "--klog-v", "3", "--klog-v", "5"])
-        #expect(KlogFlags.rewrite(["sync", "--logtostderr=false", "--alsologtostderr=true", "-logtostderr"])
+    @Test func foreignFlagsAreRewrittenForTheirCommandOnly() {
+        #expect(ArgumentRewrites.apply(["sync", "-c", "x.yaml", "-v", "2"]) == ["sync", "-c", "x.yaml", "--klog-v", "2"])
+        #expect(ArgumentRewrites.apply(["sync", "-v=4", "--v", "3", "-v5"]) == ["sync", "--klog-v", "4", "--klog-v", "3", "--klog-v", "5"])
+        #expect(ArgumentRewrites.apply(["sync", "--logtostderr=false", "--alsologtostderr=true", "-logtostderr"])
                 == ["sync", "--alsologtostderr", "--logtostderr"])
         // -v alone is still --verbose; other commands and whatever follows -- are left alone.
-        #expect(KlogFlags.rewrite(["sync", "-v", "--dry-run"]) == ["sync", "-v", "--dry-run"])
-        #expect(KlogFlags.rewrite(["push", "-v", "2"]) == ["push", "-v", "2"])
-        #expect(KlogFlags.rewrite(["sync", "--", "-v", "2"]) == ["sync", "--", "-v", "2"])
+        #expect(ArgumentRewrites.apply(["sync", "-v", "--dry-run"]) == ["sync", "-v", "--dry-run"])
+        #expect(ArgumentRewrites.apply(["push", "-v", "2"]) == ["push", "-v", "2"])
+        #expect(ArgumentRewrites.apply(["sync", "--", "-v", "2"]) == ["sync", "--", "-v", "2"])
+        // helm's bare --dry-run means client, as helm reads it.
+        #expect(ArgumentRewrites.apply(["upgrade", "web", "--dry-run", "--chart", "x"]) == ["upgrade", "web", "--dry-run=client", "--chart", "x"])
+        #expect(ArgumentRewrites.apply(["upgrade", "web", "--dry-run=server"]) == ["upgrade", "web", "--dry-run=server"])
     }
 
     struct Site {

@@ -139,7 +139,7 @@ import Testing
         #expect(manifest.contains("\(site.registry.host)/release.daocloud.io/spidernet/multus:v0.9.0"))
     }
 
-    @Test func aFailedUpgradeShowsHelmsMessageAndTheRollback() async throws {
+    @Test func aFailedRenderingShowsHelmsMessageAndSaysNothingChanged() async throws {
         let site = try await site()
         let unpacked = try ChartArchive.files(ofTgz: Array(try Data(contentsOf: URL(fileURLWithPath: site.dir.file("local-repo/spidernet-1.1.0.tgz")))), origin: "pkg")
         for (name, bytes) in unpacked { _ = try site.dir.write("broken/spidernet/\(name)", bytes) }
@@ -148,7 +148,10 @@ import Testing
                                        "--image-registry", site.registry.host])
         #expect(result.exitCode == 1)
         #expect(result.stderr.contains("UPGRADE FAILED"), "\(result.stderr)")
-        #expect(result.stderr.contains("helm rollback spidernet 1 -n spidernet-system"))
+        // helm failed while rendering: no revision was made, so there is nothing to roll back.
+        #expect(result.stderr.contains("helm stopped before it created a revision: nothing was changed in the cluster (the release is still revision 1, deployed)"),
+                "\(result.stderr)")
+        #expect(!result.stderr.contains("helm rollback"), "\(result.stderr)")
         // The backup was written before helm ran.
         #expect(try FileManager.default.contentsOfDirectory(atPath: site.dir.file("ferry-backups")).count == 3)
     }
@@ -176,5 +179,60 @@ import Testing
 
         let old = try FakeHelm(version: "v3.7.0")
         await expectRefused(site.repoArguments, ["helm 3.7.0 is too old"], environment: old.environment)
+    }
+}
+
+/// helm's safety flags end to end, through the fake helm in both grammars.
+@Suite struct UpgradeHelmFlagTests {
+    let base = UpgradeCommandTests()
+
+    func calls(_ site: UpgradeCommandTests.Site) -> [String] { site.helm.calls.filter { $0.hasPrefix("helm upgrade ") } }
+
+    @Test(arguments: ["v3.14.4", "v4.0.1"])
+    func safetyFlagsReachHelmInItsOwnSpelling(helmVersion: String) async throws {
+        let site = try await base.site(helmVersion: helmVersion)
+        let result = await site.ferry(site.repoArguments + ["--wait", "--wait-for-jobs", "--timeout", "2m", "--atomic",
+                                                            "--history-max", "4", "--description", "site upgrade", "--set-string", "podLabels.team=007",
+                                                            "--kube-context", "kind-site"])
+        #expect(result.exitCode == 0, "\(result.stdout)\(result.stderr)")
+        let upgrade = try #require(calls(site).last, "\(site.helm.calls)")
+        let helm4 = helmVersion.hasPrefix("v4")
+        #expect(upgrade.contains(helm4 ? "--rollback-on-failure" : "--atomic") && !upgrade.contains(helm4 ? "--atomic" : "--rollback-on-failure"), "\(upgrade)")
+        #expect(upgrade.contains(helm4 ? "--wait=watcher" : "--wait --wait-for-jobs") && upgrade.contains("--timeout 2m"), "\(upgrade)")
+        #expect(upgrade.contains("--kube-context kind-site") && upgrade.contains("--history-max 4"), "\(upgrade)")
+        // The context reached every command that reads the cluster, not only the upgrade.
+        #expect(site.helm.calls.filter { $0.hasPrefix("helm status ") || $0.hasPrefix("helm get values ") }.allSatisfy { $0.contains("--kube-context kind-site") },
+                "\(site.helm.calls)")
+        let description = try site.runHelm(["history", "spidernet", "-n", "spidernet-system", "-o", "json"]).stdout
+        #expect(description.contains("site upgrade"), "\(description)")
+    }
+
+    @Test func dryRunIsThePlanAndServerAlsoAsksHelm() async throws {
+        let site = try await base.site()
+        let client = await site.ferry(site.repoArguments + ["--dry-run"])
+        #expect(client.exitCode == 0 && client.stdout.contains("Plan for upgrading spidernet"), "\(client.stdout)\(client.stderr)")
+        #expect(calls(site).isEmpty && !FileManager.default.fileExists(atPath: site.dir.file("ferry-backups")))
+        let server = await site.ferry(site.repoArguments + ["--dry-run=server"])
+        #expect(server.exitCode == 0 && server.stdout.contains("helm's server-side dry run: revision 2 would be pending-upgrade; nothing was changed"),
+                "\(server.stdout)\(server.stderr)")
+        #expect(calls(site).last?.contains("--dry-run=server") == true)
+        let status = try site.runHelm(["status", "spidernet", "-n", "spidernet-system", "-o", "json"]).stdout
+        #expect(status.contains("\"version\":1"), "the release is still revision 1: \(status)")
+        // helm 3.12 has no --dry-run=server: refused before anything runs, exit 2.
+        let old = try await base.site(helmVersion: "v3.12.3")
+        let refused = await old.ferry(old.repoArguments + ["--dry-run=server"])
+        #expect(refused.exitCode == 2 && refused.stderr.contains("Helm 3.13 added it"), "\(refused.stderr)")
+    }
+
+    @Test func aFailedRolloutIsSaidAsWhatItLeft() async throws {
+        let site = try await base.site()
+        try site.helm.failWaits()
+        let failed = await site.ferry(site.repoArguments + ["--wait", "--timeout", "1m"])
+        #expect(failed.exitCode == 1, "\(failed.stdout)\(failed.stderr)")
+        #expect(failed.stderr.contains("helm created revision 2, now failed") && failed.stderr.contains("helm rollback spidernet 1 -n spidernet-system"),
+                "\(failed.stderr)")
+        let atomic = await site.ferry(site.repoArguments + ["--atomic"])
+        #expect(atomic.exitCode == 1 && atomic.stderr.contains("helm rolled the release back"), "\(atomic.stderr)")
+        #expect(!atomic.stderr.contains("hint: to return"), "\(atomic.stderr)")
     }
 }

@@ -17,6 +17,11 @@ final class FakeHelmDriver: HelmDriver, Sendable {
         var allValues = "image:\n  registry: quay.io\n  repository: team/web\n  tag: \"1.0\"\nreplicas: 2\n"
         /// helm's message when `upgrade` should fail.
         var upgradeFailure: String?
+        /// When a failing upgrade got as far as a revision: the status helm leaves it in
+        /// (`failed`, `pending-upgrade`; `deployed` after --atomic rolled it back).
+        var failedUpgradeLeaves: HelmReleaseStatus?
+        var history: [HelmRevision] = [HelmRevision(revision: 2, status: "superseded", chart: "web-0.9.0"),
+                                       HelmRevision(revision: 3, status: "deployed", chart: "web-1.0.0")]
         var commands: [HelmCommand] = []
         var questions: [String] = []
     }
@@ -49,10 +54,25 @@ final class FakeHelmDriver: HelmDriver, Sendable {
     func run(_ command: HelmCommand) async throws -> String {
         let (failure, revision) = state.withLock { state -> (String?, Int) in
             state.commands.append(command)
-            return (state.upgradeFailure, (state.release?.revision ?? 0) + 1)
+            guard command.arguments.first == "upgrade" else { return (nil, 0) }
+            let next = (state.release?.revision ?? 0) + 1
+            if state.upgradeFailure != nil, let left = state.failedUpgradeLeaves, var release = state.release {
+                // helm got as far as a revision (or two, when it rolled back by itself).
+                let made = left == .deployed ? next + 1 : next
+                state.history.append(HelmRevision(revision: next, status: left == .deployed ? "failed" : left.description, chart: "web-1.1.0"))
+                if left == .deployed { state.history.append(HelmRevision(revision: made, status: "deployed", chart: release.chart + "-" + release.chartVersion)) }
+                release.revision = made
+                release.status = left
+                state.release = release
+            }
+            return (state.upgradeFailure, next)
         }
         guard command.arguments.first == "upgrade" else { return "" }
         if let failure { throw UpgradeError(.helmFailed, "helm upgrade failed: \(failure)") }
         return #"{"name":"web","version":\#(revision),"info":{"status":"deployed"}}"#
+    }
+
+    func history(_ name: String, namespace: String) async throws -> [HelmRevision] {
+        state.withLock { $0.questions.append("history \(name)"); return $0.history }
     }
 }

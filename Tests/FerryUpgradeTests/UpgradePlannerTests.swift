@@ -161,7 +161,7 @@ import Testing
     @Test func aFailedUpgradeNamesTheBackupAndTheRollback() async throws {
         let dir = try TemporaryDirectory("runner")
         let helm = FakeHelmDriver()
-        helm.change { $0.upgradeFailure = "context deadline exceeded" }
+        helm.change { $0.upgradeFailure = "context deadline exceeded"; $0.failedUpgradeLeaves = .failed }
         var plan: UpgradePlan?
         try await withPlanner(helm) { plan = try await $0.plan(request(dir, chart: try chartDirectory(dir))) }
         let planned = try #require(plan)
@@ -169,7 +169,7 @@ import Testing
             _ = try await UpgradeRunner(driver: helm).apply(planned)
             Issue.record("the upgrade must fail")
         } catch let error as UpgradeError {
-            #expect(error.code == .helmFailed && error.message.contains("context deadline exceeded"), "\(error)")
+            #expect(error.code == .upgradeFailed && error.message.contains("context deadline exceeded"), "\(error)")
             #expect(error.hint?.contains(planned.backupFile) == true && error.hint?.contains("helm rollback web 3 -n apps") == true, "\(error)")
         }
         #expect(FileManager.default.fileExists(atPath: planned.backupFile), "the backup was written before helm ran")

@@ -3,7 +3,7 @@
 /// before parsing these become the hidden `--klog-v N` and plain flags; `-v` alone stays verbose.
 package enum KlogFlags {
     package static func rewrite(_ arguments: [String]) -> [String] {
-        guard let command = arguments.firstIndex(where: { !$0.hasPrefix("-") }), arguments[command] == "sync" else { return arguments }
+        guard let command = arguments.firstIndex(where: { !$0.hasPrefix("-") }) else { return arguments }
         var out = Array(arguments[...command])
         var index = command + 1
         while index < arguments.count {

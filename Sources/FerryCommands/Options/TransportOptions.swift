@@ -24,6 +24,30 @@ package struct TransportOptions: ParsableArguments, Sendable {
     }
 }
 
+/// The same for `upgrade`, whose `--timeout` is helm's: the request limit is `--request-timeout`.
+package struct UpgradeTransportOptions: ParsableArguments, Sendable {
+    @Option(name: .customLong("request-timeout"),
+            help: ArgumentHelp("Seconds a registry or repository request may send and receive nothing before it is abandoned and retried.",
+                               valueName: "seconds"))
+    package var requestTimeout: Int = 60
+
+    @Option(name: .customLong("retry-for"),
+            help: ArgumentHelp("Seconds to keep retrying a failing request (a registry restarting, a 503, a lost connection).",
+                               valueName: "seconds"))
+    package var retryFor: Int = 120
+
+    package init() {}
+
+    package func validate() throws {
+        guard requestTimeout > 0 else { throw ValidationError("--request-timeout must be at least 1 second") }
+        guard retryFor >= 0 else { throw ValidationError("--retry-for cannot be negative") }
+    }
+
+    package var retry: RetryPolicy {
+        RetryPolicy(budget: .seconds(retryFor), idleTimeout: .seconds(requestTimeout))
+    }
+}
+
 /// The size of upload chunks (push and sync, which upload blobs).
 package struct ChunkOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("chunk-size"),

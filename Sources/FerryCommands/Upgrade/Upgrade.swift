@@ -70,8 +70,10 @@ extension Ferry {
         @Flag(name: .long, help: "Upgrade even when images are missing from the registry.")
         package var skipPreflight = false
 
+        @OptionGroup(title: "helm (passed through, spelled as the installed helm spells them)") package var helm: HelmFlags
+
         @OptionGroup(title: "Registry and chart repository") package var registryOptions: RegistryOptions
-        @OptionGroup(title: "Link") package var transport: TransportOptions
+        @OptionGroup(title: "Link") package var transport: UpgradeTransportOptions
         @OptionGroup(title: "Output") package var output: OutputOptions
 
         package init() {}
@@ -103,8 +105,10 @@ extension Ferry {
             request.valuesFiles = values
             request.skipPreflight = skipPreflight
             request.retry = transport.retry
+            request.helm = helm.options
+            request.workingDirectory = cwd
 
-            let driver = try HelmCLIDriver(environment: environment)
+            let driver = try HelmCLIDriver(environment: environment, kubeArguments: helm.options.kubeArguments)
             try await access.withTransport { link in
                 try await run(request: request, driver: driver, transport: link)
             }
@@ -113,15 +117,20 @@ extension Ferry {
         func run(request: UpgradeRequest, driver: HelmCLIDriver, transport: HTTPTransport) async throws {
             let console = Console.current
             let upgradePlan = try await UpgradePlanner(driver: driver, transport: transport).plan(request)
-            if plan || output.output == .text && !output.quiet {
-                printPlan(upgradePlan, applying: !plan)
+            let planOnly = plan || request.helm.dryRun != nil
+            if planOnly || output.output == .text && !output.quiet {
+                printPlan(upgradePlan, applying: !planOnly)
             }
             if !upgradePlan.missingImages.isEmpty {
                 throw UpgradeError(.preflightFailed,
                                    "\(upgradePlan.missingImages.count) image(s) the upgraded release would use are not in the registry: \(upgradePlan.missingImages.joined(separator: ", "))",
                                    hint: "push them first (ferry sync or ferry push), or pass --skip-preflight to upgrade anyway")
             }
-            if plan { return }
+            if request.helm.dryRun == .server {
+                try await serverDryRun(upgradePlan, driver: driver)
+                return
+            }
+            if planOnly { return }
             let result = try await UpgradeRunner(driver: driver).apply(upgradePlan)
             if output.output == .json {
                 console.out(JSONLines.event("release.upgraded", UpgradeDoneDocument(result: result)))
@@ -129,6 +138,31 @@ extension Ferry {
                 console.out("Upgraded \(result.release) in \(result.namespace): revision \(result.revision), \(result.status)")
                 console.out("Values before the upgrade: \(upgradePlan.backupFile)")
                 console.out("To go back: \(upgradePlan.rollbackCommand)")
+            }
+        }
+
+        /// --dry-run=server: helm's own dry run of the planned upgrade (no backups written, no
+        /// repository changed: only the upgrade command runs, and helm changes nothing).
+        func serverDryRun(_ plan: UpgradePlan, driver: HelmCLIDriver) async throws {
+            let scratch = NSTemporaryDirectory() + "ferry-dry-run-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).yaml"
+            guard FileManager.default.createFile(atPath: scratch, contents: Data(plan.newValues.utf8), attributes: [.posixPermissions: 0o600]),
+                  let upgrade = plan.serverDryRunCommand(valuesFile: scratch) else {
+                throw UpgradeError(.backupFailed, "cannot write the new values for helm's dry run to \(scratch)")
+            }
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            let output = try await driver.run(upgrade)
+            struct Released: Decodable {
+                struct Info: Decodable { var status: String }
+                var version: Int
+                var info: Info
+            }
+            let released = try? JSONDecoder().decode(Released.self, from: Data(output.utf8))
+            let status = released.map { "revision \($0.version) would be \($0.info.status)" } ?? "helm accepted it"
+            if self.output.output == .json {
+                Console.current.out(JSONLines.event("release.dry-run", DryRunDocument(release: plan.release.name, namespace: plan.release.namespace,
+                                                                                     command: upgrade.description, result: status)))
+            } else {
+                Console.current.out("helm's server-side dry run: \(status); nothing was changed")
             }
         }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # ferry-fake-helm: a FAKE `helm` for Ferry's tests. It is not Helm and must never be shipped.
-# It accepts Helm 3.14's command grammar (cobra/pflag parsing, the same flags, arities and error
-# texts) for: version, repo add|list|update, search repo, pull, install, upgrade, status, history,
+# It accepts Helm 3.8-3.x's command grammar, and Helm 4's where the version file says v4 (the
+# upgrade flags --rollback-on-failure and --wait=STRATEGY; --atomic deprecated), with cobra/pflag
+# parsing, the same flags, arities and error texts, for: version, repo add|list|update, search repo, pull, install, upgrade, status, history,
 # get values|manifest, rollback. Releases are records in $FERRY_FAKE_HELM_STATE, not in a cluster;
 # charts are loaded and rendered by the real Helm engine (PyPI helm-python-sdk, `helm_python`).
 # A real helm flag whose behaviour this fake does not model fails with exit 2 ("fake helm: ...").
@@ -255,8 +256,10 @@ def constraint_ok(groups, v):
 # ---------------------------------------------------------------- flags (pflag rules)
 
 class Flag:
-    def __init__(self, name, kind="bool", short=None, default=None, noopt=None, since=None, faked=True):
+    def __init__(self, name, kind="bool", short=None, default=None, noopt=None, since=None, faked=True, until=None, deprecated=None):
         self.name, self.kind, self.short, self.since, self.faked = name, kind, short, since, faked
+        # until: the first version without the flag; deprecated: helm's note when it is used.
+        self.until, self.deprecated = until, deprecated
         self.noopt = "true" if kind == "bool" and noopt is None else noopt
         if default is None:
             default = {"bool": False, "int": 0, "uint": 0, "float": 0.0, "stringArray": [], "stringSlice": [],
@@ -292,9 +295,12 @@ VALUES = [
 ]
 POST_RENDER = [F("post-renderer", "string", faked=False), F("post-renderer-args", "stringArray", faked=False)]
 INSTALL_COMMON = [
-    F("create-namespace"), F("dry-run", "string", noopt="client", faked=False), F("force"), F("no-hooks"),
-    F("timeout", "duration", default="5m0s"), F("wait"), F("wait-for-jobs"), F("description", "string"), F("devel"),
-    F("dependency-update"), F("disable-openapi-validation"), F("atomic"), F("skip-crds"), F("render-subchart-notes"),
+    F("create-namespace"), F("dry-run", "string", noopt="client", since=(3, 13)), F("dry-run", until=(3, 13)), F("force"),
+    F("no-hooks"), F("timeout", "duration", default="5m0s"), F("wait", until=(4, 0)),
+    F("wait", "string", noopt="watcher", since=(4, 0)), F("wait-for-jobs"), F("description", "string"), F("devel"),
+    F("dependency-update"), F("disable-openapi-validation"), F("atomic", until=(4, 0)),
+    F("atomic", since=(4, 0), deprecated="use --rollback-on-failure instead"), F("rollback-on-failure", since=(4, 0)),
+    F("skip-crds"), F("render-subchart-notes"),
     F("labels", "stringToString", "l", since=(3, 13)), F("enable-dns", since=(3, 12)),
 ]
 
@@ -347,7 +353,8 @@ def children(path):
 
 def flagset(path):
     spec = COMMANDS.get(path, {})
-    flags = [f for f in spec.get("flags", []) + GLOBAL_FLAGS if f.since is None or VT[:2] >= f.since]
+    flags = [f for f in spec.get("flags", []) + GLOBAL_FLAGS
+             if (f.since is None or VT[:2] >= f.since) and (f.until is None or VT[:2] < f.until)]
     return {f.name: f for f in flags}, {f.short: f for f in flags if f.short}
 
 
@@ -373,6 +380,12 @@ _DUR = re.compile(r"^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|
 
 
 def set_flag(values, flag, text):
+    if flag.deprecated:
+        sys.stderr.write("Flag --%s has been deprecated, %s\n" % (flag.name, flag.deprecated))
+    if flag.name == "wait" and flag.kind == "string" and text not in ("watcher", "hookOnly", "legacy"):
+        raise Failure('invalid argument "%s" for "--wait" flag: invalid wait strategy %q, must be one of watcher, hookOnly, legacy'.replace("%q", '"%s"') % (text, text))
+    if flag.name == "dry-run" and flag.kind == "string" and text not in ("none", "client", "server", "false", "true"):
+        raise Failure('Invalid dry-run flag. Flag must one of the following: false, true, none, client, server')
     k = flag.kind
     bad = lambda why: Failure('invalid argument "%s" for "%s" flag: %s' % (text, flag.display(), why))
     if k == "bool":
@@ -1397,7 +1410,20 @@ def install_release(o, name, chart_ref, ns, replace=False):
     return rec
 
 
+def dry_run(o):
+    # Helm 3.13+ and 4 take a strategy; before 3.13 --dry-run is a boolean.
+    value = o.get("dry-run")
+    return value not in (None, False, "", "none", "false")
+
+
+def wait_fails():
+    # A FAKE stand-in for a rollout that never becomes ready: the test says so with a state file.
+    return os.path.exists(os.path.join(STATE, "wait-fails"))
+
+
 def cmd_install(o, args):
+    if dry_run(o):
+        raise NotFaked("helm install --dry-run is valid but this fake does not model it")
     refuse_unfaked(("install",), o)
     ns = namespace(o)
     try:
@@ -1477,6 +1503,31 @@ def cmd_upgrade(o, args):
             chart, computed, manifest, hooks, notes = render_release(
                 c, md, config, current["namespace"], name, revision, True, reuse_chart_values=reuse_chart_values,
                 sub_notes=o["render-subchart-notes"])
+            if dry_run(o):
+                rec = new_record(name, current["namespace"], revision, chart, config, computed, manifest, hooks, notes,
+                                 "pending-upgrade", "Dry run complete", current["info"].get("first_deployed"))
+                print_release(rec, o["output"])
+                return
+            atomic = bool(o.get("atomic") or o.get("rollback-on-failure"))
+            if (o.get("wait") or atomic) and wait_fails():
+                # The rollout never became ready within --timeout: the revision fails, and with
+                # --atomic (--rollback-on-failure) helm rolls back to the revision that ran.
+                failed = new_record(name, current["namespace"], revision, chart, config, computed, manifest, hooks, notes,
+                                    "failed", "Upgrade \"%s\" failed: context deadline exceeded" % name, current["info"].get("first_deployed"))
+                hist.append(failed)
+                if atomic:
+                    back = copy.deepcopy(current)
+                    back["version"] = revision + 1
+                    back["info"]["status"] = "deployed"
+                    back["info"]["description"] = "Rollback to %d" % current["version"]
+                    for r in hist:
+                        if r["version"] == current["version"]:
+                            r["info"]["status"] = "superseded"
+                    hist.append(back)
+                    save_history(ns, name, hist)
+                    raise Failure("release %s failed, and has been rolled back due to atomic being set: context deadline exceeded" % name)
+                save_history(ns, name, hist)
+                raise Failure("context deadline exceeded")
             rec = new_record(name, current["namespace"], revision, chart, config, computed, manifest, hooks, notes,
                              "deployed", o["description"] or "Upgrade complete", current["info"].get("first_deployed"))
             hist = prune(hist, max_history)

@@ -37,3 +37,11 @@ package struct UpgradePlanDocument: Codable, Sendable {
 package struct UpgradeDoneDocument: Codable, Sendable {
     package var result: UpgradeResult
 }
+
+/// `ferry upgrade --dry-run=server --output json`: what helm's server-side dry run said.
+package struct DryRunDocument: Codable, Sendable {
+    package var release: String
+    package var namespace: String
+    package var command: String
+    package var result: String
+}

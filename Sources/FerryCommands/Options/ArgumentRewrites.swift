@@ -1,0 +1,16 @@
+/// What Ferry rewrites before parsing, so flags parse as the tools they come from take them:
+/// charts-syncer's klog flags on `sync`, and helm's bare `--dry-run` (which means client) on
+/// `upgrade`. Everything after `--` is left alone.
+package enum ArgumentRewrites {
+    package static func apply(_ arguments: [String]) -> [String] {
+        switch arguments.first(where: { !$0.hasPrefix("-") }) {
+        case "sync":
+            return KlogFlags.rewrite(arguments)
+        case "upgrade":
+            let end = arguments.firstIndex(of: "--") ?? arguments.endIndex
+            return arguments[..<end].map { $0 == "--dry-run" ? "--dry-run=client" : $0 } + arguments[end...]
+        default:
+            return arguments
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import FerryCharts
+import FerryRegistry
+import FerryTestSupport
+import FerryUpgrade
+import Foundation
+import Testing
+
+/// helm's flags through `ferry upgrade`: spelled as the installed helm (3.x or 4.x) spells them,
+/// refused by code when it lacks one, and a failed upgrade said as what it left behind.
+@Suite struct HelmGrammarTests {
+    let planner = UpgradePlannerTests()
+
+    func plan(_ helm: FakeHelmDriver, _ options: HelmOptions, _ dir: TemporaryDirectory) async throws -> UpgradePlan {
+        var request = planner.request(dir, chart: try planner.chartDirectory(dir))
+        request.helm = options
+        request.workingDirectory = dir.path
+        var made: UpgradePlan?
+        try await planner.withPlanner(helm) { made = try await $0.plan(request) }
+        return try #require(made)
+    }
+
+    var safety: HelmOptions {
+        var options = HelmOptions()
+        options.wait = true
+        options.waitForJobs = true
+        options.atomic = true
+        options.timeout = "10m"
+        options.kubeContext = "prod"
+        options.kubeconfig = "/etc/kube/site.conf"
+        options.setStrings = ["podLabels.team=007"]
+        options.historyMax = 5
+        options.description = "ferry: site upgrade"
+        return options
+    }
+
+    @Test func helm3SpellsThemAsHelm3() async throws {
+        let dir = try TemporaryDirectory("grammar3")
+        let plan = try await plan(FakeHelmDriver(), safety, dir)
+        let upgrade = try #require(plan.commands.last)
+        let words = upgrade.arguments
+        for flag in ["--wait", "--wait-for-jobs", "--atomic", "--set-string", "--history-max", "--description", "--reset-then-reuse-values"] {
+            #expect(words.contains(flag), "\(flag): \(words)")
+        }
+        #expect(!words.contains("--rollback-on-failure") && !words.contains("--wait=watcher"))
+        #expect(words.suffix(2) == ["-o", "json"], "the output flag stays last: \(words)")
+        #expect(upgrade.description.contains("--timeout 10m") && upgrade.description.contains("--kube-context prod --kubeconfig /etc/kube/site.conf"))
+        // Ferry stops helm only after three times its timeout and a minute.
+        #expect(upgrade.limit == .seconds(3 * 600 + 60))
+    }
+
+    @Test func helm4SpellsThemAsHelm4() async throws {
+        let dir = try TemporaryDirectory("grammar4")
+        let helm = FakeHelmDriver()
+        helm.change { $0.version = SemanticVersion("4.0.1")! }
+        let words = try #require(try await plan(helm, safety, dir).commands.last).arguments
+        #expect(words.contains("--rollback-on-failure") && words.contains("--wait=watcher") && !words.contains("--atomic") && !words.contains("--wait"),
+                "\(words)")
+    }
+
+    @Test func flagsTheInstalledHelmLacksAreRefusedByCode() async throws {
+        let dir = try TemporaryDirectory("grammar-refused")
+        let old = FakeHelmDriver()
+        old.change { $0.version = SemanticVersion("3.12.3")! }
+        var server = HelmOptions()
+        server.dryRun = .server
+        await #expect(throws: UpgradeError.self) { _ = try await plan(old, server, dir) }
+        do {
+            _ = try await plan(old, server, dir)
+        } catch let error as UpgradeError {
+            #expect(error.code == .helmFlagUnsupported && error.message.contains("Helm 3.13 added it"), "\(error)")
+        }
+        let current = try await plan(FakeHelmDriver(), server, dir)
+        #expect(current.commands.last?.arguments.contains("--dry-run=server") == true)
+        var namespaceOnly = HelmOptions(), jobsOnly = HelmOptions(), badTimeout = HelmOptions(), missingFile = HelmOptions()
+        namespaceOnly.createNamespace = true
+        jobsOnly.waitForJobs = true
+        badTimeout.timeout = "ten minutes"
+        missingFile.setFiles = ["cert=missing.pem"]
+        for broken in [namespaceOnly, jobsOnly, badTimeout, missingFile] {
+            do {
+                _ = try await plan(FakeHelmDriver(), broken, dir)
+                Issue.record("\(broken) was accepted")
+            } catch let error as UpgradeError {
+                #expect(error.code == .helmFlagUnsupported, "\(error)")
+            }
+        }
+        #expect(HelmOptions.seconds("1h30m") == 5400 && HelmOptions.seconds("5m0s") == 300 && HelmOptions.seconds("250ms") == 0.25)
+    }
+
+    @Test func installPlansARelease() async throws {
+        let dir = try TemporaryDirectory("grammar-install")
+        let helm = FakeHelmDriver()
+        helm.change { $0.release = nil }
+        var options = HelmOptions()
+        options.install = true
+        options.createNamespace = true
+        let plan = try await plan(helm, options, dir)
+        let words = try #require(plan.commands.last).arguments
+        #expect(plan.release.revision == 0 && words.contains("--install") && words.contains("--create-namespace"))
+        #expect(!words.contains("--reset-then-reuse-values"), "nothing to reuse: \(words)")
+        #expect(!helm.questions.contains { $0.hasPrefix("get values") })
+    }
+
+    /// Runs a plan whose upgrade fails, leaving the release as `leaves` says; the error that comes back.
+    func failedUpgrade(leaves: HelmReleaseStatus?) async throws -> UpgradeError {
+        let dir = try TemporaryDirectory("advice")
+        let helm = FakeHelmDriver()
+        helm.change { $0.upgradeFailure = "template: web/templates/deploy.yaml:1: nil pointer"; $0.failedUpgradeLeaves = leaves }
+        let plan = try await plan(helm, HelmOptions(), dir)
+        do {
+            _ = try await UpgradeRunner(driver: helm).apply(plan)
+        } catch let error as UpgradeError {
+            return error
+        }
+        throw TestSupportError("the upgrade did not fail")
+    }
+
+    @Test func rollbackIsSuggestedOnlyWhenHelmMadeARevision() async throws {
+        let rendering = try await failedUpgrade(leaves: nil)
+        #expect(rendering.code == .upgradeNotStarted && rendering.message.contains("nothing was changed in the cluster (the release is still revision 3, deployed)"),
+                "\(rendering)")
+        #expect(rendering.hint?.contains("helm rollback") == false, "\(String(describing: rendering.hint))")
+
+        let failed = try await failedUpgrade(leaves: .failed)
+        #expect(failed.code == .upgradeFailed && failed.message.contains("helm created revision 4, now failed"), "\(failed)")
+        #expect(failed.hint?.contains("helm rollback web 3 -n apps") == true)
+
+        let stuck = try await failedUpgrade(leaves: .pendingUpgrade)
+        #expect(stuck.message.contains("stuck until it is rolled back") && stuck.hint?.contains("helm rollback web 3 -n apps") == true, "\(stuck)")
+
+        let atomic = try await failedUpgrade(leaves: .deployed)
+        #expect(atomic.message.contains("helm rolled the release back") && atomic.hint?.contains("helm rollback") == false, "\(atomic)")
+    }
+
+    @Test func aStuckReleaseNamesTheRevisionToGoBackTo() async throws {
+        let dir = try TemporaryDirectory("stuck")
+        let helm = FakeHelmDriver()
+        helm.change {
+            $0.release?.revision = 4
+            $0.release?.status = .pendingUpgrade
+            $0.history.append(HelmRevision(revision: 4, status: "pending-upgrade", chart: "web-1.1.0"))
+        }
+        do {
+            _ = try await plan(helm, HelmOptions(), dir)
+            Issue.record("a pending release was planned")
+        } catch let error as UpgradeError {
+            #expect(error.code == .releasePending && error.message.contains("helm history: 2 superseded, 3 deployed, 4 pending-upgrade"), "\(error)")
+            #expect(error.hint?.contains("helm rollback web 3 -n apps") == true, "\(String(describing: error.hint))")
+        }
+    }
+}
