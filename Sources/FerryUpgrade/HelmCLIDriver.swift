@@ -112,6 +112,14 @@ package struct HelmCLIDriver: HelmDriver {
         try await checked(HelmCommand(["get", "values", name, "-n", namespace, "-o", "yaml"] + (all ? ["--all"] : []) + kubeArguments))
     }
 
+    package func manifest(_ name: String, namespace: String) async throws -> String {
+        try await checked(HelmCommand(["get", "manifest", name, "-n", namespace] + kubeArguments))
+    }
+
+    package func dryRun(_ command: HelmCommand) async throws -> String {
+        try await checked(command)
+    }
+
     package func history(_ name: String, namespace: String) async throws -> [HelmRevision] {
         let text = try await checked(HelmCommand(["history", name, "-n", namespace, "-o", "json"] + kubeArguments))
         struct Line: Decodable { var revision: Int; var status: String; var chart: String? }

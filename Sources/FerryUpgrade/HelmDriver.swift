@@ -89,6 +89,10 @@ package protocol HelmDriver: Sendable {
     func run(_ command: HelmCommand) async throws -> String
     /// `helm history RELEASE -n NS -o json`: every revision kept, oldest first.
     func history(_ name: String, namespace: String) async throws -> [HelmRevision]
+    /// `helm get manifest RELEASE -n NS`: what the release runs now.
+    func manifest(_ name: String, namespace: String) async throws -> String
+    /// A command that changes nothing (`helm upgrade --dry-run -o json`); its standard output.
+    func dryRun(_ command: HelmCommand) async throws -> String
 }
 
 /// One line of `helm history`.

@@ -89,12 +89,44 @@ package struct UpgradePlanner: Sendable {
         let passed = try HelmGrammar(version: helm.version).upgradeFlags(request.helm, workingDirectory: request.workingDirectory)
         upgrade.arguments.insert(contentsOf: passed, at: upgrade.arguments.count - 2)
         upgrade.limit = request.helm.upgradeLimit
-        return UpgradePlan(release: release.release, chart: source.helmArgument, chartName: chart.metadata.name, version: resolved.version,
+        let images = await imagePlan(request, release: release.release, upgrade: upgrade, newValues: rewrite.values.text,
+                                     newValuesFile: backups.new, repositoryURL: resolved.repositoryURL)
+        steps.append(images.step)
+        var plan = UpgradePlan(release: release.release, chart: source.helmArgument, chartName: chart.metadata.name, version: resolved.version,
                            helmVersion: helm.version.normalized, steps: steps, commands: resolved.commands + [upgrade], edits: rewrite.edits,
                            sets: rewrite.sets.map { "\(Self.escapeSetPath($0.path))=\($0.value)" }, currentValues: current,
                            allValues: all, newValues: rewrite.values.text, backupFile: backups.values, allValuesBackupFile: backups.all,
                            newValuesFile: backups.new, images: preflight.images, missingImages: preflight.missing,
                            preflightSkipped: request.skipPreflight, repositoryURL: resolved.repositoryURL)
+        plan.workloadImages = images.table
+        plan.imageRegistry = request.imageRegistry
+        return plan
+    }
+
+    /// What each workload runs now (`helm get manifest`) and will run (helm's client dry run of the
+    /// planned upgrade, with the new values from a scratch file). A dry run helm cannot do (a
+    /// repository that needs credentials on the command line) leaves the table without "after".
+    func imagePlan(_ request: UpgradeRequest, release: HelmRelease, upgrade: HelmCommand, newValues: String, newValuesFile: String,
+                   repositoryURL: String?) async -> (table: [WorkloadImage], step: UpgradePlan.Step) {
+        let now = release.revision == 0 ? "" : ((try? await driver.manifest(release.name, namespace: release.namespace)) ?? "")
+        let scratch = NSTemporaryDirectory() + "ferry-plan-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).yaml"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        guard FileManager.default.createFile(atPath: scratch, contents: Data(newValues.utf8), attributes: [.posixPermissions: 0o600]) else {
+            return (WorkloadImages.table(now: now, after: "", registry: request.imageRegistry), .init(name: "images", detail: "cannot write \(scratch)"))
+        }
+        let command = UpgradePlan.dryRun(upgrade, newValuesFile: newValuesFile, valuesFile: scratch, repositoryURL: repositoryURL, strategy: "client")
+        struct Rendered: Decodable { var manifest: String? }
+        do {
+            let output = try await driver.dryRun(command)
+            let after = (try? JSONDecoder().decode(Rendered.self, from: Data(output.utf8)))?.manifest ?? ""
+            let table = WorkloadImages.table(now: now, after: after, registry: request.imageRegistry)
+            let outside = table.filter(\.outsideTarget)
+            return (table, .init(name: "images", detail: "\(table.count) container(s) in \(Set(table.map(\.workload)).count) workload(s)"
+                + (outside.isEmpty ? ", all from \(request.imageRegistry) after the upgrade" : "; \(outside.count) would still run from outside \(request.imageRegistry)")))
+        } catch {
+            return (WorkloadImages.table(now: now, after: "", registry: request.imageRegistry),
+                    .init(name: "images", detail: "helm's dry run could not render the new images: \(error)"))
+        }
     }
 
     /// helm's version: 3.8 at least; `--reset-then-reuse-values` from 3.14.

@@ -85,8 +85,15 @@ import Testing
         #expect(out.contains("spiderpool.image.registry: ghcr.io → \(site.registry.host)"))
         #expect(out.contains("Preflight: 3 image(s) checked in the registry, all present"))
         // The plan changed nothing: helm was only asked questions.
-        let verbs = site.helm.calls.map { $0.split(separator: " ").dropFirst().prefix(2).joined(separator: " ") }
-        #expect(!verbs.contains { $0.hasPrefix("upgrade") || $0.hasPrefix("repo add") || $0.hasPrefix("repo update") }, "\(site.helm.calls)")
+        let changing = site.helm.calls.filter { call in
+            let verb = call.split(separator: " ").dropFirst().prefix(2).joined(separator: " ")
+            return (verb.hasPrefix("upgrade") && !call.contains("--dry-run")) || verb.hasPrefix("repo add") || verb.hasPrefix("repo update")
+        }
+        #expect(changing.isEmpty, "\(site.helm.calls)")
+        // The image plan: each workload's image now and after, rendered by helm's own dry run.
+        #expect(out.contains("Images (now → after the upgrade; ! still outside \(site.registry.host)):"), "\(out)")
+        #expect(out.contains("ghcr.io/spidernet-io/spiderpool/spiderpool-agent:v0.8.0 → \(site.registry.host)/release.daocloud.io/spidernet/spiderpool-agent:v0.9.0"),
+                "\(out)")
         #expect(!FileManager.default.fileExists(atPath: site.dir.file("ferry-backups")))
         let json = await site.ferry(site.repoArguments + ["--plan", "--output", "json"])
         let document = try Documents.decode(UpgradePlanDocument.self, json.stdout)
@@ -130,7 +137,7 @@ import Testing
         let result = await site.ferry(["spidernet", "-n", "spidernet-system", "--chart", site.dir.file("relocated/spidernet"),
                                        "--image-registry", site.registry.host, "--set", "replicaCount=3"])
         #expect(result.exitCode == 0, "\(result.stdout)\(result.stderr)")
-        let upgrade = try #require(site.helm.calls.first { $0.contains(" upgrade ") || $0.hasPrefix("helm upgrade") })
+        let upgrade = try #require(site.helm.calls.first { ($0.contains(" upgrade ") || $0.hasPrefix("helm upgrade")) && !$0.contains("--dry-run") })
         #expect(!upgrade.contains("--reset-then-reuse-values"), "\(upgrade)")
         #expect(result.stderr.contains("no --reset-then-reuse-values before 3.14"))
         let values = try site.helm.values(release: "spidernet", namespace: "spidernet-system") as? [String: Any]
@@ -167,7 +174,7 @@ import Testing
             for fragment in fragments {
                 #expect((result.stderr + result.stdout).contains(fragment), "\(fragment) in \(result.stderr)\(result.stdout)", sourceLocation: sourceLocation)
             }
-            #expect(!site.helm.calls.contains { $0.contains(" upgrade ") }, sourceLocation: sourceLocation)
+            #expect(!site.helm.calls.contains { $0.contains(" upgrade ") && !$0.contains("--dry-run") }, sourceLocation: sourceLocation)
         }
         let empty = try LiveRegistry.start(.plain)
         var elsewhere = site.repoArguments
@@ -211,7 +218,9 @@ import Testing
         let site = try await base.site()
         let client = await site.ferry(site.repoArguments + ["--dry-run"])
         #expect(client.exitCode == 0 && client.stdout.contains("Plan for upgrading spidernet"), "\(client.stdout)\(client.stderr)")
-        #expect(calls(site).isEmpty && !FileManager.default.fileExists(atPath: site.dir.file("ferry-backups")))
+        // Only helm's own client dry run (the image plan) ran; no backup was written.
+        #expect(calls(site).allSatisfy { $0.contains("--dry-run") } && !FileManager.default.fileExists(atPath: site.dir.file("ferry-backups")),
+                "\(calls(site))")
         let server = await site.ferry(site.repoArguments + ["--dry-run=server"])
         #expect(server.exitCode == 0 && server.stdout.contains("helm's server-side dry run: revision 2 would be pending-upgrade; nothing was changed"),
                 "\(server.stdout)\(server.stderr)")

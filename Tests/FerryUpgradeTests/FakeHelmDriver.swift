@@ -24,6 +24,10 @@ final class FakeHelmDriver: HelmDriver, Sendable {
                                        HelmRevision(revision: 3, status: "deployed", chart: "web-1.0.0")]
         var commands: [HelmCommand] = []
         var questions: [String] = []
+        /// What `helm get manifest` gives, and the manifest helm's dry run renders.
+        var manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: web, image: quay.io/team/web:1.0}\n"
+        var renderedManifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: web, image: 10.0.0.5:5000/team/web:1.1}\n      - {name: proxy, image: docker.io/envoyproxy/envoy:v1.30}\n"
+        var dryRuns: [HelmCommand] = []
     }
 
     let state = Mutex(State())
@@ -70,6 +74,19 @@ final class FakeHelmDriver: HelmDriver, Sendable {
         guard command.arguments.first == "upgrade" else { return "" }
         if let failure { throw UpgradeError(.helmFailed, "helm upgrade failed: \(failure)") }
         return #"{"name":"web","version":\#(revision),"info":{"status":"deployed"}}"#
+    }
+
+    func manifest(_ name: String, namespace: String) async throws -> String {
+        state.withLock { $0.questions.append("get manifest"); return $0.manifest }
+    }
+
+    func dryRun(_ command: HelmCommand) async throws -> String {
+        let manifest = state.withLock { state -> String in
+            state.dryRuns.append(command)
+            return state.renderedManifest
+        }
+        let object: [String: Any] = ["name": "web", "version": 4, "info": ["status": "pending-upgrade"], "manifest": manifest]
+        return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
     }
 
     func history(_ name: String, namespace: String) async throws -> [HelmRevision] {

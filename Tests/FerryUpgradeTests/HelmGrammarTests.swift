@@ -149,3 +149,49 @@ import Testing
         }
     }
 }
+
+/// The plan's image table: what each workload runs now and after, from helm's own dry run.
+@Suite struct ImagePlanTests {
+    @Test func eachWorkloadNowAndAfterWithWhatStaysOutside() async throws {
+        let dir = try TemporaryDirectory("image-plan")
+        let helm = FakeHelmDriver()
+        let plan = try await HelmGrammarTests().plan(helm, HelmOptions(), dir)
+        #expect(plan.workloadImages == [
+            WorkloadImage(workload: "Deployment/web", container: "web", now: "quay.io/team/web:1.0", after: "10.0.0.5:5000/team/web:1.1", outsideTarget: false),
+            WorkloadImage(workload: "Deployment/web", container: "proxy", now: nil, after: "docker.io/envoyproxy/envoy:v1.30", outsideTarget: true),
+        ], "\(plan.workloadImages)")
+        #expect(plan.steps.contains { $0.name == "images" && $0.detail.contains("1 would still run from outside 10.0.0.5:5000") }, "\(plan.steps)")
+        // helm rendered it with a client dry run of the very upgrade, the new values from a scratch file.
+        let dryRun = try #require(helm.state.withLock { $0.dryRuns.first }).arguments
+        #expect(dryRun.contains("--dry-run") && !dryRun.contains(plan.newValuesFile) && dryRun.suffix(2) == ["-o", "json"], "\(dryRun)")
+        #expect(helm.commands.isEmpty, "planning ran nothing that changes anything")
+    }
+
+    @Test func workloadKindsAndInitContainers() {
+        let manifest = """
+            apiVersion: batch/v1
+            kind: CronJob
+            metadata: {name: backup}
+            spec:
+              jobTemplate:
+                spec:
+                  template:
+                    spec:
+                      initContainers: [{name: wait, image: busybox:1.36}]
+                      containers: [{name: dump, image: r.io/tools/dump:2}]
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: debug}
+            spec:
+              containers: [{name: shell, image: r.io/tools/shell:1}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web}
+            """
+        let rows = WorkloadImages.containers(in: manifest)
+        #expect(rows.map { "\($0.workload) \($0.container) \($0.image)" }
+                == ["CronJob/backup wait busybox:1.36", "CronJob/backup dump r.io/tools/dump:2", "Pod/debug shell r.io/tools/shell:1"])
+    }
+}

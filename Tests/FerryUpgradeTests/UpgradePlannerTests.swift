@@ -49,7 +49,7 @@ import Testing
         let helm = FakeHelmDriver()
         try await withPlanner(helm) { planner in
             let plan = try await planner.plan(request(dir, chart: try chartDirectory(dir)))
-            #expect(plan.steps.map(\.name) == ["helm", "chart", "release", "values", "backup", "preflight"])
+            #expect(plan.steps.map(\.name) == ["helm", "chart", "release", "values", "backup", "preflight", "images"])
             #expect(plan.version == "1.1.0" && plan.release.revision == 3)
             #expect(plan.edits.map { "\($0.path.joined(separator: ".")): \($0.old) → \($0.new)" } == ["image.registry: quay.io → 10.0.0.5:5000"])
             #expect(plan.sets == ["sidecar.image.registry=10.0.0.5:5000"], "a path the user values lack is set explicitly")

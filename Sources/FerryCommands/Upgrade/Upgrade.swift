@@ -182,6 +182,12 @@ extension Ferry {
             if plan.edits.isEmpty && plan.sets.isEmpty { say("  none") }
             for edit in plan.edits { say("  \(edit.path.joined(separator: ".")): \(edit.old) → \(edit.new)") }
             for set in plan.sets { say("  --set-string \(set)") }
+            if !plan.workloadImages.isEmpty {
+                say("Images (now → after the upgrade; ! still outside \(plan.imageRegistry)):")
+                for row in plan.workloadImages {
+                    say("  \(row.outsideTarget ? "!" : " ") \(row.workload) \(row.container): \(row.now ?? "(new)") → \(row.after ?? "(removed)")")
+                }
+            }
             if !plan.preflightSkipped {
                 say("Preflight: \(plan.images.count) image(s) checked in the registry" + (plan.missingImages.isEmpty ? ", all present" : ""))
                 for image in plan.missingImages { say("  missing: \(image)") }

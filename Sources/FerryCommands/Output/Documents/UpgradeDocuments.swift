@@ -16,6 +16,8 @@ package struct UpgradePlanDocument: Codable, Sendable {
     package var backups: [String]
     package var images: [String]
     package var missingImages: [String]
+    /// Per workload and container: the image now and after the upgrade.
+    package var workloadImages: [WorkloadImage]
 
     init(_ plan: UpgradePlan) {
         release = plan.release.name
@@ -30,6 +32,7 @@ package struct UpgradePlanDocument: Codable, Sendable {
         backups = [plan.backupFile, plan.allValuesBackupFile]
         images = plan.images
         missingImages = plan.missingImages
+        workloadImages = plan.workloadImages
     }
 }
 
