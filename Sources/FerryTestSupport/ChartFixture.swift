@@ -25,6 +25,8 @@ package struct ChartFixture: Sendable {
     package var hints: [String]?
     /// Replaces the generated values.yaml when set.
     package var values: String?
+    /// More files under the chart root (a template, say), as path → text.
+    package var extraFiles: [(String, String)] = []
 
     package init(name: String, version: String, images: [(key: String, image: TestImage)], subchart: Subchart? = nil) {
         self.name = name
@@ -86,6 +88,7 @@ package struct ChartFixture: Sendable {
         files.append(("Chart.yaml", Array("apiVersion: v2\nname: \(name)\nversion: \(version)\nappVersion: \"\(version)\"\ndescription: Test chart \(name)\n".utf8)))
         files.append(("templates/deployments.yaml", Array(templates.utf8)))
         files.append(("values.yaml", Array((self.values ?? values).utf8)))
+        files += extraFiles.map { ($0.0, Array($0.1.utf8)) }
         return files
     }
 

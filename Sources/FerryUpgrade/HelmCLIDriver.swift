@@ -116,6 +116,11 @@ package struct HelmCLIDriver: HelmDriver {
         try await checked(HelmCommand(["get", "manifest", name, "-n", namespace] + kubeArguments))
     }
 
+    package func list() async throws -> [HelmListedRelease] {
+        let text = try await checked(HelmCommand(["list", "-A", "-a", "-o", "json"] + kubeArguments))
+        return try JSONDecoder().decode([HelmListedRelease].self, from: Data(text.utf8))
+    }
+
     package func dryRun(_ command: HelmCommand) async throws -> String {
         try await checked(command)
     }

@@ -93,6 +93,29 @@ package protocol HelmDriver: Sendable {
     func manifest(_ name: String, namespace: String) async throws -> String
     /// A command that changes nothing (`helm upgrade --dry-run -o json`); its standard output.
     func dryRun(_ command: HelmCommand) async throws -> String
+    /// `helm list -A -a -o json`: every release in every namespace, in any state.
+    func list() async throws -> [HelmListedRelease]
+}
+
+/// One line of `helm list -o json`.
+package struct HelmListedRelease: Sendable, Equatable, Codable {
+    package var name: String
+    package var namespace: String
+    /// `<chart name>-<chart version>`, as helm lists it.
+    package var chart: String
+    package var status: String
+    package var revision: String
+
+    package init(name: String, namespace: String, chart: String, status: String, revision: String) {
+        (self.name, self.namespace, self.chart, self.status, self.revision) = (name, namespace, chart, status, revision)
+    }
+
+    /// True when the release runs chart `name` (any version): `name-1.2.3`, not `name-extra-1.2.3`.
+    package func runs(chart name: String) -> Bool {
+        guard chart.hasPrefix(name + "-") else { return false }
+        let version = chart.dropFirst(name.count + 1)
+        return version.first?.isNumber == true || (version.first == "v" && version.dropFirst().first?.isNumber == true)
+    }
 }
 
 /// One line of `helm history`.

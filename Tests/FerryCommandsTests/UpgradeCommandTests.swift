@@ -245,3 +245,66 @@ import Testing
         #expect(!atomic.stderr.contains("hint: to return"), "\(atomic.stderr)")
     }
 }
+
+/// `ferry upgrade --bundles`: a whole site's modules in one plan, upgraded in order, stopping at
+/// the first failure.
+@Suite struct SiteUpgradeTests {
+    func module(_ name: String, _ version: String, tag: String, broken: Bool = false) -> ChartFixture {
+        var chart = ChartFixture(name: name, version: version, images: [("app", TestImage.make("docker.io/vendor/\(name):\(tag)"))])
+        if broken { chart.extraFiles = [("templates/broken.yaml", "value: {{ .Values.no.such.key }}\n")] }
+        return chart
+    }
+
+    @Test func aSiteOfModulesWhereTheSecondFails() async throws {
+        let registry = try LiveRegistry.start(.plain)
+        let dir = try TemporaryDirectory("site")
+        let helm = try FakeHelm()
+        var env = helm.environment
+        env["PWD"] = dir.path
+        env["FERRY_CACHE_DIR"] = dir.file("cache")
+        // Version 1 of alpha, bravo and charlie runs in namespace site; the bundles bring 1.1.0 of
+        // each (bravo's new chart does not render) and delta, which is not installed.
+        try FileManager.default.createDirectory(atPath: dir.file("offline"), withIntermediateDirectories: true)
+        for name in ["alpha", "bravo", "charlie"] {
+            for (file, bytes) in module(name, "1.0.0", tag: "v1").files { _ = try dir.write("v1/\(name)/\(file)", bytes) }
+            var install = ProcessInfo.processInfo.environment
+            for (key, value) in helm.environment { install[key] = value }
+            let installed = try Subprocess.run(helm.binDirectory + "/helm", ["install", name, dir.file("v1/\(name)"), "-n", "site", "--create-namespace"],
+                                               environment: install)
+            #expect(installed.status == 0, "\(installed.stderr)")
+            try BundleFixture.write(to: dir.file("offline/\(name)-1.1.0.bundle.tar"), chart: module(name, "1.1.0", tag: "v2", broken: name == "bravo"))
+        }
+        try BundleFixture.write(to: dir.file("offline/delta-1.0.0.bundle.tar"), chart: module("delta", "1.0.0", tag: "v1"))
+        _ = try dir.write("load-image.yaml", """
+            source: {intermediateBundlesPath: offline}
+            target:
+              containerRegistry: \(registry.host)
+              containerRepository: site
+              repo: {kind: LOCAL, path: local-repo}
+            """)
+        let sync = await CLIRunner.run(["sync", "-c", dir.file("load-image.yaml")], environment: env)
+        #expect(sync.exitCode == 0, "\(sync.stdout)\(sync.stderr)")
+        let repo = try StaticHTTPServer(directory: dir.file("local-repo"))
+        let args = ["upgrade", "--bundles", dir.file("offline"), "--image-registry", registry.host, "--chart-repo", repo.url]
+
+        let plan = await CLIRunner.run(args + ["--plan"], environment: env)
+        #expect(plan.exitCode == 0, "\(plan.stdout)\(plan.stderr)")
+        for line in ["Site plan: 4 module release(s)", "alpha 1.1.0 → alpha in site (revision 1, running alpha-1.0.0)",
+                     "bravo 1.1.0 → bravo in site (revision 1, running bravo-1.0.0)", "charlie 1.1.0 → charlie in site (revision 1, running charlie-1.0.0)",
+                     "delta 1.0.0 → not installed", "Preflight: 1 image(s) checked in the registry, all present"] {
+            #expect(plan.stdout.contains(line), "\(line)\n\(plan.stdout)")
+        }
+        #expect(!helm.calls.contains { $0.hasPrefix("helm upgrade") && !$0.contains("--dry-run") }, "the plan upgraded nothing")
+
+        let run = await CLIRunner.run(args, environment: env)
+        #expect(run.exitCode == 1, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("upgraded alpha in site: revision 2"), "\(run.stdout)")
+        #expect(run.stdout.contains("failed   bravo in site:") && run.stdout.contains("nothing was changed in the cluster"), "\(run.stdout)")
+        #expect(run.stdout.contains("Done: 1 upgraded; stopped at site/bravo; left: site/charlie; not installed: delta"), "\(run.stdout)")
+        // charlie was left as it was.
+        var status = ProcessInfo.processInfo.environment
+        for (key, value) in helm.environment { status[key] = value }
+        let charlie = try Subprocess.run(helm.binDirectory + "/helm", ["status", "charlie", "-n", "site", "-o", "json"], environment: status)
+        #expect(charlie.stdout.contains("\"version\":1"), "\(charlie.stdout)")
+    }
+}

@@ -89,6 +89,14 @@ final class FakeHelmDriver: HelmDriver, Sendable {
         return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
     }
 
+    func list() async throws -> [HelmListedRelease] {
+        state.withLock { state in
+            state.questions.append("list")
+            return state.release.map { [HelmListedRelease(name: $0.name, namespace: $0.namespace, chart: "\($0.chart)-\($0.chartVersion)",
+                                                          status: $0.status.description, revision: String($0.revision))] } ?? []
+        }
+    }
+
     func history(_ name: String, namespace: String) async throws -> [HelmRevision] {
         state.withLock { $0.questions.append("history \(name)"); return $0.history }
     }

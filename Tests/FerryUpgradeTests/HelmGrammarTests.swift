@@ -195,3 +195,35 @@ import Testing
                 == ["CronJob/backup wait busybox:1.36", "CronJob/backup dump r.io/tools/dump:2", "Pod/debug shell r.io/tools/shell:1"])
     }
 }
+
+/// Matching a bundle's chart to the releases `helm list` shows.
+@Suite struct SiteMatchingTests {
+    @Test func aReleaseRunsAChartByNameWhateverItsVersion() {
+        let release = { (chart: String) in HelmListedRelease(name: "r", namespace: "n", chart: chart, status: "deployed", revision: "1") }
+        #expect(release("spidernet-0.8.0").runs(chart: "spidernet"))
+        #expect(release("spidernet-v1.2.0-rc.1").runs(chart: "spidernet"))
+        #expect(!release("spidernet-extra-0.8.0").runs(chart: "spidernet"), "another chart whose name starts the same")
+        #expect(!release("spider-0.8.0").runs(chart: "spidernet"))
+    }
+
+    @Test func modulesWithoutAReleaseAreNotInstalledUnlessInstalling() async throws {
+        let planner = UpgradePlannerTests()
+        let dir = try TemporaryDirectory("site-unit")
+        let helm = FakeHelmDriver()
+        let chart = try planner.chartDirectory(dir)
+        let modules = [SiteUpgrade.Module(bundle: "web.bundle.tar", chart: "web", version: "1.1.0", chartArgument: chart),
+                       SiteUpgrade.Module(bundle: "db.bundle.tar", chart: "db", version: "1.1.0", chartArgument: chart)]
+        var base = planner.request(dir, chart: chart)
+        base.workingDirectory = dir.path
+        try await HTTPTransport.with(security: TransportSecurity(mode: .plainHTTP)) { transport in
+            let site = SiteUpgrade(driver: helm, transport: transport)
+            let entries = try await site.plan(modules, base: base, release: nil, namespace: nil)
+            #expect(entries.map(\.module.chart) == ["web", "db"], "planned first (by namespace), then what is not installed")
+            if case .planned(let plan) = entries[0].state { #expect(plan.release.name == "web" && plan.release.namespace == "apps") } else { Issue.record("\(entries[0])") }
+            if case .notInstalled = entries[1].state {} else { Issue.record("\(entries[1])") }
+            base.helm.install = true
+            let installing = try await site.plan([modules[1]], base: base, release: nil, namespace: "data")
+            if case .planned(let plan) = installing[0].state { #expect(plan.release.revision == 0 && plan.release.namespace == "data") } else { Issue.record("\(installing)") }
+        }
+    }
+}

@@ -29,16 +29,29 @@ extension Ferry {
                       --image-registry 10.16.23.145 --version 0.8.0
                   ferry upgrade spidernet -n spidernet-system --chart ./spidernet \\
                       --image-registry 10.16.23.145
+                  ferry upgrade --bundles ./offline-bundles --image-registry 10.16.23.145 \\
+                      --chart-repo http://10.16.23.145/chartrepo/release.daocloud.io --plan
                 """)
 
-        @Argument(help: "The release to upgrade.")
-        package var release: String
+        @Argument(help: "The release to upgrade (not with --bundles).")
+        package var release: String?
 
-        @Option(name: [.short, .long], help: "The release's namespace.")
-        package var namespace: String = "default"
+        @Option(name: [.short, .long], help: "The release's namespace (default: default); with --bundles, only releases in it (and where --install installs).")
+        package var namespace: String?
 
-        @Option(name: .long, help: ArgumentHelp("REPO/CHART, oci://host/path/chart, a chart directory or a .tgz.", valueName: "chart"))
-        package var chart: String
+        @Option(name: .long, help: ArgumentHelp("REPO/CHART, oci://host/path/chart, a chart directory or a .tgz (not with --bundles).", valueName: "chart"))
+        package var chart: String?
+
+        @Option(name: .long, help: ArgumentHelp("Upgrade every module whose bundle is in DIR (the directory sync reads): each bundle's chart to its version, in every release that runs it.",
+                                                valueName: "dir"))
+        package var bundles: String?
+
+        @Option(name: .long, help: ArgumentHelp("With --bundles: the chart repository sync published to (added to helm as --repo-name, default ferry-site); without it, each bundle's own chart.",
+                                                valueName: "url"))
+        package var chartRepo: String?
+
+        @Option(name: .customLong("release"), help: ArgumentHelp("With --bundles: only this release.", valueName: "name"))
+        package var onlyRelease: String?
 
         @Option(name: .long, help: ArgumentHelp("The chart repository's URL (added to helm when missing).", valueName: "url"))
         package var repoUrl: String?
@@ -78,6 +91,15 @@ extension Ferry {
 
         package init() {}
 
+        package func validate() throws {
+            if bundles == nil {
+                guard release != nil, chart != nil else { throw ValidationError("name the release and --chart, or pass --bundles DIR") }
+                if chartRepo != nil || onlyRelease != nil { throw ValidationError("--chart-repo and --release go with --bundles") }
+            } else if release != nil || chart != nil {
+                throw ValidationError("--bundles plans every module's release itself: use --release NAME and -n to narrow it, not a release argument or --chart")
+            }
+        }
+
         package func run() async throws {
             try await reportingErrors(output, advice: .upgrade) { try await execute() }
         }
@@ -88,12 +110,12 @@ extension Ferry {
             let access = try registryOptions.access(console: console)
             let resolver = access.credentials
             let credentials = resolver.explicit
-            var chartArgument = chart
-            if let repoName, !chart.contains("/"), !FileManager.default.fileExists(atPath: chart) {
+            var chartArgument = chart ?? ""
+            if let repoName, let chart, !chart.contains("/"), !FileManager.default.fileExists(atPath: chart) {
                 chartArgument = "\(repoName)/\(chart)"
             }
             let cwd = Console.current.workingDirectory
-            var request = UpgradeRequest(release: release, namespace: namespace, chart: chartArgument, imageRegistry: imageRegistry,
+            var request = UpgradeRequest(release: release ?? "", namespace: namespace ?? "default", chart: chartArgument, imageRegistry: imageRegistry,
                                          backupDirectory: ((backupDir.hasPrefix("/") ? backupDir : cwd + "/" + backupDir) as NSString).standardizingPath,
                                          security: access.security, environment: environment)
             request.repoURL = repoUrl
@@ -109,6 +131,13 @@ extension Ferry {
             request.workingDirectory = cwd
 
             let driver = try HelmCLIDriver(environment: environment, kubeArguments: helm.options.kubeArguments)
+            if let bundles {
+                if let chartRepo { request.repoURL = chartRepo }
+                try await access.withTransport { link in
+                    try await runSite(bundles, request: request, driver: driver, transport: link)
+                }
+                return
+            }
             try await access.withTransport { link in
                 try await run(request: request, driver: driver, transport: link)
             }

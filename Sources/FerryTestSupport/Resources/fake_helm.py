@@ -329,6 +329,11 @@ COMMANDS = {
     ("status",): dict(use="status RELEASE_NAME", args=("exact", 1), flags=[
         F("revision", "int"), F("show-desc"), F("show-resources", since=(3, 11))] + OUTPUT),
     ("history",): dict(use="history RELEASE_NAME", args=("exact", 1), flags=[F("max", "int", default=256)] + OUTPUT),
+    ("list",): dict(use="list [flags]", args=("none",), flags=[
+        F("all-namespaces", short="A"), F("all", short="a"), F("deployed"), F("failed"), F("pending"), F("superseded"),
+        F("uninstalled"), F("uninstalling"), F("max", "int", short="m", default=256), F("offset", "int"), F("filter", "string", short="f", faked=False),
+        F("selector", "string", short="l", faked=False), F("short", short="q"), F("no-headers"), F("date", short="d"), F("reverse", short="r"),
+        F("time-format", "string", faked=False)] + OUTPUT),
     ("get",): dict(use="get", args=("none",), parent=True),
     ("get", "values"): dict(use="values RELEASE_NAME", args=("exact", 1), flags=[F("revision", "int"), F("all", short="a")] + OUTPUT),
     ("get", "manifest"): dict(use="manifest RELEASE_NAME", args=("exact", 1), flags=[F("revision", "int")]),
@@ -336,10 +341,10 @@ COMMANDS = {
         F("dry-run", faked=False), F("recreate-pods"), F("force"), F("no-hooks"), F("timeout", "duration", default="5m0s"),
         F("wait"), F("wait-for-jobs"), F("cleanup-on-fail"), F("history-max", "int", default=None)]),
 }
-ALIASES = {(): {"fetch": "pull", "hist": "history"}, ("repo",): {"ls": "list", "up": "update"}}
+ALIASES = {(): {"fetch": "pull", "hist": "history", "ls": "list"}, ("repo",): {"ls": "list", "up": "update"}}
 REAL_BUT_NOT_FAKED = {
-    (): ["completion", "create", "dependency", "env", "help", "lint", "list", "package", "plugin", "push",
-         "registry", "show", "template", "test", "uninstall", "verify", "ls", "un", "del", "delete", "uninstall", "inspect", "dep"],
+    (): ["completion", "create", "dependency", "env", "help", "lint", "package", "plugin", "push",
+         "registry", "show", "template", "test", "uninstall", "verify", "un", "del", "delete", "uninstall", "inspect", "dep"],
     ("repo",): ["remove", "rm", "index"], ("search",): ["hub"], ("get",): ["all", "hooks", "notes", "metadata"],
 }
 
@@ -1564,6 +1569,43 @@ def cmd_status(o, args):
     print_release(rec, o["output"], with_chart=False, show_desc=o["show-desc"])
 
 
+def cmd_list(o, args):
+    # helm list: the latest revision of each release, deployed or failed by default (pending too
+    # with --pending, every state with --all), in this namespace or all of them with -A.
+    refuse_unfaked(("list",), o)
+    root = spath("releases")
+    spaces = sorted(os.listdir(root)) if os.path.isdir(root) else []
+    if not o["all-namespaces"]:
+        spaces = [namespace(o)] if namespace(o) in spaces else []
+    wanted = {k for k in ("deployed", "failed", "pending", "superseded", "uninstalled", "uninstalling") if o[k]}
+    items = []
+    for ns in spaces:
+        for file in sorted(os.listdir(os.path.join(root, ns))):
+            if not file.endswith(".json"):
+                continue
+            hist = load_history(ns, file[:-5])
+            if not hist:
+                continue
+            last = max(hist, key=lambda r: r["version"])
+            status = last["info"]["status"]
+            state = "pending" if status.startswith("pending-") else status
+            if not o["all"] and (state not in wanted if wanted else state not in ("deployed", "failed")):
+                continue
+            md = (last.get("chart") or {}).get("metadata") or {}
+            items.append({"name": last["name"], "namespace": ns, "revision": str(last["version"]),
+                          "updated": last["info"].get("last_deployed", ""), "status": status,
+                          "chart": "%s-%s" % (md.get("name", ""), md.get("version", "")), "app_version": str(md.get("appVersion", "") or "")})
+    items.sort(key=lambda i: i["name"], reverse=bool(o["reverse"]))
+    if o["output"] == "json":
+        sys.stdout.write(go_json(items))
+    elif o["output"] == "yaml":
+        sys.stdout.write(go_yaml(items))
+    else:
+        rows = [["NAME", "NAMESPACE", "REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION"]]
+        rows += [[i["name"], i["namespace"], i["revision"], i["updated"], i["status"], i["chart"], i["app_version"]] for i in items]
+        sys.stdout.write(table(rows))
+
+
 def cmd_history(o, args):
     hist = load_history(namespace(o), args[0])
     if not hist:
@@ -1647,7 +1689,7 @@ def cmd_rollback(o, args):
 
 RUN = {("version",): cmd_version, ("repo", "list"): cmd_repo_list, ("repo", "add"): cmd_repo_add,
        ("repo", "update"): cmd_repo_update, ("search", "repo"): cmd_search_repo, ("pull",): cmd_pull,
-       ("install",): cmd_install, ("upgrade",): cmd_upgrade, ("status",): cmd_status, ("history",): cmd_history,
+       ("install",): cmd_install, ("upgrade",): cmd_upgrade, ("status",): cmd_status, ("history",): cmd_history, ("list",): cmd_list,
        ("get", "values"): cmd_get_values, ("get", "manifest"): cmd_get_manifest, ("rollback",): cmd_rollback}
 
 
