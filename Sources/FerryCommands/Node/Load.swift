@@ -80,7 +80,7 @@ extension Ferry {
                     console.out(JSONLines.event("node.finished", report))
                 } else if let error = report.error {
                     console.out("failed  \(report.node) after \(String(format: "%.1f", report.seconds)) s: \(error)")
-                } else {
+                } else if !output.quiet {
                     console.out("loaded  \(report.node) (\(report.runtime)): \(report.loaded.count) name(s) loaded, \(report.skipped.count) already present; \(String(format: "%.1f", report.seconds)) s")
                     if output.verbose {
                         for name in report.loaded { console.out("    loaded \(name)") }

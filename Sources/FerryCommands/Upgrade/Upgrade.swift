@@ -165,8 +165,10 @@ extension Ferry {
                 console.out(JSONLines.event("release.upgraded", UpgradeDoneDocument(result: result)))
             } else {
                 console.out("Upgraded \(result.release) in \(result.namespace): revision \(result.revision), \(result.status)")
-                console.out("Values before the upgrade: \(upgradePlan.backupFile)")
-                console.out("To go back: \(upgradePlan.rollbackCommand)")
+                if !output.quiet {
+                    console.out("Values before the upgrade: \(upgradePlan.backupFile)")
+                    console.out("To go back: \(upgradePlan.rollbackCommand)")
+                }
             }
         }
 
