@@ -110,6 +110,24 @@ package struct HelmListedRelease: Sendable, Equatable, Codable {
         (self.name, self.namespace, self.chart, self.status, self.revision) = (name, namespace, chart, status, revision)
     }
 
+    enum CodingKeys: String, CodingKey {
+        case name, namespace, chart, status, revision
+    }
+
+    /// helm 3 lists the revision as a string (`"revision":"3"`); a number is read as well.
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        namespace = try container.decodeIfPresent(String.self, forKey: .namespace) ?? ""
+        chart = try container.decodeIfPresent(String.self, forKey: .chart) ?? ""
+        status = try container.decodeIfPresent(String.self, forKey: .status) ?? ""
+        if let number = try? container.decode(Int.self, forKey: .revision) {
+            revision = String(number)
+        } else {
+            revision = try container.decodeIfPresent(String.self, forKey: .revision) ?? ""
+        }
+    }
+
     /// True when the release runs chart `name` (any version): `name-1.2.3`, not `name-extra-1.2.3`.
     package func runs(chart name: String) -> Bool {
         guard chart.hasPrefix(name + "-") else { return false }

@@ -206,6 +206,14 @@ import Testing
         #expect(!release("spider-0.8.0").runs(chart: "spidernet"))
     }
 
+    @Test func helmListRevisionsAsStringsOrNumbers() throws {
+        let listed = try JSONDecoder().decode([HelmListedRelease].self, from: Data(#"""
+            [{"name":"a","namespace":"x","revision":"3","updated":"2026-12-01 10:00:00","status":"deployed","chart":"a-1.0.0","app_version":"1"},
+             {"name":"b","namespace":"y","revision":4,"status":"failed","chart":"b-2.0.0","app_version":""}]
+            """#.utf8))
+        #expect(listed.map(\.revision) == ["3", "4"] && listed[1].runs(chart: "b"))
+    }
+
     @Test func modulesWithoutAReleaseAreNotInstalledUnlessInstalling() async throws {
         let planner = UpgradePlannerTests()
         let dir = try TemporaryDirectory("site-unit")
