@@ -37,7 +37,11 @@ package struct ModuleBundle: Sendable {
     }
 
     /// Every regular file of the chart, as (path below `original-chart/`, bytes).
-    package func chartFiles() -> [(path: String, range: ByteRange)] {
+    package func chartFiles() -> [(path: String, range: ByteRange)] { Self.chartFiles(in: index) }
+
+    /// The chart's files from a bundle's index alone, without reading its images.tar (a caller
+    /// that needs only the chart: `upgrade --bundles`).
+    package static func chartFiles(in index: TarIndex) -> [(path: String, range: ByteRange)] {
         index.members(under: "original-chart").compactMap { item in
             guard item.entry.isFile, let range = try? index.member(item.entry.path) else { return nil }
             return (item.relative, range)

@@ -38,11 +38,16 @@ package struct ChartTree: Sendable {
 
     /// The chart under `original-chart/` of a bundle.
     package static func load(bundle: ModuleBundle) throws -> ChartTree {
+        try load(bundleIndex: bundle.index, path: bundle.path)
+    }
+
+    /// The chart under `original-chart/` of the bundle at `path`, from its index (images.tar unread).
+    package static func load(bundleIndex index: TarIndex, path: String) throws -> ChartTree {
         var files: [String: [UInt8]] = [:]
-        for (path, range) in bundle.chartFiles() {
-            files[path] = try range.readAll(limit: maximumFileSize)
+        for (file, range) in ModuleBundle.chartFiles(in: index) {
+            files[file] = try range.readAll(limit: maximumFileSize)
         }
-        return try ChartTree(expandingPackedSubcharts: files, origin: bundle.path + "!original-chart")
+        return try ChartTree(expandingPackedSubcharts: files, origin: path + "!original-chart")
     }
 
     /// The vendored subcharts: directories `charts/<dir>/` holding a Chart.yaml, by chart name.

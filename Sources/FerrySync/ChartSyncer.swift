@@ -43,6 +43,8 @@ package struct ChartSyncer: Sendable {
         package var images: [ImageRelocation]
         package var edits: [ValueEdit]
         package var package: [UInt8]
+        /// The package's digest: what the chart repository stores, hashed once.
+        package var packageDigest: Digest
         package var metadata: ChartMetadata
         package var destination: String
         package var alreadyPresent: Bool
@@ -119,7 +121,7 @@ package struct ChartSyncer: Sendable {
             switch entry.status {
             case .published, .present:
                 events(.chartPublished(bundle: chart.bundle, name: chart.name, version: chart.version, destination: chart.destination,
-                                       digest: Digest.of(chart.package), outcome: entry.status == .present ? .present : .published))
+                                       digest: chart.packageDigest, outcome: entry.status == .present ? .present : .published))
             case .failed, .planned:
                 events(.chartFailed(bundle: chart.bundle, name: chart.name, version: chart.version,
                                     message: entry.error ?? "", code: entry.errorCode))
@@ -305,7 +307,7 @@ package struct ChartSyncer: Sendable {
         let skipImages = options.skipImages || (config.charts.first { $0.name == name }?.skipImages ?? false)
         let present = try await repository.contains(name: name, version: version)
         return ChartPlan(bundle: path, name: name, version: version, images: relocation.images,
-                         edits: relocation.images.flatMap(\.edits), package: package,
+                         edits: relocation.images.flatMap(\.edits), package: package, packageDigest: Digest.of(package),
                          metadata: relocated.metadata, destination: repository.location(name: name, version: version),
                          alreadyPresent: present, skipImages: skipImages, entries: entries)
     }

@@ -36,25 +36,11 @@ package struct UpgradePlan: Sendable {
     /// What each workload runs now and will run after the upgrade (helm's dry run).
     package var workloadImages: [WorkloadImage] = []
 
-    /// The upgrade as helm's server-side dry run: the new values from `valuesFile` (the plan
-    /// writes no backup), and a repository chart named by `--repo URL` (no repository is added).
-    package func serverDryRunCommand(valuesFile: String) -> HelmCommand? {
-        commands.last.map { Self.dryRun($0, newValuesFile: newValuesFile, valuesFile: valuesFile, repositoryURL: repositoryURL, strategy: "server") }
-    }
-
-    /// `upgrade` as a dry run of `strategy` (client or server), reading the new values from
-    /// `valuesFile` and a repository chart through `--repo`.
-    static func dryRun(_ upgrade: HelmCommand, newValuesFile: String, valuesFile: String, repositoryURL: String?, strategy: String) -> HelmCommand {
-        var command = upgrade
-        command.arguments.removeAll { $0.hasPrefix("--dry-run") }
-        if let index = command.arguments.firstIndex(of: newValuesFile) { command.arguments[index] = valuesFile }
-        if let repositoryURL, command.arguments.count > 2, let slash = command.arguments[2].firstIndex(of: "/") {
-            command.arguments[2] = String(command.arguments[2][command.arguments[2].index(after: slash)...])
-            command.arguments.insert(contentsOf: ["--repo", repositoryURL], at: 3)
-        }
-        // Before the output flag, which stays last.
-        command.arguments.insert(strategy == "client" ? "--dry-run" : "--dry-run=\(strategy)", at: max(0, command.arguments.count - 2))
-        return command
+    /// helm's own dry run of the planned upgrade (`HelmDryRun`): the command run, and what helm said.
+    package func dryRun(_ strategy: HelmOptions.DryRun, driver: any HelmDriver) async throws -> (command: HelmCommand, output: String)? {
+        guard let upgrade = commands.last, upgrade.arguments.first == "upgrade" else { return nil }
+        return try await HelmDryRun.run(upgrade, strategy: strategy, newValues: newValues, newValuesFile: newValuesFile,
+                                        repositoryURL: repositoryURL, driver: driver)
     }
 
     /// The command that goes back to the revision running now.

@@ -109,15 +109,10 @@ package struct UpgradePlanner: Sendable {
     func imagePlan(_ request: UpgradeRequest, release: HelmRelease, upgrade: HelmCommand, newValues: String, newValuesFile: String,
                    repositoryURL: String?) async -> (table: [WorkloadImage], step: UpgradePlan.Step) {
         let now = release.revision == 0 ? "" : ((try? await driver.manifest(release.name, namespace: release.namespace)) ?? "")
-        let scratch = NSTemporaryDirectory() + "ferry-plan-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).yaml"
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        guard FileManager.default.createFile(atPath: scratch, contents: Data(newValues.utf8), attributes: [.posixPermissions: 0o600]) else {
-            return (WorkloadImages.table(now: now, after: "", registry: request.imageRegistry), .init(name: "images", detail: "cannot write \(scratch)"))
-        }
-        let command = UpgradePlan.dryRun(upgrade, newValuesFile: newValuesFile, valuesFile: scratch, repositoryURL: repositoryURL, strategy: "client")
         struct Rendered: Decodable { var manifest: String? }
         do {
-            let output = try await driver.dryRun(command)
+            let output = try await HelmDryRun.run(upgrade, strategy: .client, newValues: newValues, newValuesFile: newValuesFile,
+                                                  repositoryURL: repositoryURL, driver: driver).output
             let after = (try? JSONDecoder().decode(Rendered.self, from: Data(output.utf8)))?.manifest ?? ""
             let table = WorkloadImages.table(now: now, after: after, registry: request.imageRegistry)
             let outside = table.filter(\.outsideTarget)

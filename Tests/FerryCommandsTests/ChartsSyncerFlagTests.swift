@@ -65,8 +65,10 @@ import Testing
         // -v 2 (charts-syncer's default) is quiet about it.
         let again = await site.sync(["-v", "2"])
         #expect(again.exitCode == 0 && !again.stderr.contains("note:"), "\(again.stderr)")
-        let badDate = await site.sync(["--from-date", "2024-13-01"])
-        #expect(badDate.exitCode == 64 && badDate.stderr.contains("use YYYY-MM-DD"), "\(badDate.stderr)")
+        for bad in ["2024-13-01", "2024-02-30", "24-01-01", "2024-1-01"] {
+            let badDate = await site.sync(["--from-date", bad])
+            #expect(badDate.exitCode == 64 && badDate.stderr.contains("use YYYY-MM-DD"), "\(bad): \(badDate.stderr)")
+        }
     }
 
     @Test func printImagesAndVerifyContactNothing() async throws {

@@ -222,7 +222,7 @@ import Testing
         #expect(calls(site).allSatisfy { $0.contains("--dry-run") } && !FileManager.default.fileExists(atPath: site.dir.file("ferry-backups")),
                 "\(calls(site))")
         let server = await site.ferry(site.repoArguments + ["--dry-run=server"])
-        #expect(server.exitCode == 0 && server.stdout.contains("helm's server-side dry run: revision 2 would be pending-upgrade; nothing was changed"),
+        #expect(server.exitCode == 0 && server.stdout.contains("helm's server-side dry run of spidernet in spidernet-system: revision 2 would be pending-upgrade; nothing was changed"),
                 "\(server.stdout)\(server.stderr)")
         #expect(calls(site).last?.contains("--dry-run=server") == true)
         let status = try site.runHelm(["status", "spidernet", "-n", "spidernet-system", "-o", "json"]).stdout
@@ -295,6 +295,13 @@ import Testing
             #expect(plan.stdout.contains(line), "\(line)\n\(plan.stdout)")
         }
         #expect(!helm.calls.contains { $0.hasPrefix("helm upgrade") && !$0.contains("--dry-run") }, "the plan upgraded nothing")
+
+        // helm's own server-side dry run of each module: alpha's passes, bravo's does not render.
+        let server = await CLIRunner.run(args + ["--dry-run=server"], environment: env)
+        #expect(server.exitCode == 1 && server.stdout.contains("helm's server-side dry run of alpha in site: revision 2 would be pending-upgrade"),
+                "\(server.stdout)\(server.stderr)")
+        #expect(server.stderr.contains("bravo"), "\(server.stderr)")
+        #expect(!helm.calls.contains { $0.hasPrefix("helm upgrade") && !$0.contains("--dry-run") }, "the dry run upgraded nothing")
 
         let run = await CLIRunner.run(args, environment: env)
         #expect(run.exitCode == 1, "\(run.stdout)\(run.stderr)")

@@ -93,10 +93,12 @@ extension Ferry {
         package mutating func validate() throws {
             guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64") }
             if let fromDate {
-                // Go's 2006-01-02, as charts-syncer parses it.
+                // Go's 2006-01-02, as charts-syncer parses it: a real day of a real month.
                 let parts = fromDate.split(separator: "-", omittingEmptySubsequences: false)
-                guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-                      let month = Int(parts[1]), let day = Int(parts[2]), Int(parts[0]) != nil, (1...12).contains(month), (1...31).contains(day) else {
+                let numbers = parts.compactMap { Int($0) }
+                let day = DateComponents(calendar: Calendar(identifier: .gregorian), year: numbers.first,
+                                         month: numbers.count > 1 ? numbers[1] : nil, day: numbers.last)
+                guard parts.map(\.count) == [4, 2, 2], numbers.count == 3, day.isValidDate else {
                     throw ValidationError("--from-date '\(fromDate)' is not a date: use YYYY-MM-DD, e.g. 2026-01-31")
                 }
             }

@@ -30,6 +30,9 @@ extension Ferry.Upgrade {
             throw UpgradeError(.preflightFailed, "\(refused.count) of \(entries.count) module(s) cannot be upgraded, so none was: " + refused.joined(separator: "; "),
                                hint: "fix those (or narrow with --release and -n) and run again; nothing was changed")
         }
+        if request.helm.dryRun == .server {
+            for entry in entries { if case .planned(let plan) = entry.state { try await serverDryRun(plan, driver: driver) } }
+        }
         if plan || request.helm.dryRun != nil { return }
         let (done, failed, left) = await site.apply(entries)
         for outcome in done {
@@ -60,19 +63,21 @@ extension Ferry.Upgrade {
     }
 
     /// Each bundle's chart name and version; its chart as `repo/chart` of --chart-repo, else the
-    /// bundle's own chart packaged into `scratch`.
+    /// bundle's own chart packaged into `scratch`. Only the outer index and the chart are read:
+    /// the images were pushed by sync, and an upgrade needs none of their bytes.
     func readModules(_ directory: String, scratch: String) async throws -> [SiteUpgrade.Module] {
         let cwd = Console.current.workingDirectory
         let path = directory.hasPrefix("/") ? directory : (cwd as NSString).appendingPathComponent(directory)
         let found = try BundleDiscovery.discover(in: path)
-        let compressor = LayerCompressor(cacheDirectory: nil)
         var modules: [SiteUpgrade.Module] = []
         for bundlePath in found.bundles {
-            let opened = try await Blocking.run { try ImageSource.open(bundlePath, compressor: compressor) }
-            guard let bundle = opened.sources.first?.bundle else {
-                throw UpgradeError(.chartUnreadable, "\(bundlePath) is not a bundle (no images.tar with hints.yaml or original-chart/)")
+            let chart = try await Blocking.run {
+                let index = try TarIndex(file: try RandomAccessFile(path: bundlePath))
+                guard ModuleBundle.looksLikeBundle(index) else {
+                    throw UpgradeError(.chartUnreadable, "\(bundlePath) is not a bundle (no images.tar with hints.yaml or original-chart/)")
+                }
+                return try ChartTree.load(bundleIndex: index, path: bundlePath)
             }
-            let chart = try ChartTree.load(bundle: bundle)
             let name = chart.metadata.name, version = chart.metadata.version
             var argument = "\(repoName ?? "ferry-site")/\(name)"
             if chartRepo == nil {

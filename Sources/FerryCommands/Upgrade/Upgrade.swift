@@ -175,13 +175,7 @@ extension Ferry {
         /// --dry-run=server: helm's own dry run of the planned upgrade (no backups written, no
         /// repository changed: only the upgrade command runs, and helm changes nothing).
         func serverDryRun(_ plan: UpgradePlan, driver: HelmCLIDriver) async throws {
-            let scratch = NSTemporaryDirectory() + "ferry-dry-run-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).yaml"
-            guard FileManager.default.createFile(atPath: scratch, contents: Data(plan.newValues.utf8), attributes: [.posixPermissions: 0o600]),
-                  let upgrade = plan.serverDryRunCommand(valuesFile: scratch) else {
-                throw UpgradeError(.backupFailed, "cannot write the new values for helm's dry run to \(scratch)")
-            }
-            defer { try? FileManager.default.removeItem(atPath: scratch) }
-            let output = try await driver.run(upgrade)
+            guard let (upgrade, output) = try await plan.dryRun(.server, driver: driver) else { return }
             struct Released: Decodable {
                 struct Info: Decodable { var status: String }
                 var version: Int
@@ -193,7 +187,7 @@ extension Ferry {
                 Console.current.out(JSONLines.event("release.dry-run", DryRunDocument(release: plan.release.name, namespace: plan.release.namespace,
                                                                                      command: upgrade.description, result: status)))
             } else {
-                Console.current.out("helm's server-side dry run: \(status); nothing was changed")
+                Console.current.out("helm's server-side dry run of \(plan.release.name) in \(plan.release.namespace): \(status); nothing was changed")
             }
         }
 

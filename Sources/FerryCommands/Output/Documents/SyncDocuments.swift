@@ -33,7 +33,7 @@ package struct SyncPlanDocument: Codable, Sendable {
             Chart(bundle: chart.bundle, name: chart.name, version: chart.version, destination: chart.destination,
                   alreadyPresent: chart.alreadyPresent,
                   images: chart.skipImages ? [] : chart.images.map { Self.image($0, plan: plan) },
-                  edits: chart.edits, packageDigest: Digest.of(chart.package).string)
+                  edits: chart.edits, packageDigest: chart.packageDigest.string)
         }
         failed = plan.failures
         images = plan.probe?.summary
