@@ -18,14 +18,7 @@ extension Ferry.Upgrade {
         let site = SiteUpgrade(driver: driver, transport: transport)
         let entries = try await site.plan(modules, base: request, release: onlyRelease, namespace: namespace)
         showSitePlan(entries, directory: directory)
-        let refused = entries.compactMap { entry -> String? in
-            switch entry.state {
-            case .refused(let why): return "\(entry.module.chart) \(entry.module.version) → \(entry.release ?? "?") in \(entry.namespace ?? "?"): \(why)"
-            case .planned(let plan) where !plan.missingImages.isEmpty && !plan.preflightSkipped:
-                return "\(plan.release.name) in \(plan.release.namespace): \(plan.missingImages.count) image(s) missing from the registry: \(plan.missingImages.joined(separator: ", "))"
-            default: return nil
-            }
-        }
+        let refused = entries.compactMap(refusal)
         guard refused.isEmpty else {
             throw UpgradeError(.preflightFailed, "\(refused.count) of \(entries.count) module(s) cannot be upgraded, so none was: " + refused.joined(separator: "; "),
                                hint: "fix those (or narrow with --release and -n) and run again; nothing was changed")
@@ -60,6 +53,17 @@ extension Ferry.Upgrade {
             console.out(line)
         }
         if failed != nil { throw ExitCode(ExitStatus.partialFailure) }
+    }
+
+    /// Why an entry keeps the whole site from being upgraded: it could not be planned, or its
+    /// preflight found images missing.
+    func refusal(_ entry: SiteUpgrade.Entry) -> String? {
+        switch entry.state {
+        case .refused(let why): return "\(entry.module.chart) \(entry.module.version) → \(entry.release ?? "?") in \(entry.namespace ?? "?"): \(why)"
+        case .planned(let plan) where !plan.missingImages.isEmpty && !plan.preflightSkipped:
+            return "\(plan.release.name) in \(plan.release.namespace): \(plan.missingImages.count) image(s) missing from the registry: \(plan.missingImages.joined(separator: ", "))"
+        default: return nil
+        }
     }
 
     /// Each bundle's chart name and version; its chart as `repo/chart` of --chart-repo, else the
