@@ -15,7 +15,7 @@ extension ArchivedImage {
 
     /// True when `have` is what `wanted` asks for: os and architecture equal, and the variant
     /// too when `wanted` names one (`linux/arm64` takes `linux/arm64/v8`).
-    static func matches(_ have: Platform, _ wanted: Platform) -> Bool {
+    package static func matches(_ have: Platform, _ wanted: Platform) -> Bool {
         have.os == wanted.os && have.architecture == wanted.architecture && (wanted.variant == nil || have.variant == wanted.variant)
     }
 

@@ -14,6 +14,12 @@ package struct ArchivedBlob: Sendable {
     package var size: Int64
     package var source: BlobSource
 
+    package init(digest: Digest, size: Int64, source: BlobSource) {
+        self.digest = digest
+        self.size = size
+        self.source = source
+    }
+
     package var origin: String {
         switch source {
         case .stored(let range), .gzipped(let range, _): return range.origin
@@ -39,8 +45,33 @@ package struct ArchivedImage: Sendable {
     package var layerCount: Int
     /// Where in the archive the image was found, for messages.
     package var origin: String
+    /// Signatures, attestations and referrers of the image (or of one of its platforms), kept
+    /// with it: pushed after it into each repository it goes to.
+    package var artifacts: [ImageArtifact] = []
+
+    package init(sourceNames: [String], references: [Reference], root: ManifestDocument, children: [ManifestDocument],
+                 blobs: [ArchivedBlob], platforms: [Platform], layerCount: Int, origin: String, artifacts: [ImageArtifact] = []) {
+        self.sourceNames = sourceNames
+        self.references = references
+        self.root = root
+        self.children = children
+        self.blobs = blobs
+        self.platforms = platforms
+        self.layerCount = layerCount
+        self.origin = origin
+        self.artifacts = artifacts
+    }
 
     package var totalBytes: Int64 { blobs.reduce(0) { $0 + $1.size } }
+
+    /// The image's blobs and those of its artifacts, each once.
+    package var blobsWithArtifacts: [ArchivedBlob] {
+        var seen = Set<Digest>()
+        return (blobs + artifacts.flatMap(\.image.blobsWithArtifacts)).filter { seen.insert($0.digest).inserted }
+    }
+
+    /// The digests an artifact may be about: the root and each child kept.
+    package var subjects: Set<Digest> { Set([root.digest] + children.map(\.digest)) }
 
     /// False for an image saved by id (`"RepoTags": null`) or an OCI layout entry without a name
     /// annotation: it can be inspected and verified, but not pushed, retagged or loaded.
@@ -53,6 +84,35 @@ package struct ArchivedImage: Sendable {
     package var unnamedProblem: String {
         "\(origin): image \(root.digest) has no name (saved by image id, or copied without a tag), so it has no target name; "
             + "save it by name (docker save NAME:TAG, podman save NAME:TAG) or copy it with a tag (skopeo copy … oci:DIR:NAME:TAG)"
+    }
+}
+
+/// A signature, attestation, SBOM or other artifact about one manifest (its subject): cosign's
+/// tag scheme (`sha256-<hex>.sig`, `.att`, `.sbom`, and the referrers fallback tag `sha256-<hex>`)
+/// or an OCI referrer (a manifest whose `subject` names it), stored by digest.
+package struct ImageArtifact: Sendable {
+    /// The manifest the artifact is about.
+    package var subject: Digest
+    /// The tag it is stored under next to its subject; nil for a referrer stored by digest.
+    package var tag: String?
+    /// The artifact's own manifest (or index), children and blobs.
+    package var image: ArchivedImage
+
+    package init(subject: Digest, tag: String?, image: ArchivedImage) {
+        self.subject = subject
+        self.tag = tag
+        self.image = image
+    }
+
+    /// The annotations that mark an artifact in a Ferry bundle's `index.json`: old readers see an
+    /// entry without a name and pass it over.
+    package static let subjectAnnotation = "dev.ferry.artifact.subject"
+    package static let tagAnnotation = "dev.ferry.artifact.tag"
+
+    /// The tags cosign (and the OCI referrers fallback) use for artifacts about `subject`.
+    package static func tags(for subject: Digest) -> [String] {
+        let base = "sha256-\(subject.hex)"
+        return [base + ".sig", base + ".att", base + ".sbom", base]
     }
 }
 

@@ -19,7 +19,7 @@ package enum BlobVerifier {
         for source in sources {
             for image in source.archive.images {
                 let diffIDs = layerDiffIDs(image)
-                for blob in image.blobs where seen.insert(blob.digest).inserted {
+                for blob in image.blobsWithArtifacts where seen.insert(blob.digest).inserted {
                     checks.append(Check(blob: blob, diffID: diffIDs[blob.digest]))
                 }
             }

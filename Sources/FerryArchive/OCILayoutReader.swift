@@ -44,6 +44,7 @@ struct OCILayoutReader {
         let grouped = try Self.group(entries, origin: indexOrigin, layoutName: layoutName)
         let state = State()
         var images: [ArchivedImage] = []
+        var artifacts: [ImageArtifact] = []
         var notes = container.notes
         for (digest, key) in grouped.order {
             let descriptor = grouped.descriptors[digest]!
@@ -52,10 +53,20 @@ struct OCILayoutReader {
                 notes.append("\(indexOrigin): \(key) (\(digest)) has media type \(descriptor.mediaType), not an image; skipped")
                 continue
             }
+            if let subject = try Self.artifactSubject(of: descriptor, key: "\(indexOrigin): \(key)") {
+                // A signature or referrer a Ferry bundle keeps: it travels with its subject.
+                let image = try readImage(descriptor, key: "\(indexOrigin): \(key)", names: [], references: [], state: state)
+                artifacts.append(ImageArtifact(subject: subject, tag: descriptor.annotations?[ImageArtifact.tagAnnotation], image: image))
+                continue
+            }
             // An entry without a name annotation (`skopeo copy … oci:DIR` with no tag) is still read:
             // inspect lists it, verify checks it, and commands that need a name refuse it by name.
             images.append(try readImage(descriptor, key: "\(indexOrigin): \(key)", names: names.map(\.name),
                                         references: try Self.references(names, origin: indexOrigin), state: state))
+        }
+        for i in images.indices {
+            let subjects = images[i].subjects
+            images[i].artifacts = artifacts.filter { subjects.contains($0.subject) }
         }
         return ImageArchive(origin: origin, format: .ociLayout, images: images, notes: notes)
     }
@@ -107,6 +118,16 @@ struct OCILayoutReader {
         base = base.split(separator: "/").last.map(String.init) ?? base
         if base.hasSuffix(".tar") { base.removeLast(4) }
         return base.lowercased()
+    }
+
+    /// The subject of an artifact entry (`ImageArtifact.subjectAnnotation`), or nil for an image.
+    static func artifactSubject(of entry: Descriptor, key: String) throws -> Digest? {
+        guard let text = entry.annotations?[ImageArtifact.subjectAnnotation] else { return nil }
+        do {
+            return try Digest(parsing: text)
+        } catch {
+            throw ArchiveError(.invalidImage, "\(key).annotations[\"\(ImageArtifact.subjectAnnotation)\"]: '\(text.prefix(80))' is not a digest")
+        }
     }
 
     static func name(of entry: Descriptor, layoutName: String) -> (value: String, key: String)? {

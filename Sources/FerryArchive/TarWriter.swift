@@ -8,9 +8,19 @@ package final class TarWriter {
     private let sink: any ByteSink
     private var finished = false
     package private(set) var position: Int64 = 0
+    /// Counts the bytes an archive would take without reading or writing any content (the size
+    /// of an inner tar, needed in the outer header before the inner one is written).
+    private let measuring: Bool
 
     package init(writingTo sink: any ByteSink) {
         self.sink = sink
+        self.measuring = false
+    }
+
+    /// A writer that only counts: `position` after `finish()` is the archive's size.
+    package init(measuringOnly: Void) {
+        self.sink = NullSink()
+        self.measuring = true
     }
 
     /// Adds a file from memory.
@@ -23,6 +33,10 @@ package final class TarWriter {
     /// Adds a file whose bytes are streamed from a range of another file.
     package func addFile(_ path: String, from range: ByteRange, mode: Int = 0o644) throws {
         try writeHeader(path: path, size: range.length, typeflag: UInt8(ascii: "0"), mode: mode)
+        if measuring {
+            position += range.length
+            return try pad(range.length)
+        }
         try range.forEachChunk { chunk in
             try sink.write(chunk)
             position += Int64(chunk.count)
@@ -34,6 +48,10 @@ package final class TarWriter {
     package func addFile(_ path: String, size: Int64, mode: Int = 0o644,
                         produce: (any ByteSink) throws -> Void) throws {
         try writeHeader(path: path, size: size, typeflag: UInt8(ascii: "0"), mode: mode)
+        if measuring {
+            position += size
+            return try pad(size)
+        }
         let counter = DigestingSink(forwardingTo: sink)
         try produce(counter)
         guard counter.count == size else {
@@ -120,6 +138,9 @@ package final class TarWriter {
         put(linkname, at: 157)
         put(Array("ustar\0".utf8), at: 257)
         put(Array("00".utf8), at: 263)
+        // devmajor and devminor as Go's archive/tar writes them, so headers match relok8s's bundles.
+        put(octal(0, width: 8), at: 329)
+        put(octal(0, width: 8), at: 337)
         put(prefix, at: 345)
         put(Array("        ".utf8), at: 148)
         let sum = block.reduce(0) { $0 + Int($1) }
@@ -137,7 +158,7 @@ package final class TarWriter {
     }
 
     private func emit(_ bytes: [UInt8]) throws {
-        try sink.write(bytes)
+        if !measuring { try sink.write(bytes) }
         position += Int64(bytes.count)
     }
 
@@ -147,4 +168,9 @@ package final class TarWriter {
             try emit([UInt8](repeating: 0, count: 512 - remainder))
         }
     }
+}
+
+/// Discards what it is given.
+final class NullSink: ByteSink {
+    func write(_ bytes: UnsafeRawBufferPointer) throws {}
 }

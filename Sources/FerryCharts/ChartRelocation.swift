@@ -69,6 +69,17 @@ package enum ChartRelocation {
         return Result(images: images, chart: relocated)
     }
 
+    /// The images a chart's hints name, rendered against its values as relocation renders them:
+    /// each as written (`name`) and parsed.
+    package static func images(_ chart: ChartTree, hints: [ImageTemplate]) throws -> [(hint: String, name: String, reference: Reference)] {
+        let values = try ChartValues(chart)
+        return try hints.map { hint in
+            let rendered = try hint.render { values.lookup($0) }
+            let text = rendered.hasSuffix(":") ? String(rendered.dropLast()) : rendered
+            return (hint.raw, text, try reference(hint, rendered: rendered))
+        }
+    }
+
     static func relocate(_ hint: ImageTemplate, values: ChartValues, rule: RelocationRule,
                          imageDigest: (Reference, ImageTemplate) throws -> Digest,
                          pushedDigest: ((Reference, Digest) throws -> Digest)?) throws -> ImageRelocation {

@@ -3,6 +3,12 @@ import Foundation
 extension ChartTree {
     /// An unpacked chart directory (`.git` and other dot-directories at its top are skipped).
     package static func read(directory path: String) throws -> ChartTree {
+        try ChartTree(expandingPackedSubcharts: try files(inDirectory: path), origin: path)
+    }
+
+    /// The files of a chart directory as they are (packed subcharts not expanded), without what
+    /// its `.helmignore` excludes, as `helm package` would take them.
+    package static func files(inDirectory path: String) throws -> [String: [UInt8]] {
         var files: [String: [UInt8]] = [:]
         guard let walker = FileManager.default.enumerator(atPath: path) else {
             throw ChartsError(.invalidChart, "cannot read the chart directory \(path)")
@@ -18,7 +24,11 @@ extension ChartTree {
             }
             files[relative] = Array(data)
         }
-        return try ChartTree(expandingPackedSubcharts: files, origin: path)
+        if let rules = files[".helmignore"] {
+            let ignore = HelmIgnore(String(decoding: rules, as: UTF8.self))
+            files = files.filter { !ignore.excludes($0.key) }
+        }
+        return files
     }
 
     /// A packaged chart (`.tgz`) on disk.

@@ -16,7 +16,7 @@ package struct Ferry: AsyncParsableCommand {
 
             \(ExitStatus.help)
             """,
-        subcommands: [Sync.self, Push.self, Load.self, Retag.self, Upgrade.self, Inspect.self, Verify.self, Login.self, Logout.self,
+        subcommands: [Sync.self, Push.self, Load.self, Retag.self, Upgrade.self, Inspect.self, Verify.self, Bundle.self, Login.self, Logout.self,
                       Version.self, Completion.self])
 
     /// `ferry --version` is `ferry version`; subcommands have no such flag (upgrade's `--version` is the chart's).

@@ -112,3 +112,22 @@ extension RegistryClient {
         return tags
     }
 }
+
+extension RegistryClient {
+    /// The referrers of `digest` through the referrers API (an index of descriptors), or nil when
+    /// the registry does not offer the API (then the fallback tag `sha256-<hex>` holds them).
+    package func referrers(of digest: Digest, in repository: String) async throws -> [Descriptor]? {
+        let url = "\(baseURL)/v2/\(repository)/referrers/\(digest)"
+        let context = "listing referrers of \(repository)@\(digest.short) on \(host)"
+        let scopes = self.scopes(repository, .pull)
+        let response = try await retry.run {
+            var request = Request(method: .GET, url: url)
+            request.headers = [("Accept", MediaType.ociIndex)]
+            return try await self.send(request, scopes: scopes, context: context)
+        }
+        guard response.status == 200,
+              response.headers.first(name: "Content-Type")?.hasPrefix(MediaType.ociIndex) ?? false else { return nil }
+        let document = try ManifestDocument(bytes: response.body, declared: MediaType.ociIndex, origin: context)
+        return try document.index().manifests
+    }
+}

@@ -113,6 +113,9 @@ package final class RegistryClient: Sendable {
         var timeout: TimeAmount = .hours(24)
         /// Most a response body may hold in memory: manifests and error bodies are small.
         var responseLimit = ManifestDocument.maximumSize
+        /// Takes the body of a 200 or 206 answer as it arrives instead of collecting it (a blob
+        /// download); the response then carries no body.
+        var consumer: (@Sendable (_ status: Int, _ chunk: ByteBuffer) throws -> Void)? = nil
     }
 
     struct Response: Sendable {
@@ -216,7 +219,12 @@ package final class RegistryClient: Sendable {
         let response = try await transport.execute(outgoing, timeout: request.timeout)
         watch.touch()
         var body: [UInt8] = []
-        if request.method != .HEAD {
+        if let consumer = request.consumer, response.status == .ok || response.status == .partialContent {
+            for try await chunk in response.body {
+                watch.touch()
+                try consumer(Int(response.status.code), chunk)
+            }
+        } else if request.method != .HEAD {
             for try await chunk in response.body {
                 watch.touch()
                 guard body.count + chunk.readableBytes <= request.responseLimit else { throw NIOTooManyBytesError(maxBytes: request.responseLimit) }

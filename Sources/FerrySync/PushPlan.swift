@@ -79,14 +79,14 @@ package struct PushPlan: Sendable {
     }
 
     /// Explicit images and names; a name given to two different images is an error.
-    /// With `platforms`, each image is first narrowed to those (`ArchivedImage.selecting`).
+    /// With `platforms`, each image is first narrowed to those (`ArchivedImage.selecting`). An
+    /// image's artifacts (signatures, referrers) about what is pushed follow it into each of its
+    /// repositories: under their tag, or by digest.
     package init(registry: String, entries: [Entry], platforms: [Platform] = []) throws {
         self.registry = registry
         images = []
         blobs = []
-        var blobIndex: [Digest: Int] = [:]
-        var owners = ImageNameOwners()
-        var planned: [Digest: Int] = [:]
+        var state = BuildState()
         for entry in entries {
             let image: ArchivedImage, choice: ArchivedImage.PlatformChoice
             do {
@@ -95,34 +95,54 @@ package struct PushPlan: Sendable {
                 withoutPlatform.append((PlannedImage(image: entry.image, source: entry.source, targets: entry.targets), "\(error)"))
                 continue
             }
-            var targets: [Reference] = []
-            for relocated in entry.targets {
-                switch owners.claim(relocated, digest: image.root.digest, origin: image.origin) {
-                case .new: targets.append(relocated)
-                case .same: continue
-                case .taken(let origin, _):
-                    throw SyncError(.conflictingTargets, "\(relocated) would receive two different images: \(origin) and \(image.origin)",
-                                    hint: "the relocation keeps only the last path element of each repository; push these sources to different prefixes")
+            try add(image, source: entry.source, targets: entry.targets, choice: choice, state: &state)
+            let subjects = image.subjects
+            for artifact in image.artifacts where subjects.contains(artifact.subject) {
+                let targets = try entry.targets.map { target in
+                    try Reference(registry: target.registry, repository: target.repository, tag: artifact.tag,
+                                  digest: artifact.tag == nil ? artifact.image.root.digest : nil)
                 }
+                try add(artifact.image, source: entry.source, targets: targets, choice: .unchanged, state: &state)
             }
-            guard !targets.isEmpty else { continue }
-            // The same image listed again (two charts, or two hints) joins its first entry.
-            if let index = planned[image.root.digest] {
-                images[index].targets += targets
+        }
+    }
+
+    /// What building a plan keeps track of: blobs and images already listed, and who owns each name.
+    struct BuildState {
+        var blobIndex: [Digest: Int] = [:]
+        var owners = ImageNameOwners()
+        var planned: [Digest: Int] = [:]
+    }
+
+    private mutating func add(_ image: ArchivedImage, source: String, targets wanted: [Reference],
+                              choice: ArchivedImage.PlatformChoice, state: inout BuildState) throws {
+        var targets: [Reference] = []
+        for relocated in wanted {
+            switch state.owners.claim(relocated, digest: image.root.digest, origin: image.origin) {
+            case .new: targets.append(relocated)
+            case .same: continue
+            case .taken(let origin, _):
+                throw SyncError(.conflictingTargets, "\(relocated) would receive two different images: \(origin) and \(image.origin)",
+                                hint: "the relocation keeps only the last path element of each repository; push these sources to different prefixes")
+            }
+        }
+        guard !targets.isEmpty else { return }
+        // The same image listed again (two charts, or two hints) joins its first entry.
+        if let index = state.planned[image.root.digest] {
+            images[index].targets += targets
+        } else {
+            state.planned[image.root.digest] = images.count
+            images.append(PlannedImage(image: image, source: source, targets: targets, platformChoice: choice))
+        }
+        let repositories = Self.unique(targets.map(\.repository))
+        for blob in image.blobs {
+            if let index = state.blobIndex[blob.digest] {
+                for repository in repositories where !blobs[index].repositories.contains(repository) {
+                    blobs[index].repositories.append(repository)
+                }
             } else {
-                planned[image.root.digest] = images.count
-                images.append(PlannedImage(image: image, source: entry.source, targets: targets, platformChoice: choice))
-            }
-            let repositories = Self.unique(targets.map(\.repository))
-            for blob in image.blobs {
-                if let index = blobIndex[blob.digest] {
-                    for repository in repositories where !blobs[index].repositories.contains(repository) {
-                        blobs[index].repositories.append(repository)
-                    }
-                } else {
-                    blobIndex[blob.digest] = blobs.count
-                    blobs.append(PlannedBlob(blob: blob, repositories: repositories))
-                }
+                state.blobIndex[blob.digest] = blobs.count
+                blobs.append(PlannedBlob(blob: blob, repositories: repositories))
             }
         }
     }

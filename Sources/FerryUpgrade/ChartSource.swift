@@ -42,8 +42,8 @@ package enum ChartSource: Sendable, Equatable {
 
 /// The version an upgrade installs: the one asked for, which must exist, or the newest
 /// (the newest stable one unless prereleases are allowed), as `helm upgrade` chooses.
-enum VersionChoice {
-    static func choose(_ available: [String], requested: String?, devel: Bool, what: String) throws -> String {
+package enum VersionChoice {
+    package static func choose(_ available: [String], requested: String?, devel: Bool, what: String) throws -> String {
         let parsed = available.compactMap { text in SemanticVersion(text).map { (text, $0) } }.sorted { $0.1 > $1.1 }
         if let requested {
             if available.contains(requested) { return requested }

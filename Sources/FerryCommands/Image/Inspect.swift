@@ -47,6 +47,10 @@ extension Ferry {
                     console.out("  \(image.names.joined(separator: ", "))")
                     let platforms = image.platforms.isEmpty ? "unknown platform" : image.platforms.joined(separator: ", ")
                     console.out("      \(image.digest)  \(platforms)  \(image.layers) layer(s) \(Self.compressionSummary(image.layerDetails))  \(ByteCount.format(image.size))")
+                    for artifact in image.artifacts {
+                        let what = artifact.artifactType.map { " (\($0))" } ?? ""
+                        console.out("      + \(artifact.tag ?? "referrer") \(artifact.digest)\(what) of \(artifact.subject.prefix(19))…")
+                    }
                     if output.verbose {
                         for layer in image.layerDetails {
                             console.out("        layer \(layer.digest)  \(layer.compression)\(layer.gzippedOnPush ? " (gzipped on push)" : "")  \(ByteCount.format(layer.size))")

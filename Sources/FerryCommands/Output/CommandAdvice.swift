@@ -9,7 +9,7 @@ import FerryUpgrade
 /// words; each command words the advice in the options it really has (sync in its config keys
 /// and its few flags), so no hint names a flag the command would refuse.
 enum CommandAdvice: Sendable {
-    case push, sync, upgrade, retag, load, inspect, verify, login
+    case push, sync, upgrade, retag, load, inspect, verify, login, bundle, copy
 
     /// The command's hint for `error`, or nil when it has nothing to add to the error's own.
     func hint(for error: any Error) -> String? {
@@ -35,7 +35,7 @@ enum CommandAdvice: Sendable {
         }
     }
 
-    private var hasRegistryOptions: Bool { self == .push || self == .upgrade || self == .sync || self == .login }
+    private var hasRegistryOptions: Bool { [.push, .upgrade, .sync, .login, .bundle, .copy].contains(self) }
 
     private func registry(_ error: RegistryError) -> String? {
         switch error.code {
@@ -58,7 +58,7 @@ enum CommandAdvice: Sendable {
         case .unreachable:
             return self == .sync ? "check target.containerRegistry and target.repo.url in the config" : nil
         case .stalled:
-            return [.push, .sync, .upgrade].contains(self) ? "on a slow link, allow longer with --timeout SECONDS" : nil
+            return [.push, .sync, .upgrade, .bundle, .copy].contains(self) ? "on a slow link, allow longer with --timeout SECONDS" : nil
         case .projectMissing:
             return self == .push || self == .sync
                 ? "pass --auto-create-repository to create missing Harbor projects (private; --project-public for public ones)" : nil

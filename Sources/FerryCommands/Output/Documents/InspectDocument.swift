@@ -14,6 +14,18 @@ package struct InspectDocument: Codable, Sendable {
         package var gzippedOnPush: Bool
     }
 
+    /// A signature, attestation or referrer kept with an image.
+    package struct Artifact: Codable, Sendable {
+        /// The manifest it is about.
+        package var subject: String
+        /// Its tag next to the image (`sha256-<hex>.sig`), or nil for a referrer kept by digest.
+        package var tag: String?
+        package var digest: String
+        package var mediaType: String
+        /// The artifact type (`artifactType`, or its config's media type), e.g. application/spdx+json.
+        package var artifactType: String?
+    }
+
     package struct Image: Codable, Sendable {
         package var names: [String]
         /// False for an image saved by id or copied without a tag: it cannot be pushed as it is.
@@ -24,6 +36,7 @@ package struct InspectDocument: Codable, Sendable {
         package var layers: Int
         package var layerDetails: [Layer]
         package var size: Int64
+        package var artifacts: [Artifact]
     }
 
     package struct Source: Codable, Sendable {
@@ -45,7 +58,7 @@ extension InspectDocument {
         var unique: [Digest: Int64] = [:]
         sources = try opened.map { source in
             for image in source.archive.images {
-                for blob in image.blobs { unique[blob.digest] = blob.size }
+                for blob in image.blobsWithArtifacts { unique[blob.digest] = blob.size }
             }
             return Source(path: source.path, kind: source.kind.rawValue, chart: try Self.chart(of: source),
                           images: try source.archive.images.map(Self.image))
@@ -68,6 +81,17 @@ extension InspectDocument {
         }
         return Image(names: image.isNamed ? image.sourceNames : [image.displayName], named: image.isNamed,
                      digest: image.root.digest.string, mediaType: image.root.mediaType, platforms: image.platforms.map(\.description),
-                     layers: image.layerCount, layerDetails: layers, size: image.totalBytes)
+                     layers: image.layerCount, layerDetails: layers, size: image.totalBytes,
+                     artifacts: image.artifacts.map(artifact))
+    }
+
+    static func artifact(_ artifact: ImageArtifact) -> Artifact {
+        struct Typed: Decodable {
+            var artifactType: String?
+            var config: Descriptor?
+        }
+        let typed = try? GoJSON.decode(Typed.self, from: artifact.image.root.bytes)
+        return Artifact(subject: artifact.subject.string, tag: artifact.tag, digest: artifact.image.root.digest.string,
+                        mediaType: artifact.image.root.mediaType, artifactType: typed?.artifactType ?? typed?.config?.mediaType)
     }
 }

@@ -1,0 +1,199 @@
+import FerryArchive
+import FerryCore
+import FerryOCI
+import FerryRegistry
+import Foundation
+import Synchronization
+
+/// Pulls images from their registries into a `BlobStore`, as the registries store them: the
+/// manifest and index bytes unchanged (so every digest survives), every platform unless
+/// `platforms` narrows it, and, with `withArtifacts`, each image's signatures, attestations and
+/// referrers. Manifests are read first (small, a few at a time); then every blob is downloaded
+/// once, streamed to disk and checked, through one bounded pool.
+package struct ImagePuller: Sendable {
+    /// One image to pull, by the name a chart's values give it.
+    package struct Request: Sendable, Hashable {
+        /// The reference as written (a rendered hint): kept as the bundle's `RepoTags` entry.
+        package var name: String
+        package var reference: Reference
+
+        package init(name: String, reference: Reference) {
+            self.name = name
+            self.reference = reference
+        }
+    }
+
+    /// A pulled image, its blobs in the store.
+    package struct Pulled: Sendable {
+        package var name: String
+        package var image: ArchivedImage
+        package var choice: ArchivedImage.PlatformChoice
+    }
+
+    /// Manifests of one image or artifact as the registry serves them, and the blobs they need.
+    struct Remote: Sendable {
+        var registry: String
+        var repository: String
+        var root: ManifestDocument
+        var children: [ManifestDocument]
+        var platforms: [Platform]
+        var blobs: [Descriptor]
+        var artifacts: [(subject: Digest, tag: String?, remote: Remote)] = []
+        var choice: ArchivedImage.PlatformChoice = .unchanged
+    }
+
+    let pool: RegistryPool
+    let store: BlobStore
+    let platforms: [Platform]
+    let withArtifacts: Bool
+    let concurrency: Int
+    let log: @Sendable (String) -> Void
+
+    package init(pool: RegistryPool, store: BlobStore, platforms: [Platform], withArtifacts: Bool, concurrency: Int,
+                 log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.pool = pool
+        self.store = store
+        self.platforms = platforms
+        self.withArtifacts = withArtifacts
+        self.concurrency = concurrency
+        self.log = log
+    }
+
+    package func pull(_ requests: [Request]) async throws -> [Pulled] {
+        let resolved = Mutex<[Int: Remote]>([:])
+        try await forEachConcurrently(Array(requests.enumerated()), limit: concurrency) { item in
+            let remote = try await resolve(item.element)
+            resolved.withLock { $0[item.offset] = remote }
+        }
+        let remotes = resolved.withLock { all in requests.indices.map { all[$0]! } }
+        try await download(remotes)
+        return try zip(requests, remotes).map { request, remote in
+            Pulled(name: request.name, image: try assemble(remote, names: [request.name], references: [request.reference]),
+                   choice: remote.choice)
+        }
+    }
+
+    // MARK: - Manifests
+
+    func resolve(_ request: Request) async throws -> Remote {
+        let reference = request.reference
+        let client = try await pool.client(for: reference.registry)
+        let root = try await client.fetchManifest(reference.digest?.string ?? reference.tag ?? "latest", from: reference.repository)
+        var remote = try await fetchTree(root, registry: reference.registry, repository: reference.repository, client: client)
+        let draft = ArchivedImage(sourceNames: [request.name], references: [reference], root: remote.root, children: remote.children,
+                                  blobs: [], platforms: remote.platforms, layerCount: 0, origin: request.name)
+        let (narrowed, choice) = try draft.selecting(platforms)
+        remote.root = narrowed.root
+        remote.children = narrowed.children
+        remote.platforms = narrowed.platforms
+        remote.choice = choice
+        remote.blobs = try Self.blobs(of: [remote.root] + remote.children)
+        if withArtifacts {
+            remote.artifacts = try await artifacts(about: narrowed.subjects.sorted { $0.hex < $1.hex }, in: reference, client: client)
+        }
+        log("resolved \(request.name): \(remote.root.digest)\(remote.platforms.isEmpty ? "" : " (\(remote.platforms.map(\.description).joined(separator: ", ")))")")
+        return remote
+    }
+
+    /// A manifest or an index with its children (one level: an index of indexes is refused).
+    func fetchTree(_ root: ManifestDocument, registry: String, repository: String, client: RegistryClient) async throws -> Remote {
+        var children: [ManifestDocument] = []
+        var platforms: [Platform] = []
+        if root.isIndex {
+            for descriptor in try root.index().manifests {
+                guard !MediaType.isIndex(descriptor.mediaType) else {
+                    throw SyncError(.unsupported, "\(registry)/\(repository)@\(root.digest) lists another index (\(descriptor.digest)); nested indexes are not supported")
+                }
+                children.append(try await client.fetchManifest(descriptor.digest.string, from: repository))
+                if let platform = descriptor.platform { platforms.append(platform) }
+            }
+        } else {
+            // The config tells the platform of a single manifest (and is small): read it now.
+            let config = try root.manifest().config
+            if config.size <= ManifestDocument.maximumSize {
+                let bytes = try await client.fetchBlob(config.digest, from: repository, limit: ManifestDocument.maximumSize)
+                try store.write(bytes, as: config.digest)
+                if let parsed = try? GoJSON.decode(ImageConfiguration.self, from: bytes), let platform = parsed.platform,
+                   !platform.os.isEmpty { platforms = [platform] }
+            }
+        }
+        return Remote(registry: registry, repository: repository, root: root, children: children, platforms: platforms,
+                      blobs: try Self.blobs(of: [root] + children))
+    }
+
+    /// Cosign's tags (`.sig`, `.att`, `.sbom`), the referrers fallback tag, and the referrers API,
+    /// for each subject; every artifact once.
+    func artifacts(about subjects: [Digest], in reference: Reference, client: RegistryClient) async throws
+        -> [(subject: Digest, tag: String?, remote: Remote)] {
+        var found: [(subject: Digest, tag: String?, remote: Remote)] = []
+        var seen = Set<Digest>()
+        for subject in subjects {
+            for tag in ImageArtifact.tags(for: subject) {
+                guard let document = try await client.currentManifest(tag, in: reference.repository, access: .pull) else { continue }
+                let remote = try await fetchTree(document, registry: reference.registry, repository: reference.repository, client: client)
+                seen.formUnion([document.digest] + remote.children.map(\.digest))
+                found.append((subject, tag, remote))
+            }
+            for descriptor in try await client.referrers(of: subject, in: reference.repository) ?? [] where !seen.contains(descriptor.digest) {
+                let document = try await client.fetchManifest(descriptor.digest.string, from: reference.repository)
+                seen.insert(document.digest)
+                found.append((subject, nil, try await fetchTree(document, registry: reference.registry, repository: reference.repository, client: client)))
+            }
+        }
+        return found
+    }
+
+    /// The configs and layers of `documents`, each once; foreign layers (kept elsewhere by
+    /// design, Windows base layers) are not fetched.
+    static func blobs(of documents: [ManifestDocument]) throws -> [Descriptor] {
+        var seen = Set<Digest>()
+        var result: [Descriptor] = []
+        for document in documents where !document.isIndex {
+            let manifest = try document.manifest()
+            for descriptor in [manifest.config] + manifest.layers
+            where !(descriptor.urls?.isEmpty == false) && seen.insert(descriptor.digest).inserted {
+                result.append(descriptor)
+            }
+        }
+        return result
+    }
+
+    // MARK: - Blobs
+
+    /// Every blob of every image and artifact, once, through one pool.
+    func download(_ remotes: [Remote]) async throws {
+        struct Job: Sendable { var descriptor: Descriptor; var registry: String; var repository: String }
+        var jobs: [Job] = []
+        var seen = Set<Digest>()
+        var pending = remotes
+        while let remote = pending.popLast() {
+            for blob in remote.blobs where seen.insert(blob.digest).inserted && !self.store.has(blob.digest, size: blob.size) {
+                jobs.append(Job(descriptor: blob, registry: remote.registry, repository: remote.repository))
+            }
+            pending += remote.artifacts.map(\.remote)
+        }
+        // Largest first, so one big layer does not start last and hold up the end.
+        jobs.sort { $0.descriptor.size > $1.descriptor.size }
+        let (store, pool, log) = (self.store, self.pool, self.log)
+        try await forEachConcurrently(jobs, limit: concurrency) { job in
+            let client = try await pool.client(for: job.registry)
+            try await client.downloadBlob(job.descriptor.digest, size: job.descriptor.size, from: job.repository,
+                                          to: store.path(job.descriptor.digest)) { attempt, error, pause in
+                log("retrying blob \(job.descriptor.digest.short) (attempt \(attempt + 1) in \(pause)): \(error.message)")
+            }
+        }
+    }
+
+    func assemble(_ remote: Remote, names: [String], references: [Reference]) throws -> ArchivedImage {
+        let origin = "\(remote.registry)/\(remote.repository)@\(remote.root.digest)"
+        var image = ArchivedImage(sourceNames: names, references: references, root: remote.root, children: remote.children,
+                                  blobs: try remote.blobs.map { try store.blob($0.digest, size: $0.size) },
+                                  platforms: remote.platforms,
+                                  layerCount: try ([remote.root] + remote.children).filter { !$0.isIndex }.reduce(0) { $0 + (try $1.manifest().layers.count) },
+                                  origin: origin)
+        image.artifacts = try remote.artifacts.map { artifact in
+            ImageArtifact(subject: artifact.subject, tag: artifact.tag, image: try assemble(artifact.remote, names: [], references: []))
+        }
+        return image
+    }
+}
