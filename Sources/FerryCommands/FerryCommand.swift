@@ -14,19 +14,16 @@ package struct Ferry: AsyncParsableCommand {
             Docker's config.json), each asking its credential helper first; ferry login stores them.
             Cache: uncompressed layers are gzipped once and kept in $FERRY_CACHE_DIR (default ~/.cache/ferry).
 
+            ferry --version prints what ferry version does.
+
             \(ExitStatus.help)
             """,
         subcommands: [Sync.self, Push.self, Load.self, Retag.self, Upgrade.self, Inspect.self, Verify.self, Bundle.self, Login.self, Logout.self,
                       Version.self, Completion.self])
 
-    /// `ferry --version` is `ferry version`; subcommands have no such flag (upgrade's `--version` is the chart's).
-    @Flag(name: .long, help: "Show the version (as ferry version).")
-    package var version = false
-
     package init() {}
 
     package func run() async throws {
-        guard version else { throw CleanExit.helpRequest(self) }
-        try await Version.parse([]).run()
+        throw CleanExit.helpRequest(self)
     }
 }

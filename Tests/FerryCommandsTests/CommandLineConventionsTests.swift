@@ -7,7 +7,7 @@ import Testing
 /// What operators expect of any CLI: `ferry version`, shell completion, man pages, and help
 /// examples that can be copied from an 80-column terminal.
 @Suite struct CommandLineConventionsTests {
-    static let commands = ["", "sync", "push", "load", "retag", "upgrade", "inspect", "verify", "login", "logout", "version", "completion"]
+    static let commands = ["", "sync", "push", "load", "retag", "upgrade", "inspect", "verify", "bundle", "login", "logout", "version", "completion"]
     /// The package's root, where git knows the commit.
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
@@ -33,9 +33,20 @@ import Testing
             continued = line.hasSuffix("\\")
         }
         if !["", "inspect", "verify"].contains(command) { #expect(examples > 0, "\(command) --help has no examples") }
-        // Only the root has --version: upgrade's is the chart version, listed once.
+        // --version is the chart version of upgrade and bundle, listed once; `ferry --version` is `ferry version`.
         let versions = help.stdout.split(separator: "\n").filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--version") }
-        #expect(versions.count == (command == "" || command == "upgrade" ? 1 : 0), "\(command): \(versions)")
+        #expect(versions.count == (command == "upgrade" || command == "bundle" ? 1 : 0), "\(command): \(versions)")
+    }
+
+    /// A root `--version` flag once took the chart version of `upgrade --version 0.8.0` (the
+    /// vendor's own command line) and refused it as a usage error.
+    @Test func aChartVersionIsNotTheRootVersionFlag() async throws {
+        for arguments in [["upgrade", "spiderpool", "--chart", "/nonexistent/chart", "--version", "0.8.0", "--image-registry", "r.local", "-n", "kube-system"],
+                          ["bundle", "/nonexistent/chart", "--version", "0.8.0", "-o", "/tmp/ferry-unused"]] {
+            let result = try await ferry(arguments)
+            #expect(result.status != 64 && !result.stderr.contains("does not take any value") && !result.stderr.contains("Unexpected argument"),
+                    "\(arguments[0]): \(result.status) \(result.stderr)")
+        }
     }
 
     @Test func versionNamesTheCommitAndSwift() async throws {

@@ -24,11 +24,11 @@ extension Ferry {
 
                 Examples:
                   ferry bundle ./charts/spiderpool -o ./offline
-                  ferry bundle spiderpool/spiderpool --repo-url https://spidernet-io.github.io/spiderpool \\
-                      --version 0.8.0 -o ./offline --naming fork
-                  ferry bundle oci://harbor.local/charts/spiderpool --version 0.8.0 -o ./offline \\
+                  ferry bundle spiderpool/spiderpool -o ./offline --naming fork \\
+                      --repo-url https://spidernet-io.github.io/spiderpool
+                  ferry bundle oci://harbor.local/charts/spiderpool -o ./offline \\
                       --platform linux/amd64 --platform linux/arm64
-                  ferry bundle app-1.2.3.tgz --hints app-images.yaml -o ./offline --output json
+                  ferry bundle app-1.2.3.tgz --hints app-images.yaml -o ./offline
                 """)
 
         @Argument(help: ArgumentHelp("The chart: REPO/CHART, oci://host/path/chart, a directory or a .tgz.", valueName: "chart"))
