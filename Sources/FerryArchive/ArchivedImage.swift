@@ -1,3 +1,4 @@
+import NIOCore
 import FerryOCI
 
 /// Where the bytes of a blob come from.
@@ -6,6 +7,24 @@ package enum BlobSource: Sendable {
     case stored(ByteRange)
     /// Stored uncompressed in the archive and pushed gzipped; `LayerCompressor` supplies the bytes.
     case gzipped(ByteRange, diffID: Digest)
+    /// In another registry: streamed from it as it is pushed, never stored here.
+    case remote(RemoteBlob)
+}
+
+/// A blob read from a registry while it is sent to another one.
+package struct RemoteBlob: Sendable {
+    /// `host/repository@digest`, for messages.
+    package var origin: String
+    package var mediaType: String
+    /// Bytes from `offset`, `count` of them (nil: to the end); a whole read checks the digest.
+    package var open: @Sendable (_ offset: Int64, _ count: Int64?) -> AsyncThrowingStream<ByteBuffer, any Error>
+
+    package init(origin: String, mediaType: String,
+                 open: @escaping @Sendable (_ offset: Int64, _ count: Int64?) -> AsyncThrowingStream<ByteBuffer, any Error>) {
+        self.origin = origin
+        self.mediaType = mediaType
+        self.open = open
+    }
 }
 
 /// One blob of an image: a config or a layer.
@@ -23,6 +42,7 @@ package struct ArchivedBlob: Sendable {
     package var origin: String {
         switch source {
         case .stored(let range), .gzipped(let range, _): return range.origin
+        case .remote(let remote): return remote.origin
         }
     }
 }
@@ -181,6 +201,9 @@ extension ArchivedImage {
                 case .gzipped:
                     result.append(Layer(digest: layer.digest, size: layer.size, mediaType: layer.mediaType,
                                         stored: .none, gzippedOnPush: true))
+                case .remote:
+                    result.append(Layer(digest: layer.digest, size: layer.size, mediaType: layer.mediaType,
+                                        stored: Compression(mediaType: layer.mediaType), gzippedOnPush: false))
                 }
             }
         }

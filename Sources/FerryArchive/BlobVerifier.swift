@@ -81,6 +81,8 @@ package enum BlobVerifier {
                     return "\(range.origin): size \(range.length), expected \(blob.size)"
                 }
                 return try checkStored(range, digest: blob.digest, diffID: diffID)
+            case .remote(let remote):
+                return "\(remote.origin): not stored here; verify checks archives"
             }
         } catch let error as any FerryError where error.message.hasPrefix(blob.origin) {
             return error.message  // already names the blob

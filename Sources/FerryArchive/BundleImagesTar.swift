@@ -121,6 +121,8 @@ package enum BundleImagesTar {
         case .stored(let range): return .range(range)
         case .gzipped(let range, _):
             throw ArchiveError(.unsupported, "\(range.origin): blob \(digest) is stored uncompressed; a bundle holds the registry's compressed bytes")
+        case .remote(let remote):
+            throw ArchiveError(.unsupported, "\(remote.origin): blob \(digest) was not fetched")
         }
     }
 

@@ -147,4 +147,9 @@ package enum Compression: String, Sendable {
         if prefix.starts(with: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]) { return .xz }
         return .none
     }
+
+    /// What a layer's media type says of its compression (a layer not at hand to sniff).
+    package init(mediaType: String) {
+        if mediaType.hasSuffix("gzip") { self = .gzip } else if mediaType.hasSuffix("zstd") { self = .zstd } else { self = .none }
+    }
 }

@@ -26,6 +26,8 @@ package struct NodeArchiveWriter: Sendable {
                 case .stored(let stored): range = stored
                 case .gzipped(let uncompressed, let diffID):
                     range = try compressor.compressedBytes(of: uncompressed, diffID: diffID, expected: blob.digest)
+                case .remote(let remote):
+                    throw ArchiveError(.unsupported, "\(remote.origin): a node archive is written from files, not from a registry")
                 }
                 guard range.length == blob.size else {
                     throw ArchiveError(.invalidImage, "\(range.origin) is \(range.length) bytes, but its manifest says \(blob.size)")

@@ -115,7 +115,7 @@ package final class RegistryClient: Sendable {
         var responseLimit = ManifestDocument.maximumSize
         /// Takes the body of a 200 or 206 answer as it arrives instead of collecting it (a blob
         /// download); the response then carries no body.
-        var consumer: (@Sendable (_ status: Int, _ chunk: ByteBuffer) throws -> Void)? = nil
+        var consumer: (@Sendable (_ status: Int, _ chunk: ByteBuffer) async throws -> Void)? = nil
     }
 
     struct Response: Sendable {
@@ -222,7 +222,7 @@ package final class RegistryClient: Sendable {
         if let consumer = request.consumer, response.status == .ok || response.status == .partialContent {
             for try await chunk in response.body {
                 watch.touch()
-                try consumer(Int(response.status.code), chunk)
+                try await consumer(Int(response.status.code), chunk)
             }
         } else if request.method != .HEAD {
             for try await chunk in response.body {

@@ -46,6 +46,8 @@ package struct BundleBuilder: Sendable {
         package var version: String
         package var images: [BundleImage]
         package var bytes: Int64
+        /// The bundle file's SHA-256 (nil when it was already there).
+        package var digest: Digest?
         package var skipped: Bool
     }
 
@@ -71,21 +73,22 @@ package struct BundleBuilder: Sendable {
         let (name, version) = (tree.metadata.name, tree.metadata.version)
         let path = (directory as NSString).appendingPathComponent(naming.fileName(name: name, version: version))
         if !replace, let info = try? FileManager.default.attributesOfItem(atPath: path) {
-            return Result(path: path, name: name, version: version, images: [], bytes: (info[.size] as? Int64) ?? 0, skipped: true)
+            return Result(path: path, name: name, version: version, images: [], bytes: (info[.size] as? Int64) ?? 0, digest: nil, skipped: true)
         }
         let requests = try Self.requests(for: chart)
         let pulled = try await puller.pull(requests)
         let images = zip(requests, pulled).map { BundleImage(name: $0.name, reference: $0.reference, image: $1.image) }
-        let bytes = try Self.write(chart, images: images, to: path)
-        return Result(path: path, name: name, version: version, images: images, bytes: bytes, skipped: false)
+        let (bytes, digest) = try Self.write(chart, images: images, to: path)
+        return Result(path: path, name: name, version: version, images: images, bytes: bytes, digest: digest, skipped: false)
     }
 
     /// Writes the bundle file: `hints.yaml`, `original-chart/…` in Helm's walk order, `images.tar` last.
-    package static func write(_ chart: Chart, images: [BundleImage], to path: String) throws -> Int64 {
+    package static func write(_ chart: Chart, images: [BundleImage], to path: String) throws -> (bytes: Int64, digest: Digest) {
         let members = try BundleImagesTar.members(images)
         let innerSize = try BundleImagesTar.size(of: members)
         let sink = try AtomicFileSink(path: path)
-        let tar = TarWriter(writingTo: sink)
+        let hashed = DigestingSink(forwardingTo: sink)
+        let tar = TarWriter(writingTo: hashed)
         try tar.addFile("hints.yaml", bytes: chart.hints)
         for file in chart.files.keys.sorted(by: walkOrder) {
             try tar.addFile("original-chart/" + file, bytes: chart.files[file]!)
@@ -95,7 +98,7 @@ package struct BundleBuilder: Sendable {
         }
         try tar.finish()
         try sink.commit()
-        return tar.position
+        return (tar.position, hashed.digest)
     }
 
     /// The order Go's directory walk visits files in (lexical within each directory), which is the

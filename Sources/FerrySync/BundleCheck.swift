@@ -29,13 +29,13 @@ extension ChartSyncer {
             var entry = BundleImages(bundle: candidate.path, chart: candidate.chart.metadata.name,
                                      version: candidate.chart.metadata.version, images: [])
             do {
-                let (relocation, _) = try relocate(candidate.path, source: candidate.source, chart: candidate.chart)
+                let (relocation, _) = try relocate(candidate)
                 entry.images = relocation.images.map(\.original.description)
             } catch {
                 entry.problems.append("\(error)")
             }
             if verify {
-                let checked = await BlobVerifier.verify([candidate.source], concurrency: ProcessInfo.processInfo.activeProcessorCount)
+                let checked = await BlobVerifier.verify(candidate.source.map { [$0] } ?? [], concurrency: ProcessInfo.processInfo.activeProcessorCount)
                 entry.blobs = checked.blobs
                 entry.problems += checked.problems
             }

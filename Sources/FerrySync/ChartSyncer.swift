@@ -31,6 +31,8 @@ package struct ChartSyncer: Sendable {
         package var refusedTagMoveAdvice = "the tag may be moved only when asked for explicitly"
         /// `--platform`: only these platforms of each image are pushed (empty: all).
         package var platforms: [Platform] = []
+        /// `--from-date`: chart versions a source repository published before this are skipped.
+        package var fromDate: Date?
 
         package init() {}
     }
@@ -88,9 +90,10 @@ package struct ChartSyncer: Sendable {
     /// The sync as steps: the repository checked, the plan made, the images probed, then (unless
     /// a dry run) the images pushed and each chart whose images are all in place published.
     func run(transport: HTTPTransport) async throws -> (plan: Plan, report: SyncReport) {
+        if config.mode == .repositoryToBundles { return try await exportBundles(transport: transport) }
         let repository = try await makeRepository(transport: transport)
         try await repository.checkUsable()
-        var plan = try await makePlan(repository: repository)
+        var plan = try await makePlan(repository: repository, transport: transport)
         for failure in plan.failures {
             events(.chartFailed(bundle: failure.bundle, name: failure.name, version: failure.version,
                                 message: failure.error ?? "", code: failure.errorCode))
@@ -189,7 +192,19 @@ package struct ChartSyncer: Sendable {
 
     // MARK: - Planning
 
-    typealias Candidate = (path: String, source: ImageSource, chart: ChartTree)
+    /// A chart to sync: from a bundle (its images.tar) or from a source repository (its images
+    /// still in their registries).
+    struct Candidate: Sendable {
+        /// The bundle, or the chart's place in the source repository, for messages and reports.
+        var path: String
+        var chart: ChartTree
+        var hints: [UInt8]?
+        var images: [ArchivedImage]
+        /// The bundle as opened (`--verify` checks its blobs).
+        var source: ImageSource?
+        /// The package as the source repository serves it, copied unchanged when images are not relocated.
+        var package: [UInt8]?
+    }
 
     /// `source.intermediateBundlesPath`, relative to the working directory; that directory without it.
     var bundleDirectory: String {
@@ -200,15 +215,21 @@ package struct ChartSyncer: Sendable {
 
     /// The plan as steps: bundles found and read, selected, each chart planned, name clashes
     /// failed (the later chart, alone), and one push plan for every image of every chart.
-    func makePlan(repository: any ChartRepository) async throws -> Plan {
-        let discovered = try BundleDiscovery.discover(in: bundleDirectory)
-        var warnings = discovered.warnings
+    func makePlan(repository: any ChartRepository, transport: HTTPTransport) async throws -> Plan {
+        var warnings: [String] = []
         var failures: [SyncReport.Chart] = []
-        let candidates = select(await readBundles(discovered.bundles, warnings: &warnings, failures: &failures))
+        let candidates: [Candidate]
+        if config.mode == .bundlesToRepository {
+            let discovered = try BundleDiscovery.discover(in: bundleDirectory)
+            warnings = discovered.warnings
+            candidates = select(await readBundles(discovered.bundles, warnings: &warnings, failures: &failures))
+        } else {
+            candidates = try await readRepositoryCharts(transport: transport, warnings: &warnings, failures: &failures)
+        }
         var charts: [ChartPlan] = []
         for candidate in candidates {
             do {
-                charts.append(try await planChart(candidate.path, source: candidate.source, chart: candidate.chart, repository: repository))
+                charts.append(try await planChart(candidate, repository: repository))
             } catch {
                 failures.append(.failed(bundle: candidate.path, name: candidate.chart.metadata.name,
                                         version: candidate.chart.metadata.version, error))
@@ -243,7 +264,8 @@ package struct ChartSyncer: Sendable {
                 for (file, size) in chart.filesOverHelmLimit {
                     warnings.append("\(path)!original-chart/\(file) is \(String(format: "%.1f", Double(size) / 1_048_576)) MiB: Helm's chart loader refuses chart files over \(ChartTree.helmFileSizeLimit >> 20) MiB by default")
                 }
-                candidates.append((path, source, chart))
+                candidates.append(Candidate(path: path, chart: chart, hints: try bundle.hints(), images: source.archive.images,
+                                            source: source))
             } catch {
                 failures.append(.failed(bundle: path, name: fromName?.name, version: fromName?.version, error))
             }
@@ -299,28 +321,37 @@ package struct ChartSyncer: Sendable {
         return selected
     }
 
-    func planChart(_ path: String, source: ImageSource, chart: ChartTree, repository: any ChartRepository) async throws -> ChartPlan {
+    func planChart(_ candidate: Candidate, repository: any ChartRepository) async throws -> ChartPlan {
+        let (path, chart) = (candidate.path, candidate.chart)
         let name = chart.metadata.name, version = chart.metadata.version
-        let (relocation, entries) = try relocate(path, source: source, chart: chart)
+        let present = try await repository.contains(name: name, version: version)
+        let destination = repository.location(name: name, version: version)
+        if config.mode == .repositoryToRepository(relocateImages: false), let original = candidate.package {
+            // No images relocated: the package goes as the source serves it.
+            return ChartPlan(bundle: path, name: name, version: version, images: [], edits: [], package: original,
+                             packageDigest: Digest.of(original), metadata: chart.metadata, destination: destination,
+                             alreadyPresent: present, skipImages: true, entries: [])
+        }
+        let (relocation, entries) = try relocate(candidate)
         let relocated = try relocation.chart.strippingDependencies()
         let package = try ChartArchive.package(relocated)
         let skipImages = options.skipImages || (config.charts.first { $0.name == name }?.skipImages ?? false)
-        let present = try await repository.contains(name: name, version: version)
         return ChartPlan(bundle: path, name: name, version: version, images: relocation.images,
                          edits: relocation.images.flatMap(\.edits), package: package, packageDigest: Digest.of(package),
-                         metadata: relocated.metadata, destination: repository.location(name: name, version: version),
+                         metadata: relocated.metadata, destination: destination,
                          alreadyPresent: present, skipImages: skipImages, entries: entries)
     }
 
-    /// The chart's values rewritten for the target, and each hinted image found in the bundle.
-    func relocate(_ path: String, source: ImageSource, chart: ChartTree) throws -> (ChartRelocation.Result, [PushPlan.Entry]) {
-        let bundle = source.bundle!
-        let hintsBytes = try bundle.hints() ?? chart.files[".relok8s-images.yaml"]
+    /// The chart's values rewritten for the target, and each hinted image found among the candidate's.
+    func relocate(_ candidate: Candidate) throws -> (ChartRelocation.Result, [PushPlan.Entry]) {
+        let (path, chart) = (candidate.path, candidate.chart)
+        let hintsBytes = candidate.hints ?? chart.files[".relok8s-images.yaml"]
         guard let hintsBytes else {
             throw SyncError(.invalidConfig, "\(path) has no image hints (hints.yaml or original-chart/.relok8s-images.yaml)")
         }
         let hints = try ImageHints.parse(hintsBytes, origin: "\(path)!hints.yaml")
-        let images = source.archive.images
+        let images = candidate.images
+        let holder = candidate.source == nil ? "the images resolved from their registries" : "\(path)!images.tar"
         func find(_ reference: Reference) -> ArchivedImage? {
             images.first { image in
                 image.references.contains { $0.registry == reference.registry && $0.repository == reference.repository
@@ -329,11 +360,11 @@ package struct ChartSyncer: Sendable {
         }
         let relocation = try ChartRelocation.relocate(chart, hints: hints, rule: config.relocation) { reference, hint in
             guard let image = find(reference) else {
-                throw SyncError(.invalidConfig, "hint '\(hint.raw)' names \(reference), which is not in \(path)!images.tar",
+                throw SyncError(.invalidConfig, "hint '\(hint.raw)' names \(reference), which is not in \(holder)",
                                 hint: "the bundle is incomplete, or the chart's values do not match the images it was made with")
             }
             if let digest = reference.digest, digest != image.root.digest {
-                throw SyncError(.invalidConfig, "hint '\(hint.raw)' pins \(reference), but images.tar holds \(image.root.digest) under that name")
+                throw SyncError(.invalidConfig, "hint '\(hint.raw)' pins \(reference), but \(holder) has \(image.root.digest) under that name")
             }
             return image.root.digest
         } pushedDigest: { reference, digest in

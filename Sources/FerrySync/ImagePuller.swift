@@ -3,6 +3,7 @@ import FerryCore
 import FerryOCI
 import FerryRegistry
 import Foundation
+import NIOCore
 import Synchronization
 
 /// Pulls images from their registries into a `BlobStore`, as the registries store them: the
@@ -43,13 +44,14 @@ package struct ImagePuller: Sendable {
     }
 
     let pool: RegistryPool
-    let store: BlobStore
+    /// Where `pull` puts blobs; nil for a puller that only resolves (`remote`).
+    let store: BlobStore?
     let platforms: [Platform]
     let withArtifacts: Bool
     let concurrency: Int
     let log: @Sendable (String) -> Void
 
-    package init(pool: RegistryPool, store: BlobStore, platforms: [Platform], withArtifacts: Bool, concurrency: Int,
+    package init(pool: RegistryPool, store: BlobStore?, platforms: [Platform], withArtifacts: Bool, concurrency: Int,
                  log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.pool = pool
         self.store = store
@@ -59,18 +61,34 @@ package struct ImagePuller: Sendable {
         self.log = log
     }
 
+    /// Every image fetched into the store.
     package func pull(_ requests: [Request]) async throws -> [Pulled] {
+        guard let store else { preconditionFailure("pull needs a blob store") }
+        let remotes = try await resolveAll(requests)
+        try await download(remotes, into: store)
+        return try zip(requests, remotes).map { request, remote in
+            Pulled(name: request.name, image: try assemble(remote, names: [request.name], references: [request.reference], store: store),
+                   choice: remote.choice)
+        }
+    }
+
+    /// Every image with its manifests read and its blobs left in the registry: each blob is
+    /// streamed from there when it is pushed (registry to registry, nothing on disk).
+    package func remote(_ requests: [Request]) async throws -> [Pulled] {
+        let remotes = try await resolveAll(requests)
+        return try zip(requests, remotes).map { request, remote in
+            Pulled(name: request.name, image: try assemble(remote, names: [request.name], references: [request.reference], store: nil),
+                   choice: remote.choice)
+        }
+    }
+
+    func resolveAll(_ requests: [Request]) async throws -> [Remote] {
         let resolved = Mutex<[Int: Remote]>([:])
         try await forEachConcurrently(Array(requests.enumerated()), limit: concurrency) { item in
             let remote = try await resolve(item.element)
             resolved.withLock { $0[item.offset] = remote }
         }
-        let remotes = resolved.withLock { all in requests.indices.map { all[$0]! } }
-        try await download(remotes)
-        return try zip(requests, remotes).map { request, remote in
-            Pulled(name: request.name, image: try assemble(remote, names: [request.name], references: [request.reference]),
-                   choice: remote.choice)
-        }
+        return resolved.withLock { all in requests.indices.map { all[$0]! } }
     }
 
     // MARK: - Manifests
@@ -112,7 +130,7 @@ package struct ImagePuller: Sendable {
             let config = try root.manifest().config
             if config.size <= ManifestDocument.maximumSize {
                 let bytes = try await client.fetchBlob(config.digest, from: repository, limit: ManifestDocument.maximumSize)
-                try store.write(bytes, as: config.digest)
+                try store?.write(bytes, as: config.digest)
                 if let parsed = try? GoJSON.decode(ImageConfiguration.self, from: bytes), let platform = parsed.platform,
                    !platform.os.isEmpty { platforms = [platform] }
             }
@@ -161,20 +179,20 @@ package struct ImagePuller: Sendable {
     // MARK: - Blobs
 
     /// Every blob of every image and artifact, once, through one pool.
-    func download(_ remotes: [Remote]) async throws {
+    func download(_ remotes: [Remote], into store: BlobStore) async throws {
         struct Job: Sendable { var descriptor: Descriptor; var registry: String; var repository: String }
         var jobs: [Job] = []
         var seen = Set<Digest>()
         var pending = remotes
         while let remote = pending.popLast() {
-            for blob in remote.blobs where seen.insert(blob.digest).inserted && !self.store.has(blob.digest, size: blob.size) {
+            for blob in remote.blobs where seen.insert(blob.digest).inserted && !store.has(blob.digest, size: blob.size) {
                 jobs.append(Job(descriptor: blob, registry: remote.registry, repository: remote.repository))
             }
             pending += remote.artifacts.map(\.remote)
         }
         // Largest first, so one big layer does not start last and hold up the end.
         jobs.sort { $0.descriptor.size > $1.descriptor.size }
-        let (store, pool, log) = (self.store, self.pool, self.log)
+        let (pool, log) = (self.pool, self.log)
         try await forEachConcurrently(jobs, limit: concurrency) { job in
             let client = try await pool.client(for: job.registry)
             try await client.downloadBlob(job.descriptor.digest, size: job.descriptor.size, from: job.repository,
@@ -184,16 +202,37 @@ package struct ImagePuller: Sendable {
         }
     }
 
-    func assemble(_ remote: Remote, names: [String], references: [Reference]) throws -> ArchivedImage {
+    func assemble(_ remote: Remote, names: [String], references: [Reference], store: BlobStore?) throws -> ArchivedImage {
         let origin = "\(remote.registry)/\(remote.repository)@\(remote.root.digest)"
+        let blobs = try remote.blobs.map { descriptor in
+            try store?.blob(descriptor.digest, size: descriptor.size)
+                ?? Self.remoteBlob(descriptor, registry: remote.registry, repository: remote.repository, pool: pool)
+        }
         var image = ArchivedImage(sourceNames: names, references: references, root: remote.root, children: remote.children,
-                                  blobs: try remote.blobs.map { try store.blob($0.digest, size: $0.size) },
-                                  platforms: remote.platforms,
+                                  blobs: blobs, platforms: remote.platforms,
                                   layerCount: try ([remote.root] + remote.children).filter { !$0.isIndex }.reduce(0) { $0 + (try $1.manifest().layers.count) },
                                   origin: origin)
         image.artifacts = try remote.artifacts.map { artifact in
-            ImageArtifact(subject: artifact.subject, tag: artifact.tag, image: try assemble(artifact.remote, names: [], references: []))
+            ImageArtifact(subject: artifact.subject, tag: artifact.tag, image: try assemble(artifact.remote, names: [], references: [], store: store))
         }
         return image
+    }
+
+    /// A blob read from its registry when it is sent.
+    static func remoteBlob(_ descriptor: Descriptor, registry: String, repository: String, pool: RegistryPool) -> ArchivedBlob {
+        let (digest, size) = (descriptor.digest, descriptor.size)
+        let remote = RemoteBlob(origin: "\(registry)/\(repository)@\(digest)", mediaType: descriptor.mediaType) { offset, count in
+            final class Lazy: @unchecked Sendable { var iterator: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator? }
+            let lazy = Lazy()
+            // `unfolding` asks for one element at a time: the iterator is never used concurrently.
+            return AsyncThrowingStream(unfolding: {
+                if lazy.iterator == nil {
+                    let client = try await pool.client(for: registry)
+                    lazy.iterator = client.blobStream(digest, size: size, from: repository, offset: offset, count: count).makeAsyncIterator()
+                }
+                return try await lazy.iterator?.next()
+            })
+        }
+        return ArchivedBlob(digest: digest, size: size, source: .remote(remote))
     }
 }

@@ -308,8 +308,27 @@ package struct ImagePusher: Sendable {
             }, onSent: { events(.bytesSent($0)) })
             return try await send(upload, to: repository)
         }
+        if case .remote(let remote) = blob.source {
+            // Straight from the other registry: its GET feeds this PUT, a few chunks at a time.
+            let upload = BlobUpload(digest: blob.digest, size: blob.size, whole: {
+                let stream = remote.open(0, nil)
+                final class Reader: @unchecked Sendable { var iterator: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator? }
+                let reader = Reader()
+                reader.iterator = stream.makeAsyncIterator()
+                return AsyncThrowingStream(unfolding: {
+                    let chunk = try await reader.iterator?.next()
+                    if let chunk { events(.bytesSent(chunk.readableBytes)) }
+                    return chunk
+                })
+            }, slice: { offset, count in
+                remote.open(offset, count)
+            }, onSent: { events(.bytesSent($0)) })
+            return try await send(upload, to: repository)
+        }
         let range: ByteRange
         switch blob.source {
+        case .remote:
+            preconditionFailure("handled above")
         case .stored(let stored):
             range = stored
         case .gzipped(let uncompressed, let diffID):

@@ -79,8 +79,9 @@ extension SyncConfig {
     /// repository as the target.
     package func validate() throws {
         try validateSourceAndTarget()
-        try validateRepository()
-        try validateRelocation()
+        if target.repo != nil { try validateRepository() }
+        if mode != .repositoryToBundles { try validateRelocation() }
+        try validateSelectors()
     }
 
     /// charts-syncer's own checks of source, target and their credentials, then Ferry's: the
@@ -104,20 +105,47 @@ extension SyncConfig {
         if let auth = target.containers?.auth, auth.username.isEmpty || auth.password.isEmpty {
             throw SyncError(.invalidConfig, "\(origin): target.containers.auth needs username and password")
         }
-        if let path = source.intermediateBundlesPath, path.utf8.contains(0) {
-            throw SyncError(.invalidConfig, "\(origin): source.intermediateBundlesPath holds a NUL character")
+        for (key, path) in [("source.intermediateBundlesPath", source.intermediateBundlesPath), ("target.intermediateBundlesPath", target.intermediateBundlesPath)] {
+            if let path, path.utf8.contains(0) { throw SyncError(.invalidConfig, "\(origin): \(key) holds a NUL character") }
         }
-        guard source.intermediateBundlesPath != nil else {
-            throw SyncError(.unsupported, "\(origin): Ferry syncs from vendor bundles: set source.intermediateBundlesPath",
-                            hint: "syncing straight from a chart repository (source.repo) is not supported")
+        guard source.repo != nil || source.intermediateBundlesPath != nil else {
+            throw SyncError(.invalidConfig, "\(origin): source needs 'repo' (a chart repository) or 'intermediateBundlesPath' (a directory of bundles)")
         }
+        guard target.repo != nil || target.intermediateBundlesPath != nil else {
+            throw SyncError(.invalidConfig, "\(origin): target needs 'repo' (a chart repository) or 'intermediateBundlesPath' (a directory to write bundles to)")
+        }
+        if source.intermediateBundlesPath != nil && target.intermediateBundlesPath != nil {
+            throw SyncError(.invalidConfig, "\(origin): source and target are both bundle directories; one of them must be a chart repository")
+        }
+        if let repo = source.repo {
+            guard let kind = repo.kind else {
+                throw SyncError(.invalidConfig, "\(origin): source.repo.kind is required: HELM, CHARTMUSEUM, HARBOR, OCI or LOCAL")
+            }
+            if kind == .local && repo.path.isEmpty {
+                throw SyncError(.invalidConfig, "\(origin): source.repo.path is required for kind LOCAL")
+            }
+        }
+    }
+
+    /// Which of charts-syncer's jobs the config asks for.
+    package enum Mode: Sendable, Equatable {
+        /// Bundles into a chart repository and a registry (the site's import).
+        case bundlesToRepository
+        /// A chart repository into bundles (the vendor's export).
+        case repositoryToBundles
+        /// One chart repository into another, images copied registry to registry (`relocateContainerImages`) or not.
+        case repositoryToRepository(relocateImages: Bool)
+    }
+
+    package var mode: Mode {
+        if source.intermediateBundlesPath != nil { return .bundlesToRepository }
+        if target.intermediateBundlesPath != nil { return .repositoryToBundles }
+        return .repositoryToRepository(relocateImages: relocateContainerImages)
     }
 
     /// The chart repository: a kind Ferry can publish to, with the path or URL that kind needs.
     func validateRepository() throws {
-        guard let repo = target.repo else {
-            throw SyncError(.unsupported, "\(origin): target.repo is required (writing bundles with target.intermediateBundlesPath is not supported)")
-        }
+        guard let repo = target.repo else { return }
         guard let kind = repo.kind else {
             throw SyncError(.invalidConfig, "\(origin): target.repo.kind is required: HELM, CHARTMUSEUM, HARBOR, OCI or LOCAL")
         }
@@ -141,7 +169,13 @@ extension SyncConfig {
 
     /// The relocation rule and the chart selectors.
     func validateRelocation() throws {
-        if relocation.isEmpty {
+        if mode == .repositoryToRepository(relocateImages: false) {
+            // charts-syncer's "plain" mode rewrites values with regular expressions; Ferry relocates only by hints.
+            guard relocation.isEmpty else {
+                throw SyncError(.unsupported, "\(origin): target.containerRegistry/containerRepository without relocateContainerImages asks for charts-syncer's regex rewrite of values, which Ferry does not do",
+                                hint: "set relocateContainerImages: true (the charts' .relok8s-images.yaml name their images), or remove the rewrite rules to copy the charts unchanged")
+            }
+        } else if relocation.isEmpty {
             throw SyncError(.invalidConfig, "\(origin): at least one rewrite rule is required: set target.containerRegistry and/or target.containerRepository")
         }
         if target.containers?.auth != nil {
@@ -152,6 +186,9 @@ extension SyncConfig {
                                 hint: "target.containerRegistry is host[:port]; put the project in target.containerRepository")
             }
         }
+    }
+
+    func validateSelectors() throws {
         for selector in charts {
             guard selector.name.range(of: "^[a-zA-Z][a-zA-Z0-9+_.-]*$", options: .regularExpression) != nil else {
                 throw SyncError(.invalidConfig, "\(origin): chart name '\(selector.name)' is not valid")

@@ -9,7 +9,7 @@ extension Ferry {
     /// `ferry sync`: charts-syncer's offline import, from the same config file.
     package struct Sync: AsyncParsableCommand {
         package static let configuration = CommandConfiguration(
-            abstract: "Import vendor bundles as charts-syncer does: push their images, relocate their charts and publish them.",
+            abstract: "Do what charts-syncer does: import bundles (push images, relocate and publish charts), export a chart repository to bundles, or copy between repositories.",
             discussion: """
                 Reads a charts-syncer configuration (load-image.yaml) unchanged: source.intermediateBundlesPath, \
                 target.containerRegistry / containerRepository / containers.auth, and target.repo of kind LOCAL, \
@@ -23,6 +23,15 @@ extension Ferry {
                 the registry. A chart version already in the target is not published again, but its images are \
                 still checked and any missing one pushed.
 
+                charts-syncer's connected modes take source.repo (kind HELM, CHARTMUSEUM, HARBOR, OCI or LOCAL, \
+                with charts, skipCharts, --latest-version-only and --from-date): with target.intermediateBundlesPath \
+                each chart version becomes a bundle there, as ferry bundle makes it (one already there is skipped); \
+                with target.repo and relocateContainerImages: true its images are copied registry to registry (blobs \
+                streamed through, never stored) and the relocated chart published; without relocateContainerImages \
+                the charts are copied unchanged. Source images are pulled with source.containers.auth \
+                (SOURCE_CONTAINERS_AUTH_*) for its registry, the chart repository read with source.repo.auth \
+                (SOURCE_REPO_AUTH_*).
+
                 Examples:
                   ferry sync --config load-image.yaml --dry-run
                   ferry sync --config load-image.yaml
@@ -32,9 +41,10 @@ extension Ferry {
                       --auto-create-repository
                   ferry sync -c load-image.yaml --print-images
                   ferry sync -c load-image.yaml --verify
+                  ferry sync -c export-bundles.yaml --latest-version-only
 
-                charts-syncer's flags are accepted as its scripts pass them: --skip-dependencies and \
-                --from-date change nothing for bundles (--verbose says why), --workdir is Ferry's cache \
+                charts-syncer's flags are accepted as its scripts pass them: --skip-dependencies changes \
+                nothing and --from-date nothing for bundles (--verbose says why), --workdir is Ferry's cache \
                 directory, and klog's -v N, --logtostderr and --alsologtostderr are taken (-v 4 or more \
                 is --verbose).
                 """)
@@ -67,7 +77,7 @@ extension Ferry {
         @Flag(name: .long, help: "Check that each bundle is complete (every hinted image in images.tar, every blob and layer sound) and exit; nothing is contacted or changed.")
         package var verify = false
 
-        @Option(name: .long, help: ArgumentHelp("charts-syncer's date filter; bundles carry no publication date, so every bundle is still synced.", valueName: "YYYY-MM-DD"))
+        @Option(name: .long, help: ArgumentHelp("Skip chart versions a source repository published before this day (its index's created date; UTC midnight). Bundles and OCI charts carry no date and are all synced; a LOCAL source's charts are all skipped, as charts-syncer does.", valueName: "YYYY-MM-DD"))
         package var fromDate: String?
 
         @Option(name: .long, help: ArgumentHelp("Ferry's cache directory: gzipped layers and where blobs were placed (default: $FERRY_CACHE_DIR, else ~/.cache/ferry).", valueName: "dir"))
@@ -107,9 +117,9 @@ extension Ferry {
         }
 
         /// What the charts-syncer flags that change nothing here would have done, for --verbose.
-        var compatibilityNotes: [String] {
+        func compatibilityNotes(_ config: SyncConfig) -> [String] {
             var notes: [String] = []
-            if fromDate != nil { notes.append("--from-date changes nothing: bundles carry no publication date, so every selected bundle is synced (charts-syncer v0.x skips them all)") }
+            if fromDate != nil && config.mode == .bundlesToRepository { notes.append("--from-date changes nothing: bundles carry no publication date, so every selected bundle is synced (charts-syncer v0.x skips them all)") }
             if skipDependencies { notes.append("--skip-dependencies changes nothing: a bundle's chart carries its dependencies in charts/, relocated with it") }
             if logToStderr || alsoLogToStderr { notes.append("--logtostderr/--alsologtostderr change nothing: Ferry always writes progress and errors to standard error (--log-file keeps a debug log)") }
             if let level = klogVerbosity { notes.append("-v \(level): klog's verbosity; \(level >= 4 ? "4 or more is --verbose" : "below 4 changes nothing (4 or more is --verbose)")") }
@@ -121,6 +131,15 @@ extension Ferry {
             try await reportingErrors(output, advice: .sync) { try await execute() }
         }
 
+        /// `YYYY-MM-DD` as Go's `time.Parse("2006-01-02", …)` reads it: midnight UTC.
+        static func utcMidnight(_ text: String) -> Date? {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyy-MM-dd"
+            return formatter.date(from: text)
+        }
+
         func execute() async throws {
             let console = Console.current
             let cwd = console.workingDirectory
@@ -128,7 +147,7 @@ extension Ferry {
                 throw ValidationError("no config: pass --config load-image.yaml (or put charts-syncer.yaml in $HOME or here)")
             }
             let loaded = try SyncConfig.load(path: path, environment: console.environment)
-            if output.verbose && output.output == .text { for note in compatibilityNotes { console.err("note: \(note)") } }
+            if output.verbose && output.output == .text { for note in compatibilityNotes(loaded) { console.err("note: \(note)") } }
             var options = ChartSyncer.Options()
             options.dryRun = dryRun
             options.force = force
@@ -145,7 +164,11 @@ extension Ferry {
                 ?? LayerCompressor.defaultCacheDirectory(environment: console.environment)
             options.refusedTagMoveAdvice = "sync --force moves it"
             options.platforms = platform
+            options.fromDate = fromDate.flatMap(Self.utcMidnight)
             if printImages || verify {
+                guard loaded.mode == .bundlesToRepository else {
+                    throw ValidationError("--print-images and --verify read bundles: they need source.intermediateBundlesPath")
+                }
                 try await checkBundles(ChartSyncer(config: loaded, options: options))
                 return
             }

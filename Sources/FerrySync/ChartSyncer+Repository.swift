@@ -1,0 +1,168 @@
+import FerryArchive
+import FerryCharts
+import FerryCore
+import FerryOCI
+import FerryRegistry
+import Foundation
+
+/// charts-syncer's connected modes: `source.repo` (HELM, CHARTMUSEUM, HARBOR, OCI, LOCAL) into a
+/// bundle directory (`target.intermediateBundlesPath`, the vendor's export) or into another chart
+/// repository, with the images copied registry to registry when `relocateContainerImages` is set.
+extension ChartSyncer {
+    /// The source repository, read with `source.repo.auth` (or what the access options find).
+    func makeSourceRepository(transport: HTTPTransport) async throws -> any ChartCatalog {
+        let repo = config.source.repo!
+        let configured = repo.auth.flatMap { auth in
+            auth.username.isEmpty || auth.password.isEmpty ? nil
+                : Credentials(username: auth.username, password: auth.password, origin: "source.repo.auth in \(config.origin)")
+        }
+        let components = URLComponents(string: repo.url)
+        let authority = components.flatMap { url in url.host.map { $0 + (url.port.map { ":\($0)" } ?? "") } }
+        let credentials = repo.kind == .local ? nil : try await self.credentials(for: authority ?? repo.url, configured: configured)
+        let web = WebClient(transport: transport, credentials: credentials, retry: options.retry)
+        switch repo.kind! {
+        case .helm:
+            return HTTPChartRepository(url: repo.url, web: web)
+        case .chartmuseum:
+            return try ChartMuseumRepository(url: repo.url, flavor: .chartmuseum, web: web)
+        case .harbor:
+            return try ChartMuseumRepository(url: repo.url, flavor: .harbor, web: web)
+        case .oci:
+            guard let components, let authority else {
+                throw SyncError(.invalidConfig, "\(config.origin): source.repo.url '\(repo.url)' has no host")
+            }
+            let client = try await RegistryClient.connect(host: authority, transport: transport, credentials: credentials,
+                                                          scheme: components.scheme == "http" ? "http" : nil, retry: options.retry)
+            return OCIChartRepository(client: client, path: components.path)
+        case .local:
+            let path = repo.path.hasPrefix("/") ? repo.path : (options.workingDirectory as NSString).appendingPathComponent(repo.path)
+            return LocalChartRepository(directory: path)
+        }
+    }
+
+    /// The versions to sync, as charts-syncer picks them: `charts` (or every chart the source
+    /// lists) without `skipCharts`, the fork's `versions`, the highest only with
+    /// `--latest-version-only`, none published before `--from-date`.
+    func selectVersions(_ catalog: any ChartCatalog, warnings: inout [String]) async throws -> [ChartVersion] {
+        let names = config.charts.isEmpty ? nil : config.charts.map(\.name)
+        var versions = try await catalog.catalog(names: names)
+        guard !versions.isEmpty else {
+            throw SyncError(.invalidConfig, "\(config.origin): the source repository has no charts to sync" + (names.map { " (looked for \($0.joined(separator: ", ")))" } ?? ""))
+        }
+        versions = versions.filter { version in
+            if config.skipCharts.contains(version.name) { return false }
+            guard let selector = config.charts.first(where: { $0.name == version.name }) else { return true }
+            return selector.versions.isEmpty || selector.versions.contains(version.version)
+        }
+        if options.latestVersionOnly {
+            var latest: [String: SemanticVersion] = [:]
+            for version in versions {
+                guard let parsed = SemanticVersion(version.version) else { continue }
+                if latest[version.name].map({ parsed > $0 }) ?? true { latest[version.name] = parsed }
+            }
+            versions = versions.filter { version in SemanticVersion(version.version).map { latest[version.name] == $0 } ?? false }
+        }
+        if let from = options.fromDate {
+            let before = versions.filter { $0.published < from }
+            versions.removeAll { $0.published < from }
+            if !before.isEmpty && config.source.repo?.kind == .local {
+                warnings.append("--from-date skips every chart of a LOCAL source: its packages carry no publication date (as in charts-syncer)")
+            }
+        }
+        return versions.sorted { ($0.name, SemanticVersion($0.version) ?? SemanticVersion("0.0.0")!) < ($1.name, SemanticVersion($1.version) ?? SemanticVersion("0.0.0")!) }
+    }
+
+    /// The registries images are pulled from, with `source.containers.auth` for its registry.
+    func sourcePool(transport: HTTPTransport) -> RegistryPool {
+        var overrides: [String: Credentials] = [:]
+        if let auth = config.source.containers?.auth {
+            overrides[auth.registry] = Credentials(username: auth.username, password: auth.password,
+                                                   origin: "source.containers.auth in \(config.origin)")
+        }
+        return RegistryPool(transport: transport, credentials: options.access.credentials, retry: options.retry, overrides: overrides)
+    }
+
+    /// repository → repository: each version's package fetched and its images resolved where they
+    /// are (nothing downloaded: blobs stream from there when pushed). One that fails fails alone.
+    func readRepositoryCharts(transport: HTTPTransport, warnings: inout [String], failures: inout [SyncReport.Chart]) async throws -> [Candidate] {
+        let catalog = try await makeSourceRepository(transport: transport)
+        let relocate = config.mode == .repositoryToRepository(relocateImages: true) && !options.skipImages
+        let puller = ImagePuller(pool: sourcePool(transport: transport), store: nil, platforms: [], withArtifacts: true,
+                                 concurrency: options.concurrency)
+        var candidates: [Candidate] = []
+        for version in try await selectVersions(catalog, warnings: &warnings) {
+            let location = catalog.location(name: version.name, version: version.version)
+            do {
+                let package = try await catalog.fetch(name: version.name, version: version.version)
+                let files = try ChartArchive.files(ofTgz: package, origin: location)
+                let chart = BundleBuilder.Chart(files: files, hints: files[".relok8s-images.yaml"] ?? [], origin: location)
+                var images: [ArchivedImage] = []
+                if relocate {
+                    guard files[".relok8s-images.yaml"] != nil else {
+                        throw SyncError(.invalidConfig, "\(location) has no .relok8s-images.yaml: no image hints provided")
+                    }
+                    images = try await puller.remote(try BundleBuilder.requests(for: chart)).map(\.image)
+                }
+                candidates.append(Candidate(path: location, chart: try chart.tree(), hints: files[".relok8s-images.yaml"], images: images,
+                                            source: nil, package: package))
+            } catch {
+                failures.append(.failed(bundle: location, name: version.name, version: version.version, error))
+            }
+        }
+        return candidates
+    }
+
+    /// repository → bundles: each version not yet in the directory made into a bundle (images
+    /// pulled as stored, every platform unless `--platform`, with their artifacts). A dry run
+    /// contacts only the source repository.
+    func exportBundles(transport: HTTPTransport) async throws -> (plan: Plan, report: SyncReport) {
+        let catalog = try await makeSourceRepository(transport: transport)
+        var warnings: [String] = []
+        let versions = try await selectVersions(catalog, warnings: &warnings)
+        let configured = config.target.intermediateBundlesPath!
+        let directory = ((configured.hasPrefix("/") ? configured : (options.workingDirectory as NSString).appendingPathComponent(configured)) as NSString).standardizingPath
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let staging = directory + "/.ferry-staging"
+        let builder = BundleBuilder(puller: ImagePuller(pool: sourcePool(transport: transport), store: try BlobStore(root: staging + "/blobs"),
+                                                        platforms: options.platforms, withArtifacts: true, concurrency: options.concurrency))
+        var charts: [ChartPlan] = []
+        var report = SyncReport(charts: [], warnings: warnings)
+        for version in versions {
+            let location = catalog.location(name: version.name, version: version.version)
+            let names = BundleBuilder.Naming.allCases.map { directory + "/" + $0.fileName(name: version.name, version: version.version) }
+            let present = names.contains { FileManager.default.fileExists(atPath: $0) }
+            let plan = ChartPlan(bundle: location, name: version.name, version: version.version, images: [], edits: [], package: [],
+                                 packageDigest: Digest.of([]), metadata: ChartMetadata(name: version.name, version: version.version),
+                                 destination: names[0], alreadyPresent: present, skipImages: true, entries: [])
+            charts.append(plan)
+            guard !options.dryRun else { continue }
+            if present && !options.force {
+                report.charts.append(chart(from: plan, status: .present))
+                continue
+            }
+            do {
+                let package = try await catalog.fetch(name: version.name, version: version.version)
+                let files = try ChartArchive.files(ofTgz: package, origin: location)
+                guard let hints = files[".relok8s-images.yaml"] else {
+                    throw SyncError(.invalidConfig, "\(location) has no .relok8s-images.yaml: no image hints provided")
+                }
+                let result = try await builder.build(BundleBuilder.Chart(files: files, hints: hints, origin: location), into: directory,
+                                                     naming: .upstream, replace: true)
+                var entry = chart(from: plan, status: .published)
+                entry.images = result.images.map { .init(source: $0.name, target: (result.path as NSString).lastPathComponent) }
+                events(.chartPublished(bundle: location, name: version.name, version: version.version, destination: result.path,
+                                       digest: result.digest ?? Digest.of([]), outcome: .published))
+                report.charts.append(entry)
+            } catch {
+                let failure = SyncReport.Chart.failed(bundle: location, name: version.name, version: version.version, error)
+                events(.chartFailed(bundle: location, name: version.name, version: version.version, message: failure.error ?? "", code: failure.errorCode))
+                report.charts.append(failure)
+            }
+        }
+        // The fetched blobs are kept only for a run that has to be resumed.
+        if report.charts.allSatisfy({ $0.status != .failed }) { try? FileManager.default.removeItem(atPath: staging) }
+        if options.dryRun { report.charts = charts.map { chart(from: $0, status: .planned) } }
+        let plan = Plan(charts: charts, failures: [], push: try PushPlan(registry: "", entries: []), probe: nil, warnings: warnings)
+        return (plan, report)
+    }
+}
