@@ -18,6 +18,8 @@ import Testing
         case .gzipped(let range, let diffID):
             let bytes = try LayerCompressor(cacheDirectory: cache).compressedBytes(of: range, diffID: diffID, expected: blob.digest)
             return try bytes.read(at: 0, count: Int(bytes.length))
+        case .remote(let remote):
+            throw TestSupportError("\(remote.origin) is not in an archive")
         }
     }
 

@@ -126,11 +126,32 @@ import Testing
         expectConfigError("source: {intermediateBundlesPath: b}\ntarget:\n  containerRegistry: http://r.local/p\n  repo: {kind: LOCAL, path: o}\n  containers: {auth: {username: u, password: p}}\n",
                           "must not contain a scheme")
         expectConfigError("source: {repo: {kind: HELM, url: http://h}}\ntarget: {containerRegistry: r, repo: {kind: LOCAL, path: o}}\n",
-                          "intermediateBundlesPath")
+                          "relocateContainerImages", "regex rewrite")
         expectConfigError("source: {intermediateBundlesPath: b, repo: {kind: HELM, url: http://h}}\ntarget: {containerRegistry: r, repo: {kind: LOCAL, path: o}}\n",
                           "both")
         expectConfigError(base + "  repo: {kind: LOCAL, path: o}\n  repo: {kind: LOCAL, path: p}\n", "load-image.yaml")
         expectConfigError(base + "  repo: {kind: LOCAL, path: o}\nrelocateContainerImages: maybe\n", "true or false", ":5")
+    }
+
+    /// charts-syncer's connected modes: a chart repository as the source, into bundles or into
+    /// another repository, with its rules for these fields.
+    @Test func readsTheConnectedModes() throws {
+        let export = try load("source:\n  repo: {kind: HELM, url: https://charts.example.io}\n  containers: {auth: {registry: r.io, username: u, password: p}}\ntarget:\n  intermediateBundlesPath: out\ncharts: [demo]\n")
+        #expect(export.mode == .repositoryToBundles && export.charts.map(\.name) == ["demo"])
+        let relocate = try load("source: {repo: {kind: LOCAL, url: http://unused, path: charts}}\ntarget: {containerRegistry: r.local, containerRepository: p, repo: {kind: OCI, url: http://r.local/charts}}\nrelocateContainerImages: true\n")
+        #expect(relocate.mode == .repositoryToRepository(relocateImages: true))
+        let copy = try load("source: {repo: {kind: OCI, url: http://a.local/charts}}\ntarget: {repo: {kind: LOCAL, path: o}}\ncharts: [x]\n")
+        #expect(copy.mode == .repositoryToRepository(relocateImages: false))
+        // charts-syncer v0.x checks source.repo.url for every kind, LOCAL included.
+        expectConfigError("source: {repo: {kind: LOCAL, path: charts}}\ntarget: {intermediateBundlesPath: out}\n", "source.repo.url", "not a valid URL")
+        expectConfigError("source: {repo: {url: http://h}}\ntarget: {intermediateBundlesPath: out}\n", "source.repo.kind is required")
+        expectConfigError("source: {repo: {kind: LOCAL, url: http://h}}\ntarget: {intermediateBundlesPath: out}\n", "source.repo.path is required")
+        expectConfigError("source: {intermediateBundlesPath: a}\ntarget: {intermediateBundlesPath: b}\n", "both bundle directories")
+        expectConfigError("source: {repo: {kind: HELM, url: http://h}}\ntarget: {repo: {kind: LOCAL, path: o}}\nrelocateContainerImages: true\n",
+                          "at least one rewrite rule")
+        expectConfigError("source: {repo: {kind: HELM, url: http://h}, containers: {auth: {username: u, password: p}}}\ntarget: {intermediateBundlesPath: b}\n",
+                          "source.containers.auth needs username, password and registry")
+        expectConfigError("source: {repo: {kind: HELM, url: http://h}}\ntarget: {}\n", "target needs 'repo'")
     }
 
     @Test func environmentOverridesAsChartsSyncerDoes() throws {
