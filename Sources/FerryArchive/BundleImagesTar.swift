@@ -7,11 +7,14 @@ package struct BundleImage: Sendable {
     package var name: String
     package var reference: Reference
     package var image: ArchivedImage
+    /// `org.opencontainers.image.ref.name` in the OCI view: the full name unless given (`oci:DIR:TAG`).
+    package var refName: String?
 
-    package init(name: String, reference: Reference, image: ArchivedImage) {
+    package init(name: String, reference: Reference, image: ArchivedImage, refName: String? = nil) {
         self.name = name
         self.reference = reference
         self.image = image
+        self.refName = refName
     }
 }
 
@@ -156,6 +159,13 @@ package enum BundleImagesTar {
     }
 
     static func index(_ images: [BundleImage]) throws -> [UInt8] {
+        let entries = indexEntries(images)
+        return Array("{\"schemaVersion\":2,\"mediaType\":\"\(MediaType.ociIndex)\",\"manifests\":[\(entries.joined(separator: ","))]}".utf8)
+    }
+
+    /// index.json's entries: each image (named for containerd and for OCI readers), then each
+    /// artifact (marked, without a name).
+    package static func indexEntries(_ images: [BundleImage]) -> [String] {
         var entries: [String] = []
         func descriptor(_ document: ManifestDocument, _ annotations: [(String, String)]) -> String {
             let pairs = annotations.map { "\(quoted($0.0)):\(quoted($0.1))" }.joined(separator: ",")
@@ -163,7 +173,7 @@ package enum BundleImagesTar {
         }
         for image in images {
             let name = image.reference.description
-            entries.append(descriptor(image.image.root, [("io.containerd.image.name", name), ("org.opencontainers.image.ref.name", name)]))
+            entries.append(descriptor(image.image.root, [("io.containerd.image.name", name), ("org.opencontainers.image.ref.name", image.refName ?? name)]))
         }
         var seen = Set<String>()
         for image in images {
@@ -174,7 +184,17 @@ package enum BundleImagesTar {
                 if seen.insert(entry).inserted { entries.append(entry) }
             }
         }
-        return Array("{\"schemaVersion\":2,\"mediaType\":\"\(MediaType.ociIndex)\",\"manifests\":[\(entries.joined(separator: ","))]}".utf8)
+        return entries
+    }
+
+    /// Every blob and document of the images, by digest (what an OCI layout's blobs/ holds).
+    package static func contents(_ images: [BundleImage]) throws -> [(digest: Digest, content: Content)] {
+        var blobs: [Digest: ArchivedBlob] = [:]
+        var documents: [Digest: [UInt8]] = [:]
+        for image in images { collect(image.image, blobs: &blobs, documents: &documents) }
+        return try Set(blobs.keys).union(documents.keys).sorted { $0.hex < $1.hex }.map { digest in
+            (digest, try documents[digest].map(Content.bytes) ?? content(of: digest, in: blobs, for: nil))
+        }
     }
 
     static func quoted(_ text: String) -> String {

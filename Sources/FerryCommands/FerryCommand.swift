@@ -18,7 +18,7 @@ package struct Ferry: AsyncParsableCommand {
 
             \(ExitStatus.help)
             """,
-        subcommands: [Sync.self, Push.self, Load.self, Retag.self, Upgrade.self, Inspect.self, Verify.self, Bundle.self, Login.self, Logout.self,
+        subcommands: [Sync.self, Push.self, Load.self, Retag.self, Upgrade.self, Inspect.self, Verify.self, Bundle.self, Copy.self, Login.self, Logout.self,
                       Version.self, Completion.self])
 
     package init() {}

@@ -50,6 +50,9 @@ package struct ImagePuller: Sendable {
     let withArtifacts: Bool
     let concurrency: Int
     let log: @Sendable (String) -> Void
+    /// False: `platforms` narrows indexes only, and a single-platform image is taken whatever its
+    /// platform (skopeo's default of the host's platform).
+    package var strictPlatforms = true
 
     package init(pool: RegistryPool, store: BlobStore?, platforms: [Platform], withArtifacts: Bool, concurrency: Int,
                  log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -100,7 +103,7 @@ package struct ImagePuller: Sendable {
         var remote = try await fetchTree(root, registry: reference.registry, repository: reference.repository, client: client)
         let draft = ArchivedImage(sourceNames: [request.name], references: [reference], root: remote.root, children: remote.children,
                                   blobs: [], platforms: remote.platforms, layerCount: 0, origin: request.name)
-        let (narrowed, choice) = try draft.selecting(platforms)
+        let (narrowed, choice) = !strictPlatforms && !remote.root.isIndex ? (draft, .unchanged) : try draft.selecting(platforms)
         remote.root = narrowed.root
         remote.children = narrowed.children
         remote.platforms = narrowed.platforms

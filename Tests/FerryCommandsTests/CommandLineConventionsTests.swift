@@ -7,7 +7,7 @@ import Testing
 /// What operators expect of any CLI: `ferry version`, shell completion, man pages, and help
 /// examples that can be copied from an 80-column terminal.
 @Suite struct CommandLineConventionsTests {
-    static let commands = ["", "sync", "push", "load", "retag", "upgrade", "inspect", "verify", "bundle", "login", "logout", "version", "completion"]
+    static let commands = ["", "sync", "push", "load", "retag", "upgrade", "inspect", "verify", "bundle", "copy", "login", "logout", "version", "completion"]
     /// The package's root, where git knows the commit.
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
