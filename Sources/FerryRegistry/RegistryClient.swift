@@ -251,7 +251,7 @@ package final class RegistryClient: Sendable {
     static func isTransportError(_ error: any Error) -> Bool {
         error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError || error is HTTPClientError
             || error is IOError || error is ChannelError || error is NIOConnectionError || error is SocketAddressError
-            || error is NIOTooManyBytesError
+            || error is NIOTooManyBytesError || (error as? HTTPParserError) == .invalidEOFState
     }
 
     private func tlsError(_ error: any Error) -> RegistryError {
@@ -272,6 +272,8 @@ package final class RegistryClient: Sendable {
             ("certificate has expired", "the certificate has expired"),
             ("failedToValidateHostname", "the certificate is for another host name"),
             ("HANDSHAKE_FAILURE", "the TLS handshake failed"),
+            ("stream ended at an unexpected time", "the connection closed in the middle of the answer"),
+            ("invalidEOFState", "the connection closed in the middle of the answer"),
             ("remoteConnectionClosed", "the server closed the connection (a registry that requires a client certificate does so when none is shown)"),
             ("proxyAuthenticationRequired", "the proxy asks for credentials it was not given, or refused them (407)"),
             ("invalidProxyResponse", "the proxy refused to open a tunnel"),

@@ -19,6 +19,8 @@ package final class FaultProxy: Sendable {
         case stallResponse
         /// Forward the headers and half the body to the registry, then drop both connections.
         case cutMidway
+        /// Forward the request, send back the registry's headers and half its body, then drop the connection.
+        case cutResponse
     }
 
     package let host: String
@@ -42,6 +44,7 @@ package final class FaultProxy: Sendable {
         case .stallRequest: faultArgument = "stall-request"
         case .stallResponse: faultArgument = "stall-response"
         case .cutMidway: faultArgument = "cut-midway"
+        case .cutResponse: faultArgument = "cut-response"
         }
         process = Mutex(try startServer(try Subprocess.require("python3"),
                                         [script, String(port), registry.host, faultArgument, String(count), method, pathContains, String(skip)],
@@ -52,7 +55,7 @@ package final class FaultProxy: Sendable {
         process.withLock { $0?.stopForTest() }
     }
 
-    /// One line per request: `fault METHOD PATH` or `pass METHOD PATH STATUS`.
+    /// One line per request: `fault METHOD PATH` or `pass METHOD PATH STATUS RANGE`.
     package var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
     /// The program, from `Resources/fault_proxy.py` (kept as a Python file so it can be read and linted as one).

@@ -315,4 +315,31 @@ import Testing
         }
         return result
     }
+
+    /// A download cut halfway resumes where it stopped (a ranged GET), and the bundle is whole.
+    @Test func anInterruptedDownloadResumesWithARange() async throws {
+        let dir = try TemporaryDirectory("bundle-resume")
+        let registry = try LiveRegistry.start(.plain)
+        let writer = try RegistryWriter(registry)
+        let image = TestImage.make("big", layerSizes: [3 << 20])
+        let tar = dir.file("big.tar")
+        try ArchiveFixture.write([image], style: .ociTar, to: tar)
+        try writer.copyLayout(tar, name: "big", to: "lib/big", tag: "1.0")
+        let layer = image.layers[0].digest
+        let proxy = try FaultProxy(to: registry, fault: .cutResponse, count: 1, method: "GET", pathContains: "/blobs/\(layer)")
+        let chart = ChartFixture(name: "big", version: "1.0.0", images: [("big", TestImage.make("\(proxy.host)/lib/big:1.0", layerSizes: []))])
+        for (path, bytes) in chart.files {
+            let full = dir.file("chart/\(path)")
+            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(bytes).write(to: URL(fileURLWithPath: full))
+        }
+        let made = await CLIRunner.run(["bundle", dir.file("chart"), "-o", dir.file("out"), "--plain-http", "--timeout", "5"])
+        #expect(made.exitCode == 0, "\(made.stdout)\(made.stderr)\n\(proxy.log)")
+        let lines = proxy.log.split(separator: "\n").filter { $0.contains("/blobs/\(layer)") }
+        #expect(lines.first?.hasPrefix("fault GET") == true, "\(proxy.log)")
+        let resumed = try #require(lines.dropFirst().first, "\(proxy.log)")
+        #expect(resumed.hasPrefix("pass GET") && resumed.contains(" 206 bytes=") && !resumed.hasSuffix("bytes=0-"), "resumed, not restarted: \(resumed)")
+        let verify = await CLIRunner.run(["verify", dir.file("out/big-1.0.0.bundle.tar")])
+        #expect(verify.exitCode == 0, "\(verify.stdout)")
+    }
 }

@@ -42,6 +42,20 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 remaining -= len(chunk)
             if fault == "reset":
                 self.connection.shutdown(socket.SHUT_RDWR); self.close_connection = True; return
+            if fault == "cut-response":
+                # The registry's real answer, headers and half its body, then the connection dropped.
+                conn = http.client.HTTPConnection(upstream, timeout=300)
+                conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+                for key, value in self.headers.items():
+                    if key.lower() not in ("connection",): conn.putheader(key, value)
+                conn.endheaders()
+                response = conn.getresponse(); data = response.read()
+                self.send_response(response.status)
+                for key, value in response.getheaders():
+                    if key.lower() not in ("connection", "transfer-encoding", "content-length"): self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data))); self.end_headers()
+                self.wfile.write(data[:len(data) // 2]); self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR); self.close_connection = True; return
             if fault == "stall-response":
                 # Answer with the headers and half a body, then stop sending.
                 self.send_response(200)
@@ -71,7 +85,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             conn.send(chunk); remaining -= len(chunk)
         response = conn.getresponse()
         data = response.read()
-        log("pass", self.command, self.path, response.status)
+        log("pass", self.command, self.path, response.status, *([self.headers["Range"]] if self.headers.get("Range") else []))
         self.send_response(response.status)
         for key, value in response.getheaders():
             if key.lower() not in ("connection", "transfer-encoding", "content-length"): self.send_header(key, value)
