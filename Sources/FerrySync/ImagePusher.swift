@@ -105,9 +105,22 @@ package struct ImagePusher: Sendable {
                 }
             }
         }
+        await keepReferrersFindable(plan, report: report)
         return report.withLock { report in
             report.images.sort { $0.reference < $1.reference }
             return report
+        }
+    }
+
+    /// Referrers pushed by digest are listed under their subject's fallback tag where the registry
+    /// has no referrers API; a failure there is reported, the images stay pushed.
+    private func keepReferrersFindable(_ plan: PushPlan, report: borrowing Mutex<Report>) async {
+        guard plan.images.contains(where: { $0.referrerOf != nil }) else { return }
+        let pushed = report.withLock { Set($0.images.filter { $0.status != .failed }.map(\.reference)) }
+        do {
+            try await ReferrersFallback(client: client).update(plan, pushed: pushed)
+        } catch {
+            report.withLock { $0.failures.append("the referrers fallback tag could not be written: \(error)") }
         }
     }
 

@@ -20,6 +20,9 @@ package struct PlannedImage: Sendable {
     package var targets: [Reference]
     /// What `--platform` made of the image (its digest may differ from the source's).
     package var platformChoice: ArchivedImage.PlatformChoice = .unchanged
+    /// For an OCI referrer pushed by digest: the manifest it refers to. A registry without the
+    /// referrers API finds it only through the fallback tag `sha256-<hex>`, which the push then keeps.
+    package var referrerOf: Digest? = nil
 }
 
 /// One blob of the plan, with every target repository that needs it.
@@ -102,7 +105,8 @@ package struct PushPlan: Sendable {
                     try Reference(registry: target.registry, repository: target.repository, tag: artifact.tag,
                                   digest: artifact.tag == nil ? artifact.image.root.digest : nil)
                 }
-                try add(artifact.image, source: entry.source, targets: targets, choice: .unchanged, state: &state)
+                try add(artifact.image, source: entry.source, targets: targets, choice: .unchanged, state: &state,
+                        referrerOf: artifact.tag == nil ? artifact.subject : nil)
             }
         }
     }
@@ -115,7 +119,7 @@ package struct PushPlan: Sendable {
     }
 
     private mutating func add(_ image: ArchivedImage, source: String, targets wanted: [Reference],
-                              choice: ArchivedImage.PlatformChoice, state: inout BuildState) throws {
+                              choice: ArchivedImage.PlatformChoice, state: inout BuildState, referrerOf: Digest? = nil) throws {
         var targets: [Reference] = []
         for relocated in wanted {
             switch state.owners.claim(relocated, digest: image.root.digest, origin: image.origin) {
@@ -132,7 +136,7 @@ package struct PushPlan: Sendable {
             images[index].targets += targets
         } else {
             state.planned[image.root.digest] = images.count
-            images.append(PlannedImage(image: image, source: source, targets: targets, platformChoice: choice))
+            images.append(PlannedImage(image: image, source: source, targets: targets, platformChoice: choice, referrerOf: referrerOf))
         }
         let repositories = Self.unique(targets.map(\.repository))
         for blob in image.blobs {

@@ -1,4 +1,5 @@
 import FerryArchive
+import FerryCore
 import FerryCommands
 import FerryOCI
 import FerryTestSupport
@@ -341,5 +342,46 @@ import Testing
         #expect(resumed.hasPrefix("pass GET") && resumed.contains(" 206 bytes=") && !resumed.hasSuffix("bytes=0-"), "resumed, not restarted: \(resumed)")
         let verify = await CLIRunner.run(["verify", dir.file("out/big-1.0.0.bundle.tar")])
         #expect(verify.exitCode == 0, "\(verify.stdout)")
+    }
+
+    /// A referrer kept without its fallback index (a bundle made from a registry with the referrers
+    /// API): pushed to a registry without the API, it is listed under `sha256-<hex>` there, as the
+    /// distribution spec has clients do, with its artifact type.
+    @Test func aReferrerGetsItsFallbackTagWhereTheRegistryHasNoAPI() async throws {
+        let dir = try TemporaryDirectory("referrer-fallback")
+        let image = TestImage.make("r.io/lib/app:1.0", layerSizes: [1000])
+        let subject = image.ociManifest
+        let empty = Array("{}".utf8), sbom = Array(#"{"spdxVersion":"SPDX-2.3"}"#.utf8)
+        let referrer = Array("""
+            {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)","artifactType":"application/spdx+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"\(Digest.of(empty))","size":2},"layers":[{"mediaType":"application/spdx+json","digest":"\(Digest.of(sbom))","size":\(sbom.count)}],"subject":{"mediaType":"\(MediaType.ociManifest)","digest":"\(Digest.of(subject))","size":\(subject.count)}}
+            """.utf8)
+        let index = Array("""
+            {"schemaVersion":2,"mediaType":"\(MediaType.ociIndex)","manifests":[{"mediaType":"\(MediaType.ociManifest)","digest":"\(Digest.of(subject))","size":\(subject.count),"annotations":{"org.opencontainers.image.ref.name":"r.io/lib/app:1.0"}},{"mediaType":"\(MediaType.ociManifest)","digest":"\(Digest.of(referrer))","size":\(referrer.count),"annotations":{"\(ImageArtifact.subjectAnnotation)":"\(Digest.of(subject))"}}]}
+            """.utf8)
+        let sink = try AtomicFileSink(path: dir.file("layout.tar"))
+        let tar = TarWriter(writingTo: sink)
+        try tar.addFile("oci-layout", bytes: Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8))
+        for blob in [image.config, image.layers[0].gzipped, subject, empty, sbom, referrer] {
+            try tar.addFile("blobs/sha256/\(Digest.of(blob).hex)", bytes: blob)
+        }
+        try tar.addFile("index.json", bytes: index)
+        try tar.finish()
+        try sink.commit()
+
+        let registry = try LiveRegistry.start(.plain)
+        let pushed = await CLIRunner.run(["push", dir.file("layout.tar"), "--registry", registry.host, "--repository", "p", "--plain-http"])
+        #expect(pushed.exitCode == 0, "\(pushed.stdout)\(pushed.stderr)")
+        let site = try RegistryWriter(registry)
+        #expect(try site.manifest(Digest.of(referrer).string, in: "p/app") == referrer)
+        let fallback = try #require(try site.manifest("sha256-\(Digest.of(subject).hex)", in: "p/app"), "no fallback tag")
+        let listed = try ManifestDocument(bytes: fallback, declared: nil, origin: "fallback").index().manifests
+        #expect(listed.map(\.digest) == [Digest.of(referrer)], "\(String(decoding: fallback, as: UTF8.self))")
+        #expect(String(decoding: fallback, as: UTF8.self).contains(#""artifactType":"application\/spdx+json""#)
+                || String(decoding: fallback, as: UTF8.self).contains(#""artifactType":"application/spdx+json""#))
+        // Pushed again: the index is not listed twice.
+        let again = await CLIRunner.run(["push", dir.file("layout.tar"), "--registry", registry.host, "--repository", "p", "--plain-http"])
+        #expect(again.exitCode == 0)
+        let second = try #require(try site.manifest("sha256-\(Digest.of(subject).hex)", in: "p/app"))
+        #expect(try ManifestDocument(bytes: second, declared: nil, origin: "fallback").index().manifests.count == 1)
     }
 }
