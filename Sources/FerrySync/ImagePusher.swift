@@ -322,21 +322,7 @@ package struct ImagePusher: Sendable {
             return try await send(upload, to: repository)
         }
         if case .remote(let remote) = blob.source {
-            // Straight from the other registry: its GET feeds this PUT, a few chunks at a time.
-            let upload = BlobUpload(digest: blob.digest, size: blob.size, whole: {
-                let stream = remote.open(0, nil)
-                final class Reader: @unchecked Sendable { var iterator: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator? }
-                let reader = Reader()
-                reader.iterator = stream.makeAsyncIterator()
-                return AsyncThrowingStream(unfolding: {
-                    let chunk = try await reader.iterator?.next()
-                    if let chunk { events(.bytesSent(chunk.readableBytes)) }
-                    return chunk
-                })
-            }, slice: { offset, count in
-                remote.open(offset, count)
-            }, onSent: { events(.bytesSent($0)) })
-            return try await send(upload, to: repository)
+            return try await send(Self.upload(of: remote, blob: blob, events: events), to: repository)
         }
         let range: ByteRange
         switch blob.source {
@@ -359,6 +345,23 @@ package struct ImagePusher: Sendable {
             range.slice(from: offset, count: count).chunks()
         }, onSent: { events(.bytesSent($0)) })
         try await send(upload, to: repository)
+    }
+
+    /// A blob straight from another registry: its GET feeds this PUT, a few chunks at a time.
+    static func upload(of remote: RemoteBlob, blob: ArchivedBlob, events: @escaping SyncEventSink) -> BlobUpload {
+        BlobUpload(digest: blob.digest, size: blob.size, whole: {
+            final class Reader: @unchecked Sendable { var iterator: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator? }
+            let reader = Reader()
+            reader.iterator = remote.open(0, nil).makeAsyncIterator()
+            // `unfolding` asks for one element at a time: the iterator is never used concurrently.
+            return AsyncThrowingStream(unfolding: {
+                let chunk = try await reader.iterator?.next()
+                if let chunk { events(.bytesSent(chunk.readableBytes)) }
+                return chunk
+            })
+        }, slice: { offset, count in
+            remote.open(offset, count)
+        }, onSent: { events(.bytesSent($0)) })
     }
 
     /// A slice of bytes that a file holds once `make` (run on the thread pool, at the first read) has made it.
