@@ -11,33 +11,7 @@ import Foundation
 extension ChartSyncer {
     /// The source repository, read with `source.repo.auth` (or what the access options find).
     func makeSourceRepository(transport: HTTPTransport) async throws -> any ChartCatalog {
-        let repo = config.source.repo!
-        let configured = repo.auth.flatMap { auth in
-            auth.username.isEmpty || auth.password.isEmpty ? nil
-                : Credentials(username: auth.username, password: auth.password, origin: "source.repo.auth in \(config.origin)")
-        }
-        let components = URLComponents(string: repo.url)
-        let authority = components.flatMap { url in url.host.map { $0 + (url.port.map { ":\($0)" } ?? "") } }
-        let credentials = repo.kind == .local ? nil : try await self.credentials(for: authority ?? repo.url, configured: configured)
-        let web = WebClient(transport: transport, credentials: credentials, retry: options.retry)
-        switch repo.kind! {
-        case .helm:
-            return HTTPChartRepository(url: repo.url, web: web)
-        case .chartmuseum:
-            return try ChartMuseumRepository(url: repo.url, flavor: .chartmuseum, web: web)
-        case .harbor:
-            return try ChartMuseumRepository(url: repo.url, flavor: .harbor, web: web)
-        case .oci:
-            guard let components, let authority else {
-                throw SyncError(.invalidConfig, "\(config.origin): source.repo.url '\(repo.url)' has no host")
-            }
-            let client = try await RegistryClient.connect(host: authority, transport: transport, credentials: credentials,
-                                                          scheme: components.scheme == "http" ? "http" : nil, retry: options.retry)
-            return OCIChartRepository(client: client, path: components.path)
-        case .local:
-            let path = repo.path.hasPrefix("/") ? repo.path : (options.workingDirectory as NSString).appendingPathComponent(repo.path)
-            return LocalChartRepository(directory: path)
-        }
+        try await openRepository(config.source.repo!, side: "source", transport: transport)
     }
 
     /// The versions to sync, as charts-syncer picks them: `charts` (or every chart the source

@@ -390,30 +390,38 @@ package struct ChartSyncer: Sendable {
 
     func makeRepository(transport: HTTPTransport) async throws -> any ChartRepository {
         let repo = config.target.repo!
+        guard repo.kind != .helm else { throw SyncError(.unsupported, "target.repo.kind HELM cannot be uploaded to") }
+        return try await openRepository(repo, side: "target", transport: transport)
+    }
+
+    /// A chart repository of the config (`source.repo` or `target.repo`), with its `auth` (or
+    /// what the access options find for its host).
+    func openRepository(_ repo: SyncConfig.Repo, side: String, transport: HTTPTransport) async throws -> any ChartCatalog {
         let configured = repo.auth.flatMap { auth in
             auth.username.isEmpty || auth.password.isEmpty ? nil
-                : Credentials(username: auth.username, password: auth.password, origin: "target.repo.auth in \(config.origin)")
+                : Credentials(username: auth.username, password: auth.password, origin: "\(side).repo.auth in \(config.origin)")
         }
         let components = URLComponents(string: repo.url)
         let authority = components.flatMap { url in url.host.map { $0 + (url.port.map { ":\($0)" } ?? "") } }
         let credentials = repo.kind == .local ? nil : try await self.credentials(for: authority ?? repo.url, configured: configured)
+        let web = WebClient(transport: transport, credentials: credentials, retry: options.retry)
         switch repo.kind! {
         case .local:
             let path = repo.path.hasPrefix("/") ? repo.path : (options.workingDirectory as NSString).appendingPathComponent(repo.path)
             return LocalChartRepository(directory: path)
+        case .helm:
+            return HTTPChartRepository(url: repo.url, web: web)
         case .chartmuseum:
-            return try ChartMuseumRepository(url: repo.url, flavor: .chartmuseum, web: WebClient(transport: transport, credentials: credentials, retry: options.retry))
+            return try ChartMuseumRepository(url: repo.url, flavor: .chartmuseum, web: web)
         case .harbor:
-            return try ChartMuseumRepository(url: repo.url, flavor: .harbor, web: WebClient(transport: transport, credentials: credentials, retry: options.retry))
+            return try ChartMuseumRepository(url: repo.url, flavor: .harbor, web: web)
         case .oci:
             guard let components, let authority else {
-                throw SyncError(.invalidConfig, "\(config.origin): target.repo.url '\(repo.url)' has no host")
+                throw SyncError(.invalidConfig, "\(config.origin): \(side).repo.url '\(repo.url)' has no host")
             }
             let client = try await RegistryClient.connect(host: authority, transport: transport, credentials: credentials,
                                                           scheme: components.scheme == "http" ? "http" : nil, retry: options.retry)
             return OCIChartRepository(client: client, path: components.path)
-        case .helm:
-            throw SyncError(.unsupported, "target.repo.kind HELM cannot be uploaded to")
         }
     }
 }
