@@ -40,6 +40,30 @@ package enum FileLock {
         return true
     }
 
+    /// A shared hold on a directory that several Ferry processes work in at once (a staging
+    /// directory of fetched blobs): each holds it while it works; the last one out may remove it.
+    package final class Shared: @unchecked Sendable {
+        private let descriptor: Int32
+
+        package init(_ path: String) throws {
+            descriptor = try FileLock.open(path)
+            guard flock(descriptor, LOCK_SH | LOCK_NB) == 0 else {
+                // Only a process removing the directory holds it exclusively, and not for long.
+                close(descriptor)
+                throw CoreError(.locked, "\(path) is being removed by another Ferry process; try again")
+            }
+        }
+
+        /// True when no other process holds the directory: the caller may remove it.
+        package func isAlone() -> Bool {
+            flock(descriptor, LOCK_EX | LOCK_NB) == 0
+        }
+
+        deinit {
+            close(descriptor)
+        }
+    }
+
     /// A directory is locked as it is (nothing is created in it); another path is a lock file,
     /// created when missing.
     static func open(_ path: String) throws -> Int32 {

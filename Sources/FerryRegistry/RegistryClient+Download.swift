@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FerryCore
 import FerryOCI
 import Foundation
 import NIOCore
@@ -17,6 +18,15 @@ extension RegistryClient {
         let url = "\(baseURL)/v2/\(repository)/blobs/\(digest)"
         let context = "downloading blob \(digest.short) from \(host)/\(repository)"
         let scopes = self.scopes(repository, .pull)
+        // Another Ferry process fetching the same blob into the same store: one at a time.
+        try await FileLock.withLock(path + ".partial", timeout: .seconds(3600)) {
+            if let info = try? FileManager.default.attributesOfItem(atPath: path), (info[.size] as? Int64) == size { return }
+            try await download(digest, size: size, url: url, scopes: scopes, context: context, to: path, onRetry: onRetry)
+        }
+    }
+
+    private func download(_ digest: Digest, size: Int64, url: String, scopes: [String], context: String, to path: String,
+                          onRetry: @escaping @Sendable (Int, RegistryError, Duration) -> Void) async throws {
         let partial = try PartialDownload(path: path + ".partial", expected: size, context: context)
         defer { partial.close() }
         try await retry.run(onRetry: onRetry) {

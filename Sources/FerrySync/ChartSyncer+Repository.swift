@@ -95,10 +95,15 @@ extension ChartSyncer {
         let versions = try await selectVersions(catalog, warnings: &warnings)
         let configured = config.target.intermediateBundlesPath!
         let directory = ((configured.hasPrefix("/") ? configured : (options.workingDirectory as NSString).appendingPathComponent(configured)) as NSString).standardizingPath
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let staging = directory + "/.ferry-staging"
-        let builder = BundleBuilder(puller: ImagePuller(pool: sourcePool(transport: transport), store: try BlobStore(root: staging + "/blobs"),
+        // A dry run creates nothing: no directory, no staging.
+        var builder: BundleBuilder?, hold: FileLock.Shared?
+        if !options.dryRun {
+            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+            hold = try FileLock.Shared(staging)
+            builder = BundleBuilder(puller: ImagePuller(pool: sourcePool(transport: transport), store: try BlobStore(root: staging + "/blobs"),
                                                         platforms: options.platforms, withArtifacts: true, concurrency: options.concurrency))
+        }
         var charts: [ChartPlan] = []
         var report = SyncReport(charts: [], warnings: warnings)
         for version in versions {
@@ -109,7 +114,7 @@ extension ChartSyncer {
                                  packageDigest: Digest.of([]), metadata: ChartMetadata(name: version.name, version: version.version),
                                  destination: names[0], alreadyPresent: present, skipImages: true, entries: [])
             charts.append(plan)
-            guard !options.dryRun else { continue }
+            guard let builder else { continue }
             if present && !options.force {
                 report.charts.append(chart(from: plan, status: .present))
                 continue
@@ -134,7 +139,7 @@ extension ChartSyncer {
             }
         }
         // The fetched blobs are kept only for a run that has to be resumed.
-        if report.charts.allSatisfy({ $0.status != .failed }) { try? FileManager.default.removeItem(atPath: staging) }
+        if report.charts.allSatisfy({ $0.status != .failed }), hold?.isAlone() == true { try? FileManager.default.removeItem(atPath: staging) }
         if options.dryRun { report.charts = charts.map { chart(from: $0, status: .planned) } }
         let plan = Plan(charts: charts, failures: [], push: try PushPlan(registry: "", entries: []), probe: nil, warnings: warnings)
         return (plan, report)

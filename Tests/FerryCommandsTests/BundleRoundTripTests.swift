@@ -384,4 +384,26 @@ import Testing
         let second = try #require(try site.manifest("sha256-\(Digest.of(subject).hex)", in: "p/app"))
         #expect(try ManifestDocument(bytes: second, declared: nil, origin: "fallback").index().manifests.count == 1)
     }
+
+    /// Two runs making the same bundle into one directory at once: each blob is fetched by one of
+    /// them at a time, both succeed, and the bundle is the one a single run makes.
+    @Test func twoRunsIntoOneDirectoryAtOnce() async throws {
+        let source = try Self.source("bundle-concurrent")
+        let chartDir = source.dir.file("chart")
+        for (path, bytes) in source.chart.files {
+            let full = "\(chartDir)/\(path)"
+            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(bytes).write(to: URL(fileURLWithPath: full))
+        }
+        let out = source.dir.file("shared")
+        async let first = bundle([chartDir, "-o", out, "--force"], source)
+        async let second = bundle([chartDir, "-o", out, "--force"], source)
+        let (a, b) = await (first, second)
+        #expect(a.exitCode == 0 && b.exitCode == 0, "\(a.stderr)\n\(b.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out) == ["demo-0.3.0.bundle.tar"], "no staging or partial file left")
+        let alone = await bundle([chartDir, "-o", source.dir.file("alone")], source)
+        #expect(alone.exitCode == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out + "/demo-0.3.0.bundle.tar"))
+                == Data(contentsOf: URL(fileURLWithPath: source.dir.file("alone/demo-0.3.0.bundle.tar"))))
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FerryArchive
+import FerryCore
 import FerryOCI
 import FerryRegistry
 import FerrySync
@@ -87,6 +88,9 @@ extension Ferry {
             let loader = BundleChartLoader(repoURL: repoURL, version: version, devel: devel, hintsFile: hints.map(absolute),
                                            access: access, retry: transport.retry)
             let staging = (directory as NSString).appendingPathComponent(".ferry-staging")
+            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+            // Held while this run fetches into it: another run into the same directory shares it.
+            let hold = try FileLock.Shared(staging)
             let verbose = output.verbose && output.output == .text
             let result = try await access.withTransport(connectionsPerHost: concurrency) { link in
                 let chart = try await loader.load(chart, transport: link)
@@ -96,8 +100,8 @@ extension Ferry {
                                          log: { line in if verbose { console.err(line) } })
                 return try await BundleBuilder(puller: puller).build(chart, into: directory, naming: naming, replace: force)
             }
-            // The fetched blobs are kept only for a run that has to be resumed.
-            try? FileManager.default.removeItem(atPath: staging)
+            // The fetched blobs are kept only for a run that has to be resumed, or one still working.
+            if hold.isAlone() { try? FileManager.default.removeItem(atPath: staging) }
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             if output.output == .json {
