@@ -19,7 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        // One glibc call Swift's Glibc module does not expose: close inherited descriptors in children.
+        // Two glibc calls Swift's Glibc module does not expose: close inherited descriptors in children, copy_file_range.
         .target(name: "CSpawn"),
         // The base: errors, child processes, bounded concurrency, atomic writes, locks, blocking work.
         .target(name: "FerryCore", dependencies: [

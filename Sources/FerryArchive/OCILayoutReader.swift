@@ -64,9 +64,14 @@ struct OCILayoutReader {
             images.append(try readImage(descriptor, key: "\(indexOrigin): \(key)", names: names.map(\.name),
                                         references: try Self.references(names, origin: indexOrigin), state: state))
         }
+        var attached = Set<Digest>()
         for i in images.indices {
             let subjects = images[i].subjects
             images[i].artifacts = artifacts.filter { subjects.contains($0.subject) }
+            attached.formUnion(images[i].artifacts.map(\.image.root.digest))
+        }
+        for artifact in artifacts where !attached.contains(artifact.image.root.digest) {
+            notes.append("\(indexOrigin): artifact \(artifact.image.root.digest) is about \(artifact.subject), which the layout does not hold; passed over")
         }
         return ImageArchive(origin: origin, format: .ociLayout, images: images, notes: notes)
     }

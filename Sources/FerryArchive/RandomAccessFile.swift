@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import FerryCore
 import Foundation
 
 /// An open file read with positioned reads, so any number of tasks can read ranges of it at once
@@ -46,6 +47,11 @@ package final class RandomAccessFile: Sendable {
 
     deinit {
         close(descriptor)
+    }
+
+    /// Appends `count` bytes from `offset` to `sink` by the kernel; false when it cannot.
+    package func copy(into sink: any FileCopyingSink, offset: Int64, count: Int64) throws -> Bool {
+        try sink.copy(from: descriptor, offset: offset, count: count)
     }
 
     /// Reads exactly `count` bytes at `offset` into `buffer`; a short read means the file ended.

@@ -37,6 +37,11 @@ package final class TarWriter {
             position += range.length
             return try pad(range.length)
         }
+        // File to file: the kernel copies (the bytes were checked when they were stored).
+        if let file = sink as? any FileCopyingSink, try range.file.copy(into: file, offset: range.offset, count: range.length) {
+            position += range.length
+            return try pad(range.length)
+        }
         try range.forEachChunk { chunk in
             try sink.write(chunk)
             position += Int64(chunk.count)
@@ -52,7 +57,7 @@ package final class TarWriter {
             position += size
             return try pad(size)
         }
-        let counter = DigestingSink(forwardingTo: sink)
+        let counter = CountingSink(forwardingTo: sink)
         try produce(counter)
         guard counter.count == size else {
             throw ArchiveError(.io, "tar member '\(path)' was declared as \(size) bytes but \(counter.count) were written")
@@ -173,4 +178,25 @@ package final class TarWriter {
 /// Discards what it is given.
 final class NullSink: ByteSink {
     func write(_ bytes: UnsafeRawBufferPointer) throws {}
+}
+
+/// Counts what passes through to another sink, keeping its kernel copies.
+final class CountingSink: FileCopyingSink {
+    private(set) var count: Int64 = 0
+    private let next: any ByteSink
+
+    init(forwardingTo next: any ByteSink) {
+        self.next = next
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try next.write(bytes)
+        count += Int64(bytes.count)
+    }
+
+    func copy(from source: Int32, offset: Int64, count: Int64) throws -> Bool {
+        guard let file = next as? any FileCopyingSink, try file.copy(from: source, offset: offset, count: count) else { return false }
+        self.count += count
+        return true
+    }
 }

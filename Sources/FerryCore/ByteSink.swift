@@ -1,3 +1,4 @@
+import CSpawn
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -64,6 +65,34 @@ package final class AtomicFileSink: ByteSink {
             unlink(temporaryPath)
             throw CoreError(.io, "cannot move \(temporaryPath) to \(path): \(String(cString: strerror(failure)))", cause: SystemError(failure))
         }
+    }
+}
+
+/// A sink that is a file: bytes of another file go into it by the kernel (`copy_file_range`),
+/// never through this process's memory.
+package protocol FileCopyingSink: ByteSink {
+    /// Appends `count` bytes of the file `source` from `offset`; false when the kernel cannot copy
+    /// between these files (another file system), so the caller writes the bytes itself.
+    func copy(from source: Int32, offset: Int64, count: Int64) throws -> Bool
+}
+
+extension AtomicFileSink: FileCopyingSink {
+    package func copy(from source: Int32, offset: Int64, count: Int64) throws -> Bool {
+        var input = Int64(offset)
+        var left = count
+        while left > 0 {
+            let copied = ferry_copy_file_range(source, &input, descriptor, Int(min(left, 1 << 30)))
+            if copied < 0 {
+                let failure = errno
+                if failure == EINTR { continue }
+                if left == count && [EXDEV, ENOSYS, EINVAL, EOPNOTSUPP].contains(failure) { return false }
+                throw CoreError(.io, "cannot write \(path): \(String(cString: strerror(failure)))", cause: SystemError(failure))
+            }
+            if copied == 0 { throw CoreError(.io, "cannot write \(path): its source ended \(left) bytes early") }
+            left -= Int64(copied)
+        }
+        self.count += count
+        return true
     }
 }
 

@@ -68,7 +68,7 @@ package struct BundleBuilder: Sendable {
 
     /// Pulls the chart's images and writes the bundle into `directory`; a bundle already there is
     /// left as it is (unless `replace`).
-    package func build(_ chart: Chart, into directory: String, naming: Naming, replace: Bool = false) async throws -> Result {
+    package func build(_ chart: Chart, into directory: String, naming: Naming, replace: Bool = false, digest: Bool = false) async throws -> Result {
         let tree = try chart.tree()
         let (name, version) = (tree.metadata.name, tree.metadata.version)
         let path = (directory as NSString).appendingPathComponent(naming.fileName(name: name, version: version))
@@ -78,17 +78,19 @@ package struct BundleBuilder: Sendable {
         let requests = try Self.requests(for: chart)
         let pulled = try await puller.pull(requests)
         let images = zip(requests, pulled).map { BundleImage(name: $0.name, reference: $0.reference, image: $1.image) }
-        let (bytes, digest) = try Self.write(chart, images: images, to: path)
-        return Result(path: path, name: name, version: version, images: images, bytes: bytes, digest: digest, skipped: false)
+        let written = try Self.write(chart, images: images, to: path, digest: digest)
+        return Result(path: path, name: name, version: version, images: images, bytes: written.bytes, digest: written.digest, skipped: false)
     }
 
     /// Writes the bundle file: `hints.yaml`, `original-chart/…` in Helm's walk order, `images.tar` last.
-    package static func write(_ chart: Chart, images: [BundleImage], to path: String) throws -> (bytes: Int64, digest: Digest) {
+    /// With `digest`, the file is hashed as it is written (the bytes then pass through memory);
+    /// without, blobs go from the store to the bundle by the kernel.
+    package static func write(_ chart: Chart, images: [BundleImage], to path: String, digest: Bool = false) throws -> (bytes: Int64, digest: Digest?) {
         let members = try BundleImagesTar.members(images)
         let innerSize = try BundleImagesTar.size(of: members)
         let sink = try AtomicFileSink(path: path)
-        let hashed = DigestingSink(forwardingTo: sink)
-        let tar = TarWriter(writingTo: hashed)
+        let hashed = digest ? DigestingSink(forwardingTo: sink) : nil
+        let tar = TarWriter(writingTo: hashed ?? sink)
         try tar.addFile("hints.yaml", bytes: chart.hints)
         for file in chart.files.keys.sorted(by: walkOrder) {
             try tar.addFile("original-chart/" + file, bytes: chart.files[file]!)
@@ -98,7 +100,7 @@ package struct BundleBuilder: Sendable {
         }
         try tar.finish()
         try sink.commit()
-        return (tar.position, hashed.digest)
+        return (tar.position, hashed?.digest)
     }
 
     /// The order Go's directory walk visits files in (lexical within each directory), which is the

@@ -126,7 +126,7 @@ extension ChartSyncer {
                     throw SyncError(.invalidConfig, "\(location) has no .relok8s-images.yaml: no image hints provided")
                 }
                 let result = try await builder.build(BundleBuilder.Chart(files: files, hints: hints, origin: location), into: directory,
-                                                     naming: .upstream, replace: true)
+                                                     naming: .upstream, replace: true, digest: true)
                 var entry = chart(from: plan, status: .published)
                 entry.images = result.images.map { .init(source: $0.name, target: (result.path as NSString).lastPathComponent) }
                 events(.chartPublished(bundle: location, name: version.name, version: version.version, destination: result.path,
