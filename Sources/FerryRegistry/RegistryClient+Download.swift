@@ -13,6 +13,7 @@ extension RegistryClient {
     /// match (after an fsync). An interrupted download resumes where it stopped (`Range`), in a
     /// retry of this run or in the next run; a registry that ignores the range starts it over.
     package func downloadBlob(_ digest: Digest, size: Int64, from repository: String, to path: String,
+                              onBytes: @escaping @Sendable (Int) -> Void = { _ in },
                               onRetry: @escaping @Sendable (Int, RegistryError, Duration) -> Void = { _, _, _ in }) async throws {
         if let info = try? FileManager.default.attributesOfItem(atPath: path), (info[.size] as? Int64) == size { return }
         let url = "\(baseURL)/v2/\(repository)/blobs/\(digest)"
@@ -21,11 +22,12 @@ extension RegistryClient {
         // Another Ferry process fetching the same blob into the same store: one at a time.
         try await FileLock.withLock(path + ".partial", timeout: .seconds(3600)) {
             if let info = try? FileManager.default.attributesOfItem(atPath: path), (info[.size] as? Int64) == size { return }
-            try await download(digest, size: size, url: url, scopes: scopes, context: context, to: path, onRetry: onRetry)
+            try await download(digest, size: size, url: url, scopes: scopes, context: context, to: path, onBytes: onBytes, onRetry: onRetry)
         }
     }
 
     private func download(_ digest: Digest, size: Int64, url: String, scopes: [String], context: String, to path: String,
+                          onBytes: @escaping @Sendable (Int) -> Void,
                           onRetry: @escaping @Sendable (Int, RegistryError, Duration) -> Void) async throws {
         let partial = try PartialDownload(path: path + ".partial", expected: size, context: context)
         defer { partial.close() }
@@ -34,7 +36,10 @@ extension RegistryClient {
             if offset == size { return }
             var request = Request(method: .GET, url: url)
             if offset > 0 { request.headers.append(("Range", "bytes=\(offset)-")) }
-            request.consumer = { status, chunk in try partial.append(chunk, status: status, rangeAsked: offset > 0) }
+            request.consumer = { status, chunk in
+                try partial.append(chunk, status: status, rangeAsked: offset > 0)
+                onBytes(chunk.readableBytes)
+            }
             let response = try await self.send(request, scopes: scopes, context: context)
             // 416: everything asked for is already here (the previous attempt got the last byte).
             guard response.status == 200 || response.status == 206 || (response.status == 416 && partial.count == size) else {

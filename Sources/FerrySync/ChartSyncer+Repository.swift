@@ -101,8 +101,10 @@ extension ChartSyncer {
         if !options.dryRun {
             try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
             hold = try FileLock.Shared(staging)
-            builder = BundleBuilder(puller: ImagePuller(pool: sourcePool(transport: transport), store: try BlobStore(root: staging + "/blobs"),
-                                                        platforms: options.platforms, withArtifacts: true, concurrency: options.concurrency))
+            var puller = ImagePuller(pool: sourcePool(transport: transport), store: try BlobStore(root: staging + "/blobs"),
+                                     platforms: options.platforms, withArtifacts: true, concurrency: options.concurrency)
+            puller.events = events
+            builder = BundleBuilder(puller: puller)
         }
         var charts: [ChartPlan] = []
         var report = SyncReport(charts: [], warnings: warnings)

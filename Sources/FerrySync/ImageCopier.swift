@@ -99,6 +99,7 @@ package struct ImageCopier: Sendable {
             var puller = ImagePuller(pool: pool, store: store, platforms: platformList, withArtifacts: options.withSignatures,
                                      concurrency: options.concurrency)
             puller.strictPlatforms = options.platforms != .host
+            puller.events = events
             let request = ImagePuller.Request(name: reference.description, reference: reference)
             let pulled = try await (store == nil ? puller.remote([request]) : puller.pull([request]))
             return (reference.description, reference, pulled[0].image)

@@ -53,6 +53,8 @@ package struct ImagePuller: Sendable {
     /// False: `platforms` narrows indexes only, and a single-platform image is taken whatever its
     /// platform (skopeo's default of the host's platform).
     package var strictPlatforms = true
+    /// Progress: the bytes to fetch (`probed`), bytes as they arrive, each image once all its blobs are in.
+    package var events: SyncEventSink = { _ in }
 
     package init(pool: RegistryPool, store: BlobStore?, platforms: [Platform], withArtifacts: Bool, concurrency: Int,
                  log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -68,7 +70,7 @@ package struct ImagePuller: Sendable {
     package func pull(_ requests: [Request]) async throws -> [Pulled] {
         guard let store else { preconditionFailure("pull needs a blob store") }
         let remotes = try await resolveAll(requests)
-        try await download(remotes, into: store)
+        try await download(remotes, names: requests.map(\.name), into: store)
         return try zip(requests, remotes).map { request, remote in
             Pulled(name: request.name, image: try assemble(remote, names: [request.name], references: [request.reference], store: store),
                    choice: remote.choice)
@@ -181,27 +183,53 @@ package struct ImagePuller: Sendable {
 
     // MARK: - Blobs
 
-    /// Every blob of every image and artifact, once, through one pool.
-    func download(_ remotes: [Remote], into store: BlobStore) async throws {
+    /// Every blob of every image and artifact, once, through one pool; each image is reported
+    /// when the last blob it needs is in.
+    func download(_ remotes: [Remote], names: [String], into store: BlobStore) async throws {
         struct Job: Sendable { var descriptor: Descriptor; var registry: String; var repository: String }
         var jobs: [Job] = []
         var seen = Set<Digest>()
-        var pending = remotes
-        while let remote = pending.popLast() {
-            for blob in remote.blobs where seen.insert(blob.digest).inserted && !store.has(blob.digest, size: blob.size) {
-                jobs.append(Job(descriptor: blob, registry: remote.registry, repository: remote.repository))
+        var waiting: [Digest: [Int]] = [:], left = [Int](repeating: 0, count: remotes.count)
+        for (index, image) in remotes.enumerated() {
+            var pending = [image]
+            while let remote = pending.popLast() {
+                for blob in remote.blobs where !store.has(blob.digest, size: blob.size) {
+                    if seen.insert(blob.digest).inserted {
+                        jobs.append(Job(descriptor: blob, registry: remote.registry, repository: remote.repository))
+                    }
+                    if !(waiting[blob.digest]?.contains(index) ?? false) {
+                        waiting[blob.digest, default: []].append(index)
+                        left[index] += 1
+                    }
+                }
+                pending += remote.artifacts.map(\.remote)
             }
-            pending += remote.artifacts.map(\.remote)
         }
+        let total = jobs.reduce(Int64(0)) { $0 + $1.descriptor.size }
+        events(.probed(PushProbe.Summary(images: remotes.count, imagesPresent: 0, blobs: seen.count, blobsPresent: 0, blobsToSend: jobs.count,
+                                         bytesToSend: total, bytesPresent: 0, blobsToMount: 0, tagMoves: 0)))
+        let events = self.events
+        let digests = remotes.map(\.root.digest)
+        let finished: @Sendable (Int) -> Void = { index in
+            events(.imageFinished(reference: names[index], digest: digests[index], outcome: .pulled))
+        }
+        for index in remotes.indices where left[index] == 0 { finished(index) }
+        let remaining = Mutex((waiting: waiting, left: left))
         // Largest first, so one big layer does not start last and hold up the end.
         jobs.sort { $0.descriptor.size > $1.descriptor.size }
         let (pool, log) = (self.pool, self.log)
         try await forEachConcurrently(jobs, limit: concurrency) { job in
             let client = try await pool.client(for: job.registry)
-            try await client.downloadBlob(job.descriptor.digest, size: job.descriptor.size, from: job.repository,
-                                          to: store.path(job.descriptor.digest)) { attempt, error, pause in
-                log("retrying blob \(job.descriptor.digest.short) (attempt \(attempt + 1) in \(pause)): \(error.message)")
+            let digest = job.descriptor.digest
+            try await client.downloadBlob(digest, size: job.descriptor.size, from: job.repository, to: store.path(digest),
+                                          onBytes: { events(.bytesSent($0)) }) { attempt, error, pause in
+                log("retrying blob \(digest.short) (attempt \(attempt + 1) in \(pause)): \(error.message)")
             }
+            let done: [Int] = remaining.withLock { state in
+                let images = state.waiting.removeValue(forKey: digest) ?? []
+                return images.filter { state.left[$0] -= 1; return state.left[$0] == 0 }
+            }
+            done.forEach(finished)
         }
     }
 

@@ -12,12 +12,15 @@ package enum SyncEvent: Sendable {
         case pushed, unchanged
         /// Pushed over a tag that pointed at `from`.
         case moved(from: Digest)
+        /// Fetched from its registry, every blob checked (`ferry bundle`, `ferry copy` to an archive).
+        case pulled
 
         package var name: String {
             switch self {
             case .pushed: "pushed"
             case .unchanged: "unchanged"
             case .moved: "moved"
+            case .pulled: "pulled"
             }
         }
     }
@@ -33,7 +36,7 @@ package enum SyncEvent: Sendable {
     /// A sync's whole plan, before anything is changed (also in a dry run).
     case syncPlanned(ChartSyncer.Plan)
     case blobStarted(digest: Digest, size: Int64, repository: String)
-    /// Bytes of a blob just sent.
+    /// Bytes of a blob just sent (or, pulling, just received).
     case bytesSent(Int)
     case blobFinished(digest: Digest, size: Int64, repository: String, outcome: BlobOutcome)
     case blobFailed(digest: Digest, repository: String, message: String, code: String?)

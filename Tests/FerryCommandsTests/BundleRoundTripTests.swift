@@ -106,6 +106,9 @@ import Testing
         #expect(made.exitCode == 0, "\(made.stdout)\(made.stderr)")
         let document = try #require(try Documents.lines(BundleDocument.self, made.stdout, event: "bundle").first)
         #expect(document.path == out + "/demo-0.3.0.bundle.tar" && !document.skipped)
+        // Progress as JSON lines: each image once all its blobs are in.
+        let pulled = try Documents.lines(ImageEventDocument.self, made.stdout, event: "image.finished")
+        #expect(Set(pulled.map(\.reference)) == Set(document.images.map(\.name)) && pulled.allSatisfy { $0.outcome == "pulled" }, "\(made.stdout)")
         let multi = try #require(document.images.first { $0.name.hasSuffix("multi:1.0") })
         #expect(multi.digest == Digest.of(source.multi).string && multi.platforms == ["linux/amd64", "linux/arm64"])
         #expect(Set(multi.artifacts) == ["sha256-\(Digest.of(source.multi).hex).sig", "sha256-\(Digest.of(source.multi).hex)"], "\(multi.artifacts)")

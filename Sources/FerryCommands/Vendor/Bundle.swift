@@ -92,14 +92,17 @@ extension Ferry {
             // Held while this run fetches into it: another run into the same directory shares it.
             let hold = try FileLock.Shared(staging)
             let verbose = output.verbose && output.output == .text
+            let renderer = PushRenderer(console: console, options: output)
             let result = try await access.withTransport(connectionsPerHost: concurrency) { link in
                 let chart = try await loader.load(chart, transport: link)
-                let puller = ImagePuller(pool: RegistryPool(transport: link, credentials: access.credentials, retry: transport.retry),
+                var puller = ImagePuller(pool: RegistryPool(transport: link, credentials: access.credentials, retry: transport.retry),
                                          store: try BlobStore(root: staging + "/blobs"), platforms: platform,
                                          withArtifacts: !skipArtifacts, concurrency: concurrency,
                                          log: { line in if verbose { console.err(line) } })
+                puller.events = renderer.sink
                 return try await BundleBuilder(puller: puller).build(chart, into: directory, naming: naming, replace: force)
             }
+            renderer.end()
             // The fetched blobs are kept only for a run that has to be resumed, or one still working.
             if hold.isAlone() { try? FileManager.default.removeItem(atPath: staging) }
             let elapsed = ContinuousClock.now - started
