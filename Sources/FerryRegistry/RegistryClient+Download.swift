@@ -12,7 +12,8 @@ extension RegistryClient {
     /// as they arrive and are hashed on the way; the file takes its name only when size and digest
     /// match (after an fsync). An interrupted download resumes where it stopped (`Range`), in a
     /// retry of this run or in the next run; a registry that ignores the range starts it over.
-    package func downloadBlob(_ digest: Digest, size: Int64, from repository: String, to path: String,
+    /// `durable` false skips the fsync: for a cache whose files are checked again before use.
+    package func downloadBlob(_ digest: Digest, size: Int64, from repository: String, to path: String, durable: Bool = true,
                               onBytes: @escaping @Sendable (Int) -> Void = { _ in },
                               onRetry: @escaping @Sendable (Int, RegistryError, Duration) -> Void = { _, _, _ in }) async throws {
         if let info = try? FileManager.default.attributesOfItem(atPath: path), (info[.size] as? Int64) == size { return }
@@ -22,12 +23,13 @@ extension RegistryClient {
         // Another Ferry process fetching the same blob into the same store: one at a time.
         try await FileLock.withLock(path + ".partial", timeout: .seconds(3600)) {
             if let info = try? FileManager.default.attributesOfItem(atPath: path), (info[.size] as? Int64) == size { return }
-            try await download(digest, size: size, url: url, scopes: scopes, context: context, to: path, onBytes: onBytes, onRetry: onRetry)
+            try await download(digest, size: size, url: url, scopes: scopes, context: context, to: path, durable: durable,
+                               onBytes: onBytes, onRetry: onRetry)
         }
     }
 
     private func download(_ digest: Digest, size: Int64, url: String, scopes: [String], context: String, to path: String,
-                          onBytes: @escaping @Sendable (Int) -> Void,
+                          durable: Bool, onBytes: @escaping @Sendable (Int) -> Void,
                           onRetry: @escaping @Sendable (Int, RegistryError, Duration) -> Void) async throws {
         let partial = try PartialDownload(path: path + ".partial", expected: size, context: context)
         defer { partial.close() }
@@ -52,7 +54,7 @@ extension RegistryClient {
                 throw short
             }
         }
-        try partial.finish(as: path, digest: digest)
+        try partial.finish(as: path, digest: digest, durable: durable)
     }
 }
 
@@ -127,15 +129,15 @@ final class PartialDownload: Sendable {
         }
     }
 
-    /// Checks the digest, flushes and renames into place; a mismatch removes the file.
-    func finish(as final: String, digest: Digest) throws {
+    /// Checks the digest, flushes (when `durable`) and renames into place; a mismatch removes the file.
+    func finish(as final: String, digest: Digest, durable: Bool) throws {
         try state.withLock { state in
             let got = state.hasher.finalize()
             guard got == digest else {
                 unlink(path)
                 throw RegistryError(.digestInvalid, "\(context): the bytes served hash to \(got), not \(digest)")
             }
-            guard fsync(state.descriptor) == 0, rename(path, final) == 0 else {
+            guard !durable || fsync(state.descriptor) == 0, rename(path, final) == 0 else {
                 throw RegistryError(.server, "\(context): cannot write \(final): \(String(cString: strerror(errno)))")
             }
         }

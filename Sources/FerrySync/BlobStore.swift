@@ -6,8 +6,8 @@ import FerryOCI
 import Foundation
 
 /// Blobs as files named by digest below a directory (`<root>/sha256/<hex>`). A file appears only
-/// once its bytes are checked, so a file that is there is whole; a rerun finds what an
-/// interrupted run already fetched.
+/// once its bytes are checked; a rerun finds what an interrupted run already fetched, and checks
+/// it again before use (the store is a cache: its files are not flushed to disk).
 package struct BlobStore: Sendable {
     package let root: String
 
@@ -35,6 +35,18 @@ package struct BlobStore: Sendable {
         guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)), rename(temporary, path(digest)) == 0 else {
             throw SyncError(.failed, "cannot write \(path(digest))")
         }
+    }
+
+    /// True when the file holds exactly `digest` (a file an earlier run left: files are not
+    /// flushed to disk, so one that a crash left the right size but not the right bytes is caught
+    /// here); a file that does not is removed.
+    package func verify(_ digest: Digest) throws -> Bool {
+        let file = try RandomAccessFile(path: path(digest))
+        let hash = DigestingSink()
+        try ByteRange(wholeFile: file).forEachChunk { try hash.write($0) }
+        if hash.digest == digest { return true }
+        unlink(path(digest))
+        return false
     }
 
     /// The stored blob, ready to be read by range.

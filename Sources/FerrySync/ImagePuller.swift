@@ -118,12 +118,19 @@ package struct ImagePuller: Sendable {
         return remote
     }
 
+    static let maximumChildren = 256
+
     /// A manifest or an index with its children (one level: an index of indexes is refused).
     func fetchTree(_ root: ManifestDocument, registry: String, repository: String, client: RegistryClient) async throws -> Remote {
         var children: [ManifestDocument] = []
         var platforms: [Platform] = []
         if root.isIndex {
-            for descriptor in try root.index().manifests {
+            let listed = try root.index().manifests
+            // A hostile registry could list any number: more than any real image has is refused.
+            guard listed.count <= Self.maximumChildren else {
+                throw SyncError(.unsupported, "\(registry)/\(repository)@\(root.digest) lists \(listed.count) manifests; Ferry reads at most \(Self.maximumChildren)")
+            }
+            for descriptor in listed {
                 guard !MediaType.isIndex(descriptor.mediaType) else {
                     throw SyncError(.unsupported, "\(registry)/\(repository)@\(root.digest) lists another index (\(descriptor.digest)); nested indexes are not supported")
                 }
@@ -190,6 +197,20 @@ package struct ImagePuller: Sendable {
         var jobs: [Job] = []
         var seen = Set<Digest>()
         var waiting: [Digest: [Int]] = [:], left = [Int](repeating: 0, count: remotes.count)
+        // What an earlier run left is checked first; what fails the check is fetched again.
+        var kept: [(digest: Digest, size: Int64)] = []
+        for remote in remotes {
+            var pending = [remote]
+            while let item = pending.popLast() {
+                for blob in item.blobs where store.has(blob.digest, size: blob.size) && !kept.contains(where: { $0.digest == blob.digest }) {
+                    kept.append((blob.digest, blob.size))
+                }
+                pending += item.artifacts.map(\.remote)
+            }
+        }
+        try await forEachConcurrently(kept.map(\.digest), limit: concurrency) { digest in
+            _ = try await Blocking.run { try store.verify(digest) }
+        }
         for (index, image) in remotes.enumerated() {
             var pending = [image]
             while let remote = pending.popLast() {
@@ -221,7 +242,7 @@ package struct ImagePuller: Sendable {
         try await forEachConcurrently(jobs, limit: concurrency) { job in
             let client = try await pool.client(for: job.registry)
             let digest = job.descriptor.digest
-            try await client.downloadBlob(digest, size: job.descriptor.size, from: job.repository, to: store.path(digest),
+            try await client.downloadBlob(digest, size: job.descriptor.size, from: job.repository, to: store.path(digest), durable: false,
                                           onBytes: { events(.bytesSent($0)) }) { attempt, error, pause in
                 log("retrying blob \(digest.short) (attempt \(attempt + 1) in \(pause)): \(error.message)")
             }

@@ -409,4 +409,21 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: out + "/demo-0.3.0.bundle.tar"))
                 == Data(contentsOf: URL(fileURLWithPath: source.dir.file("alone/demo-0.3.0.bundle.tar"))))
     }
+
+    /// A blob an earlier run left in the staging store with the right size but other bytes (the
+    /// store is not flushed to disk; a crash can leave that) is checked, fetched again, and the
+    /// bundle is as it should be.
+    @Test func aDamagedStagedBlobIsFetchedAgain() async throws {
+        let source = try Self.source("bundle-staged")
+        let (path, _) = try await madeBundle(source)
+        let expected = try Data(contentsOf: URL(fileURLWithPath: path))
+        let layer = try #require(source.singleImage.layers.first)
+        let staged = source.dir.file("out/.ferry-staging/blobs/sha256")
+        try FileManager.default.createDirectory(atPath: staged, withIntermediateDirectories: true)
+        try Data(repeating: 0x5a, count: layer.gzipped.count).write(to: URL(fileURLWithPath: "\(staged)/\(layer.digest.hex)"))
+        let again = await bundle([source.dir.file("chart"), "-o", source.dir.file("out"), "--force"], source)
+        #expect(again.exitCode == 0, "\(again.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == expected)
+        #expect(!FileManager.default.fileExists(atPath: source.dir.file("out/.ferry-staging")))
+    }
 }
