@@ -121,29 +121,36 @@ extension ChartSyncer {
                 report.charts.append(chart(from: plan, status: .present))
                 continue
             }
-            do {
-                let package = try await catalog.fetch(name: version.name, version: version.version)
-                let files = try ChartArchive.files(ofTgz: package, origin: location)
-                guard let hints = files[".relok8s-images.yaml"] else {
-                    throw SyncError(.invalidConfig, "\(location) has no .relok8s-images.yaml: no image hints provided")
-                }
-                let result = try await builder.build(BundleBuilder.Chart(files: files, hints: hints, origin: location), into: directory,
-                                                     naming: .upstream, replace: true, digest: true)
-                var entry = chart(from: plan, status: .published)
-                entry.images = result.images.map { .init(source: $0.name, target: (result.path as NSString).lastPathComponent) }
-                events(.chartPublished(bundle: location, name: version.name, version: version.version, destination: result.path,
-                                       digest: result.digest ?? Digest.of([]), outcome: .published))
-                report.charts.append(entry)
-            } catch {
-                let failure = SyncReport.Chart.failed(bundle: location, name: version.name, version: version.version, error)
-                events(.chartFailed(bundle: location, name: version.name, version: version.version, message: failure.error ?? "", code: failure.errorCode))
-                report.charts.append(failure)
-            }
+            report.charts.append(await export(version, from: catalog, plan: plan, builder: builder, into: directory))
         }
         // The fetched blobs are kept only for a run that has to be resumed.
         if report.charts.allSatisfy({ $0.status != .failed }), hold?.isAlone() == true { try? FileManager.default.removeItem(atPath: staging) }
         if options.dryRun { report.charts = charts.map { chart(from: $0, status: .planned) } }
         let plan = Plan(charts: charts, failures: [], push: try PushPlan(registry: "", entries: []), probe: nil, warnings: warnings)
         return (plan, report)
+    }
+
+    /// One chart version made into a bundle in `directory`; a failure is reported, not thrown.
+    func export(_ version: ChartVersion, from catalog: any ChartCatalog, plan: ChartPlan, builder: BundleBuilder,
+                into directory: String) async -> SyncReport.Chart {
+        let location = plan.bundle
+        do {
+            let package = try await catalog.fetch(name: version.name, version: version.version)
+            let files = try ChartArchive.files(ofTgz: package, origin: location)
+            guard let hints = files[".relok8s-images.yaml"] else {
+                throw SyncError(.invalidConfig, "\(location) has no .relok8s-images.yaml: no image hints provided")
+            }
+            let result = try await builder.build(BundleBuilder.Chart(files: files, hints: hints, origin: location), into: directory,
+                                                 naming: .upstream, replace: true, digest: true)
+            var entry = chart(from: plan, status: .published)
+            entry.images = result.images.map { .init(source: $0.name, target: (result.path as NSString).lastPathComponent) }
+            events(.chartPublished(bundle: location, name: version.name, version: version.version, destination: result.path,
+                                   digest: result.digest ?? Digest.of([]), outcome: .published))
+            return entry
+        } catch {
+            let failure = SyncReport.Chart.failed(bundle: location, name: version.name, version: version.version, error)
+            events(.chartFailed(bundle: location, name: version.name, version: version.version, message: failure.error ?? "", code: failure.errorCode))
+            return failure
+        }
     }
 }

@@ -190,56 +190,40 @@ package struct ImagePuller: Sendable {
 
     // MARK: - Blobs
 
+    /// One blob to fetch, from where.
+    struct Job: Sendable {
+        var descriptor: Descriptor
+        var registry: String
+        var repository: String
+    }
+
+    /// What `download` fetches: each missing blob once, and for each image how many of its blobs
+    /// are still missing (`waiting`: which images wait for a blob).
+    struct Downloads {
+        var jobs: [Job] = []
+        var waiting: [Digest: [Int]] = [:]
+        var left: [Int]
+    }
+
     /// Every blob of every image and artifact, once, through one pool; each image is reported
     /// when the last blob it needs is in.
     func download(_ remotes: [Remote], names: [String], into store: BlobStore) async throws {
-        struct Job: Sendable { var descriptor: Descriptor; var registry: String; var repository: String }
-        var jobs: [Job] = []
-        var seen = Set<Digest>()
-        var waiting: [Digest: [Int]] = [:], left = [Int](repeating: 0, count: remotes.count)
-        // What an earlier run left is checked first; what fails the check is fetched again.
-        var kept: [(digest: Digest, size: Int64)] = []
-        for remote in remotes {
-            var pending = [remote]
-            while let item = pending.popLast() {
-                for blob in item.blobs where store.has(blob.digest, size: blob.size) && !kept.contains(where: { $0.digest == blob.digest }) {
-                    kept.append((blob.digest, blob.size))
-                }
-                pending += item.artifacts.map(\.remote)
-            }
-        }
-        try await forEachConcurrently(kept.map(\.digest), limit: concurrency) { digest in
-            _ = try await Blocking.run { try store.verify(digest) }
-        }
-        for (index, image) in remotes.enumerated() {
-            var pending = [image]
-            while let remote = pending.popLast() {
-                for blob in remote.blobs where !store.has(blob.digest, size: blob.size) {
-                    if seen.insert(blob.digest).inserted {
-                        jobs.append(Job(descriptor: blob, registry: remote.registry, repository: remote.repository))
-                    }
-                    if !(waiting[blob.digest]?.contains(index) ?? false) {
-                        waiting[blob.digest, default: []].append(index)
-                        left[index] += 1
-                    }
-                }
-                pending += remote.artifacts.map(\.remote)
-            }
-        }
-        let total = jobs.reduce(Int64(0)) { $0 + $1.descriptor.size }
-        events(.probed(PushProbe.Summary(images: remotes.count, imagesPresent: 0, blobs: seen.count, blobsPresent: 0, blobsToSend: jobs.count,
-                                         bytesToSend: total, bytesPresent: 0, blobsToMount: 0, tagMoves: 0)))
+        try await verifyKept(remotes, in: store)
+        var plan = Self.downloads(remotes, store: store)
+        let total = plan.jobs.reduce(Int64(0)) { $0 + $1.descriptor.size }
+        events(.probed(PushProbe.Summary(images: remotes.count, imagesPresent: 0, blobs: plan.jobs.count, blobsPresent: 0,
+                                         blobsToSend: plan.jobs.count, bytesToSend: total, bytesPresent: 0, blobsToMount: 0, tagMoves: 0)))
         let events = self.events
         let digests = remotes.map(\.root.digest)
         let finished: @Sendable (Int) -> Void = { index in
             events(.imageFinished(reference: names[index], digest: digests[index], outcome: .pulled))
         }
-        for index in remotes.indices where left[index] == 0 { finished(index) }
-        let remaining = Mutex((waiting: waiting, left: left))
+        for index in remotes.indices where plan.left[index] == 0 { finished(index) }
+        let remaining = Mutex((waiting: plan.waiting, left: plan.left))
         // Largest first, so one big layer does not start last and hold up the end.
-        jobs.sort { $0.descriptor.size > $1.descriptor.size }
+        plan.jobs.sort { $0.descriptor.size > $1.descriptor.size }
         let (pool, log) = (self.pool, self.log)
-        try await forEachConcurrently(jobs, limit: concurrency) { job in
+        try await forEachConcurrently(plan.jobs, limit: concurrency) { job in
             let client = try await pool.client(for: job.registry)
             let digest = job.descriptor.digest
             try await client.downloadBlob(digest, size: job.descriptor.size, from: job.repository, to: store.path(digest), durable: false,
@@ -252,6 +236,40 @@ package struct ImagePuller: Sendable {
             }
             done.forEach(finished)
         }
+    }
+
+    /// What an earlier run left is checked first; what fails the check is removed, to be fetched again.
+    func verifyKept(_ remotes: [Remote], in store: BlobStore) async throws {
+        var kept = Set<Digest>()
+        var pending = remotes
+        while let remote = pending.popLast() {
+            for blob in remote.blobs where store.has(blob.digest, size: blob.size) { kept.insert(blob.digest) }
+            pending += remote.artifacts.map(\.remote)
+        }
+        try await forEachConcurrently(Array(kept), limit: concurrency) { digest in
+            _ = try await Blocking.run { try store.verify(digest) }
+        }
+    }
+
+    static func downloads(_ remotes: [Remote], store: BlobStore) -> Downloads {
+        var plan = Downloads(left: [Int](repeating: 0, count: remotes.count))
+        var seen = Set<Digest>()
+        for (index, image) in remotes.enumerated() {
+            var pending = [image]
+            while let remote = pending.popLast() {
+                for blob in remote.blobs where !store.has(blob.digest, size: blob.size) {
+                    if seen.insert(blob.digest).inserted {
+                        plan.jobs.append(Job(descriptor: blob, registry: remote.registry, repository: remote.repository))
+                    }
+                    if !(plan.waiting[blob.digest]?.contains(index) ?? false) {
+                        plan.waiting[blob.digest, default: []].append(index)
+                        plan.left[index] += 1
+                    }
+                }
+                pending += remote.artifacts.map(\.remote)
+            }
+        }
+        return plan
     }
 
     func assemble(_ remote: Remote, names: [String], references: [Reference], store: BlobStore?) throws -> ArchivedImage {
