@@ -92,6 +92,15 @@ package struct ChartFixture: Sendable {
         return files
     }
 
+    /// The chart as an unpacked directory at `path`.
+    package func writeDirectory(to path: String) throws {
+        for (file, bytes) in files {
+            let full = "\(path)/\(file)"
+            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(bytes).write(to: URL(fileURLWithPath: full))
+        }
+    }
+
     package var hintsText: String {
         String(decoding: files.first { $0.0 == ".relok8s-images.yaml" }!.1, as: UTF8.self)
     }

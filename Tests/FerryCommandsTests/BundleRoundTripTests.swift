@@ -62,11 +62,7 @@ import Testing
     /// The chart packaged by tar (not by Ferry) as `<name>-<version>.tgz`.
     static func package(_ chart: ChartFixture, in dir: TemporaryDirectory) throws -> String {
         let root = dir.file("src-\(chart.name)")
-        for (path, bytes) in chart.files {
-            let full = "\(root)/\(chart.name)/\(path)"
-            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Data(bytes).write(to: URL(fileURLWithPath: full))
-        }
+        try chart.writeDirectory(to: "\(root)/\(chart.name)")
         let tgz = dir.file("\(chart.name)-\(chart.version).tgz")
         try Subprocess.check("tar", ["-czf", tgz, "-C", root, chart.name])
         return tgz
@@ -194,11 +190,7 @@ import Testing
     /// A bundle written from a chart directory, and its images.tar taken out by tar.
     func madeBundle(_ source: Source) async throws -> (bundle: String, imagesTar: String) {
         let chartDir = source.dir.file("chart")
-        for (path, bytes) in source.chart.files {
-            let full = "\(chartDir)/\(path)"
-            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Data(bytes).write(to: URL(fileURLWithPath: full))
-        }
+        try source.chart.writeDirectory(to: chartDir)
         let made = await bundle([chartDir, "-o", source.dir.file("out")], source)
         #expect(made.exitCode == 0, "\(made.stdout)\(made.stderr)")
         let bundle = source.dir.file("out/demo-0.3.0.bundle.tar")
@@ -332,11 +324,7 @@ import Testing
         let layer = image.layers[0].digest
         let proxy = try FaultProxy(to: registry, fault: .cutResponse, count: 1, method: "GET", pathContains: "/blobs/\(layer)")
         let chart = ChartFixture(name: "big", version: "1.0.0", images: [("big", TestImage.make("\(proxy.host)/lib/big:1.0", layerSizes: []))])
-        for (path, bytes) in chart.files {
-            let full = dir.file("chart/\(path)")
-            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Data(bytes).write(to: URL(fileURLWithPath: full))
-        }
+        try chart.writeDirectory(to: dir.file("chart"))
         let made = await CLIRunner.run(["bundle", dir.file("chart"), "-o", dir.file("out"), "--plain-http", "--timeout", "5"])
         #expect(made.exitCode == 0, "\(made.stdout)\(made.stderr)\n\(proxy.log)")
         let lines = proxy.log.split(separator: "\n").filter { $0.contains("/blobs/\(layer)") }
@@ -393,11 +381,7 @@ import Testing
     @Test func twoRunsIntoOneDirectoryAtOnce() async throws {
         let source = try Self.source("bundle-concurrent")
         let chartDir = source.dir.file("chart")
-        for (path, bytes) in source.chart.files {
-            let full = "\(chartDir)/\(path)"
-            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Data(bytes).write(to: URL(fileURLWithPath: full))
-        }
+        try source.chart.writeDirectory(to: chartDir)
         let out = source.dir.file("shared")
         async let first = bundle([chartDir, "-o", out, "--force"], source)
         async let second = bundle([chartDir, "-o", out, "--force"], source)
