@@ -57,11 +57,11 @@ package struct BundleBuilder: Sendable {
         self.puller = puller
     }
 
-    /// The images the chart's hints name, distinct, as pull requests.
-    package static func requests(for chart: Chart) throws -> [ImagePuller.Request] {
+    /// The images the chart's hints name, distinct, as pull requests; `tree` is the chart as read.
+    package static func requests(for chart: Chart, tree: ChartTree) throws -> [ImagePuller.Request] {
         let hints = try ImageHints.parse(chart.hints, origin: chart.origin + "!hints")
         var seen = Set<String>()
-        return try ChartRelocation.images(try chart.tree(), hints: hints).compactMap { image in
+        return try ChartRelocation.images(tree, hints: hints).compactMap { image in
             seen.insert(image.name).inserted ? ImagePuller.Request(name: image.name, reference: image.reference) : nil
         }
     }
@@ -75,10 +75,11 @@ package struct BundleBuilder: Sendable {
         if !replace, let info = try? FileManager.default.attributesOfItem(atPath: path) {
             return Result(path: path, name: name, version: version, images: [], bytes: (info[.size] as? Int64) ?? 0, digest: nil, skipped: true)
         }
-        let requests = try Self.requests(for: chart)
+        let requests = try Self.requests(for: chart, tree: tree)
         let pulled = try await puller.pull(requests)
         let images = zip(requests, pulled).map { BundleImage(name: $0.name, reference: $0.reference, image: $1.image) }
-        let written = try Self.write(chart, images: images, to: path, digest: digest)
+        // The bundle copied and flushed (a gigabyte or more): the thread pool's work, not a task's.
+        let written = try await Blocking.run { try Self.write(chart, images: images, to: path, digest: digest) }
         return Result(path: path, name: name, version: version, images: images, bytes: written.bytes, digest: written.digest, skipped: false)
     }
 

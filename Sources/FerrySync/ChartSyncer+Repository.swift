@@ -70,14 +70,15 @@ extension ChartSyncer {
                 let package = try await catalog.fetch(name: version.name, version: version.version)
                 let files = try ChartArchive.files(ofTgz: package, origin: location)
                 let chart = BundleBuilder.Chart(files: files, hints: files[".relok8s-images.yaml"] ?? [], origin: location)
+                let tree = try chart.tree()
                 var images: [ArchivedImage] = []
                 if relocate {
                     guard files[".relok8s-images.yaml"] != nil else {
                         throw SyncError(.invalidConfig, "\(location) has no .relok8s-images.yaml: no image hints provided")
                     }
-                    images = try await puller.remote(try BundleBuilder.requests(for: chart)).map(\.image)
+                    images = try await puller.remote(try BundleBuilder.requests(for: chart, tree: tree)).map(\.image)
                 }
-                candidates.append(Candidate(path: location, chart: try chart.tree(), hints: files[".relok8s-images.yaml"], images: images,
+                candidates.append(Candidate(path: location, chart: tree, hints: files[".relok8s-images.yaml"], images: images,
                                             source: nil, package: package))
             } catch {
                 failures.append(.failed(bundle: location, name: version.name, version: version.version, error))

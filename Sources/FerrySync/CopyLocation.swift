@@ -41,9 +41,4 @@ package enum CopyLocation: Sendable, Equatable, CustomStringConvertible {
         case .dockerArchive(let path, let reference): return "docker-archive:\(path)" + (reference.map { ":\($0)" } ?? "")
         }
     }
-
-    var isRegistry: Bool {
-        if case .registry = self { return true }
-        return false
-    }
 }

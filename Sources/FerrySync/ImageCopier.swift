@@ -104,7 +104,8 @@ package struct ImageCopier: Sendable {
             let pulled = try await (store == nil ? puller.remote([request]) : puller.pull([request]))
             return (reference.description, reference, pulled[0].image)
         case .ociDirectory(let path, let name), .ociArchive(let path, let name), .dockerArchive(let path, let name):
-            let opened = try ImageSource.open(path, compressor: LayerCompressor(cacheDirectory: options.cacheDirectory))
+            let cache = options.cacheDirectory
+            let opened = try await Blocking.run { try ImageSource.open(path, compressor: LayerCompressor(cacheDirectory: cache)) }
             let images = opened.sources.flatMap(\.archive.images)
             var image = try Self.pick(images, name: name, path: path)
             if !(options.platforms == .host && !image.root.isIndex) { image = try image.selecting(platformList).image }
@@ -140,12 +141,13 @@ package struct ImageCopier: Sendable {
         case .registry(let target):
             return try await push(image, from: source, to: target, pool: pool)
         case .ociDirectory(let path, let refName):
-            try OCILayoutDirectory.write([try bundleImage(image, name: name, reference: reference, refName: refName)], to: path)
+            let images = [try bundleImage(image, name: name, reference: reference, refName: refName)]
+            try await Blocking.run { try OCILayoutDirectory.write(images, to: path) }
         case .ociArchive(let path, let refName):
-            try writeArchive([try bundleImage(image, name: name, reference: reference, refName: refName)], to: path)
+            try await writeArchive([try bundleImage(image, name: name, reference: reference, refName: refName)], to: path)
         case .dockerArchive(let path, let tag):
             let named = try tag.map { try Reference(parsing: $0) } ?? reference
-            try writeArchive([try bundleImage(image, name: tag ?? name, reference: named, refName: nil)], to: path)
+            try await writeArchive([try bundleImage(image, name: tag ?? name, reference: named, refName: nil)], to: path)
         }
         return nil
     }
@@ -158,10 +160,13 @@ package struct ImageCopier: Sendable {
         return BundleImage(name: name, reference: named, image: image, refName: refName)
     }
 
-    func writeArchive(_ images: [BundleImage], to path: String) throws {
-        let sink = try AtomicFileSink(path: path)
-        try BundleImagesTar.write(try BundleImagesTar.members(images), into: TarWriter(writingTo: sink))
-        try sink.commit()
+    /// The archive written and flushed on the thread pool (it may be gigabytes).
+    func writeArchive(_ images: [BundleImage], to path: String) async throws {
+        try await Blocking.run {
+            let sink = try AtomicFileSink(path: path)
+            try BundleImagesTar.write(try BundleImagesTar.members(images), into: TarWriter(writingTo: sink))
+            try sink.commit()
+        }
     }
 
     func push(_ image: ArchivedImage, from source: CopyLocation, to target: Reference, pool: RegistryPool) async throws -> ImagePusher.Report {

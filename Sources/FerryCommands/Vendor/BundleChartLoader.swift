@@ -48,11 +48,13 @@ struct BundleChartLoader {
                                      hint: "pass --hints FILE: a YAML list of image templates over the chart's values, e.g. \"{{ .image.registry }}/{{ .image.repository }}:{{ .image.tag }}\"")
         }
         let chart = BundleBuilder.Chart(files: files, hints: hints, origin: origin)
-        if let version, case .directory = source, try chart.tree().metadata.version != version {
-            throw CommandError("\(origin) is version \(try chart.tree().metadata.version), not \(version)")
-        }
-        if let version, case .archive = source, try chart.tree().metadata.version != version {
-            throw CommandError("\(origin) is version \(try chart.tree().metadata.version), not \(version)")
+        // A repository was asked for the version; a directory or package is the one it holds.
+        switch source {
+        case .directory, .archive:
+            let held = try chart.tree().metadata.version
+            if let version, held != version { throw CommandError("\(origin) is version \(held), not \(version)") }
+        case .repository, .oci:
+            break
         }
         return chart
     }
